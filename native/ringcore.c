@@ -1,0 +1,501 @@
+/*
+ * ringcore.c — the only native code in RingCore: a thin Node-API gate to the kernel.
+ *
+ * What it does, and nothing more:
+ *   setup     io_uring_setup(2), then mmap(2) of the SQ ring, CQ ring and SQE array,
+ *             handed to JavaScript as external ArrayBuffers together with every
+ *             offset the kernel reported in io_uring_params;
+ *   enter     io_uring_enter(2), returning the result or -errno;
+ *   register  io_uring_register(2), returning the result or -errno;
+ *   address   the base address of an ArrayBuffer's backing store (JS caches it);
+ *   close     munmap(2) of the rings (after detaching the ArrayBuffers so that no
+ *             JavaScript access can reach unmapped memory) and close(2) of the fd;
+ *   watch     a uv_poll on a file descriptor (the ring fd or an eventfd) that calls
+ *             a JavaScript function when it becomes readable: this is how
+ *             completions wake Node's event loop;
+ *   eventfd   eventfd(2) for the register-eventfd wake-up path.
+ *
+ * There is deliberately no per-operation entry point: TypeScript writes SQEs into
+ * the mapped SQE array and reads CQEs out of the mapped CQ ring itself.  No liburing;
+ * the few kernel structures used are defined here (the system header may be older
+ * than the kernel we run on).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <node_api.h>
+#include <uv.h>
+
+#ifndef __NR_io_uring_setup
+#define __NR_io_uring_setup 425
+#endif
+#ifndef __NR_io_uring_enter
+#define __NR_io_uring_enter 426
+#endif
+#ifndef __NR_io_uring_register
+#define __NR_io_uring_register 427
+#endif
+
+/* include/uapi/linux/io_uring.h: struct io_sqring_offsets, io_cqring_offsets,
+ * io_uring_params.  Layouts are ABI and never change; newer fields took over
+ * reserved words (user_addr), which we leave zero. */
+struct rc_sqring_offsets {
+  uint32_t head, tail, ring_mask, ring_entries, flags, dropped, array, resv1;
+  uint64_t user_addr;
+};
+struct rc_cqring_offsets {
+  uint32_t head, tail, ring_mask, ring_entries, overflow, cqes, flags, resv1;
+  uint64_t user_addr;
+};
+struct rc_params {
+  uint32_t sq_entries, cq_entries, flags, sq_thread_cpu, sq_thread_idle, features,
+      wq_fd, resv[3];
+  struct rc_sqring_offsets sq_off;
+  struct rc_cqring_offsets cq_off;
+};
+
+#define RC_OFF_SQ_RING 0ULL
+#define RC_OFF_CQ_RING 0x8000000ULL
+#define RC_OFF_SQES 0x10000000ULL
+#define RC_FEAT_SINGLE_MMAP (1U << 0)
+#define RC_SETUP_NO_SQARRAY (1U << 16)
+#define RC_SETUP_CQE32 (1U << 11)
+#define RC_SETUP_SQE128 (1U << 10)
+
+#define CHECK(call)                                                            \
+  do {                                                                         \
+    if ((call) != napi_ok) {                                                   \
+      napi_throw_error(env, "ERR_RINGCORE_NAPI", "Node-API call failed: " #call); \
+      return NULL;                                                             \
+    }                                                                          \
+  } while (0)
+
+static napi_value num(napi_env env, double v) {
+  napi_value r;
+  napi_create_double(env, v, &r);
+  return r;
+}
+
+static int64_t arg_i64(napi_env env, napi_value v) {
+  int64_t r = 0;
+  napi_get_value_int64(env, v, &r);
+  return r;
+}
+
+static void set(napi_env env, napi_value obj, const char *k, napi_value v) {
+  napi_set_named_property(env, obj, k, v);
+}
+
+/* ---------------------------------------------------------------- rings -- */
+
+/* What close() needs to undo setup(): the mappings and the ArrayBuffers over them. */
+typedef struct {
+  int fd;
+  void *sq_ring;
+  size_t sq_ring_sz;
+  void *cq_ring; /* == sq_ring with IORING_FEAT_SINGLE_MMAP */
+  size_t cq_ring_sz;
+  void *sqes;
+  size_t sqes_sz;
+  napi_ref bufs[3];
+  int closed;
+} rc_ring;
+
+static void ring_finalize(napi_env env, void *data, void *hint) {
+  rc_ring *r = data;
+  /* A ring that was never closed keeps its mappings: the ArrayBuffers over them
+   * may outlive this handle in GC order, so unmapping here could fault. */
+  for (int i = 0; i < 3; i++)
+    if (r->bufs[i]) napi_delete_reference(env, r->bufs[i]);
+  free(r);
+}
+
+static napi_value external_ab(napi_env env, void *p, size_t n) {
+  napi_value ab;
+  if (napi_create_external_arraybuffer(env, p, n, NULL, NULL, &ab) != napi_ok) return NULL;
+  return ab;
+}
+
+/* setup(entries, flags, cqEntries, sqThreadIdle, sqThreadCpu, wqFd)
+ *   -> { handle, fd, sqEntries, cqEntries, flags, features, sqOff{}, cqOff{},
+ *        sqRing, cqRing, sqes }   or a negative errno number. */
+static napi_value Setup(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  struct rc_params p;
+  memset(&p, 0, sizeof p);
+  uint32_t entries = (uint32_t)arg_i64(env, argv[0]);
+  p.flags = (uint32_t)arg_i64(env, argv[1]);
+  p.cq_entries = (uint32_t)arg_i64(env, argv[2]);
+  p.sq_thread_idle = (uint32_t)arg_i64(env, argv[3]);
+  p.sq_thread_cpu = (uint32_t)arg_i64(env, argv[4]);
+  p.wq_fd = (uint32_t)arg_i64(env, argv[5]);
+
+  int fd = (int)syscall(__NR_io_uring_setup, entries, &p);
+  if (fd < 0) return num(env, -errno);
+
+  size_t cqe_sz = (p.flags & RC_SETUP_CQE32) ? 32 : 16;
+  size_t sqe_sz = (p.flags & RC_SETUP_SQE128) ? 128 : 64;
+  size_t sq_sz = p.sq_off.array + p.sq_entries * sizeof(uint32_t);
+  if (p.flags & RC_SETUP_NO_SQARRAY) sq_sz = p.sq_off.flags + sizeof(uint32_t);
+  size_t cq_sz = p.cq_off.cqes + p.cq_entries * cqe_sz;
+  int single = (p.features & RC_FEAT_SINGLE_MMAP) != 0;
+  if (single) {
+    if (cq_sz > sq_sz) sq_sz = cq_sz;
+    cq_sz = sq_sz;
+  }
+  /* MAP_POPULATE: fault the pages in now rather than on the first SQE. */
+  void *sq = mmap(NULL, sq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                  RC_OFF_SQ_RING);
+  if (sq == MAP_FAILED) {
+    int e = errno;
+    close(fd);
+    return num(env, -e);
+  }
+  void *cq = sq;
+  if (!single) {
+    cq = mmap(NULL, cq_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+              RC_OFF_CQ_RING);
+    if (cq == MAP_FAILED) {
+      int e = errno;
+      munmap(sq, sq_sz);
+      close(fd);
+      return num(env, -e);
+    }
+  }
+  size_t sqes_sz = p.sq_entries * sqe_sz;
+  void *sqes = mmap(NULL, sqes_sz, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd,
+                    RC_OFF_SQES);
+  if (sqes == MAP_FAILED) {
+    int e = errno;
+    munmap(sq, sq_sz);
+    if (!single) munmap(cq, cq_sz);
+    close(fd);
+    return num(env, -e);
+  }
+
+  rc_ring *r = calloc(1, sizeof *r);
+  r->fd = fd;
+  r->sq_ring = sq;
+  r->sq_ring_sz = sq_sz;
+  r->cq_ring = cq;
+  r->cq_ring_sz = cq_sz;
+  r->sqes = sqes;
+  r->sqes_sz = sqes_sz;
+
+  napi_value out, handle, sqab, cqab, sqesab, so, co;
+  CHECK(napi_create_object(env, &out));
+  CHECK(napi_create_external(env, r, ring_finalize, NULL, &handle));
+  sqab = external_ab(env, sq, sq_sz);
+  cqab = single ? sqab : external_ab(env, cq, cq_sz);
+  sqesab = external_ab(env, sqes, sqes_sz);
+  if (!sqab || !cqab || !sqesab) {
+    napi_throw_error(env, "ERR_RINGCORE_NAPI", "cannot create external ArrayBuffer");
+    return NULL;
+  }
+  napi_create_reference(env, sqab, 0, &r->bufs[0]);
+  if (!single) napi_create_reference(env, cqab, 0, &r->bufs[1]);
+  napi_create_reference(env, sqesab, 0, &r->bufs[2]);
+
+  set(env, out, "handle", handle);
+  set(env, out, "fd", num(env, fd));
+  set(env, out, "sqEntries", num(env, p.sq_entries));
+  set(env, out, "cqEntries", num(env, p.cq_entries));
+  set(env, out, "flags", num(env, p.flags));
+  set(env, out, "features", num(env, p.features));
+  CHECK(napi_create_object(env, &so));
+  set(env, so, "head", num(env, p.sq_off.head));
+  set(env, so, "tail", num(env, p.sq_off.tail));
+  set(env, so, "ringMask", num(env, p.sq_off.ring_mask));
+  set(env, so, "ringEntries", num(env, p.sq_off.ring_entries));
+  set(env, so, "flags", num(env, p.sq_off.flags));
+  set(env, so, "dropped", num(env, p.sq_off.dropped));
+  set(env, so, "array", num(env, p.sq_off.array));
+  CHECK(napi_create_object(env, &co));
+  set(env, co, "head", num(env, p.cq_off.head));
+  set(env, co, "tail", num(env, p.cq_off.tail));
+  set(env, co, "ringMask", num(env, p.cq_off.ring_mask));
+  set(env, co, "ringEntries", num(env, p.cq_off.ring_entries));
+  set(env, co, "overflow", num(env, p.cq_off.overflow));
+  set(env, co, "cqes", num(env, p.cq_off.cqes));
+  set(env, co, "flags", num(env, p.cq_off.flags));
+  set(env, out, "sqOff", so);
+  set(env, out, "cqOff", co);
+  set(env, out, "sqRing", sqab);
+  set(env, out, "cqRing", cqab);
+  set(env, out, "sqes", sqesab);
+  return out;
+}
+
+/* close(handle): detach the ArrayBuffers (JS now sees length 0, never unmapped
+ * memory), unmap, close the fd.  Idempotent. Returns 0 or -errno of close(2). */
+static napi_value Close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  rc_ring *r;
+  CHECK(napi_get_value_external(env, argv[0], (void **)&r));
+  if (r->closed) return num(env, 0);
+  r->closed = 1;
+  for (int i = 0; i < 3; i++) {
+    if (!r->bufs[i]) continue;
+    napi_value ab;
+    if (napi_get_reference_value(env, r->bufs[i], &ab) == napi_ok && ab)
+      napi_detach_arraybuffer(env, ab);
+    napi_delete_reference(env, r->bufs[i]);
+    r->bufs[i] = NULL;
+  }
+  munmap(r->sqes, r->sqes_sz);
+  if (r->cq_ring != r->sq_ring) munmap(r->cq_ring, r->cq_ring_sz);
+  munmap(r->sq_ring, r->sq_ring_sz);
+  int rc = close(r->fd) < 0 ? -errno : 0;
+  return num(env, rc);
+}
+
+/* enter(fd, toSubmit, minComplete, flags) -> result or -errno.  The hot call: one
+ * per event-loop turn.  Per-operation errors never come back here; they are in
+ * each CQE's res. */
+static napi_value Enter(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t fd, submit, minc, flags;
+  napi_get_value_int32(env, argv[0], &fd);
+  napi_get_value_int32(env, argv[1], &submit);
+  napi_get_value_int32(env, argv[2], &minc);
+  napi_get_value_int32(env, argv[3], &flags);
+  long r = syscall(__NR_io_uring_enter, fd, (unsigned)submit, (unsigned)minc,
+                   (unsigned)flags, NULL, 0);
+  napi_value out;
+  napi_create_int32(env, r < 0 ? -errno : (int32_t)r, &out);
+  return out;
+}
+
+/* Pointer and length of an ArrayBuffer or of a view's bytes (NULL/0 for null). */
+static int bytes_of(napi_env env, napi_value v, void **p, size_t *n) {
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  *p = NULL;
+  *n = 0;
+  if (t == napi_null || t == napi_undefined) return 0;
+  bool is;
+  napi_is_arraybuffer(env, v, &is);
+  if (is) return napi_get_arraybuffer_info(env, v, p, n) == napi_ok ? 0 : -1;
+  napi_is_typedarray(env, v, &is);
+  if (is) {
+    napi_typedarray_type tt;
+    size_t len, off;
+    napi_value ab;
+    if (napi_get_typedarray_info(env, v, &tt, &len, p, &ab, &off) != napi_ok) return -1;
+    size_t es = 1;
+    switch (tt) {
+      case napi_int16_array: case napi_uint16_array: es = 2; break;
+      case napi_int32_array: case napi_uint32_array: case napi_float32_array: es = 4; break;
+      case napi_float64_array: case napi_bigint64_array: case napi_biguint64_array: es = 8; break;
+      default: es = 1;
+    }
+    *n = len * es;
+    return 0;
+  }
+  napi_is_dataview(env, v, &is);
+  if (is) {
+    napi_value ab;
+    size_t off;
+    return napi_get_dataview_info(env, v, n, p, &ab, &off) == napi_ok ? 0 : -1;
+  }
+  return -1;
+}
+
+/* register(fd, opcode, arg, nrArgs) -> result or -errno.  arg is an ArrayBuffer or
+ * view whose bytes the kernel reads (or writes, for PROBE), or null. */
+static napi_value Register(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = (int)arg_i64(env, argv[0]);
+  unsigned op = (unsigned)arg_i64(env, argv[1]);
+  void *p;
+  size_t n;
+  if (bytes_of(env, argv[2], &p, &n) < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "register: arg must be an ArrayBuffer, a view or null");
+    return NULL;
+  }
+  unsigned nr = (unsigned)arg_i64(env, argv[3]);
+  long r = syscall(__NR_io_uring_register, fd, op, p, nr);
+  return num(env, r < 0 ? -errno : (double)r);
+}
+
+/* address(arrayBuffer) -> base address as a Number (x86-64 user addresses fit in
+ * 47 bits, exact in a double).  Only ArrayBuffers: their backing store never moves.
+ * JavaScript materializes a view's buffer (view.buffer) before asking, because
+ * small typed arrays can live inside the V8 heap until then. */
+static napi_value Address(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  bool is;
+  napi_is_arraybuffer(env, argv[0], &is);
+  if (!is) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "address: expected an ArrayBuffer");
+    return NULL;
+  }
+  void *p;
+  size_t n;
+  CHECK(napi_get_arraybuffer_info(env, argv[0], &p, &n));
+  return num(env, (double)(uintptr_t)p);
+}
+
+/* ---------------------------------------------------------- wake-ups --- */
+
+/* A uv_poll on one fd.  When the fd is readable, libuv calls on_readable in the
+ * poll phase of Node's loop; we call the JavaScript reaper through
+ * napi_make_callback so that promise jobs run right after it, as after any I/O
+ * callback in Node. */
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref fn;
+  napi_async_context actx;
+  int fd;
+  int drain; /* an eventfd: read its counter so that it stops being readable */
+  int active;
+  int referenced;
+} rc_watch;
+
+static void on_readable(uv_poll_t *h, int status, int events) {
+  rc_watch *w = h->data;
+  if (w->drain) {
+    uint64_t v;
+    ssize_t ignored = read(w->fd, &v, sizeof v);
+    (void)ignored;
+  }
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value fn, recv, result;
+  napi_get_reference_value(env, w->fn, &fn);
+  napi_get_global(env, &recv); /* make_callback wants an object receiver */
+  napi_value arg;
+  napi_create_int32(env, status, &arg);
+  napi_status st = napi_make_callback(env, w->actx, recv, fn, 1, &arg, &result);
+  if (st == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static void on_closed(uv_handle_t *h) { free(h->data); }
+
+static void watch_finalize(napi_env env, void *data, void *hint) {
+  /* Nothing: the handle is freed in on_closed after unwatch(). */
+}
+
+/* watch(fd, drain, fn) -> handle.  Starts referenced: an active watcher keeps
+ * the process alive; JavaScript unrefs it while nothing is in flight. */
+static napi_value Watch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  rc_watch *w = calloc(1, sizeof *w);
+  w->env = env;
+  w->fd = (int)arg_i64(env, argv[0]);
+  bool drain;
+  napi_get_value_bool(env, argv[1], &drain);
+  w->drain = drain;
+  CHECK(napi_create_reference(env, argv[2], 1, &w->fn));
+  napi_value name;
+  napi_create_string_utf8(env, "ringcore:wake", NAPI_AUTO_LENGTH, &name);
+  CHECK(napi_async_init(env, NULL, name, &w->actx));
+  int e = uv_poll_init(loop, &w->poll, w->fd);
+  if (e < 0) {
+    napi_throw_error(env, uv_err_name(e), uv_strerror(e));
+    return NULL;
+  }
+  w->poll.data = w;
+  uv_poll_start(&w->poll, UV_READABLE, on_readable);
+  w->active = 1;
+  w->referenced = 1;
+  napi_value h;
+  CHECK(napi_create_external(env, w, watch_finalize, NULL, &h));
+  return h;
+}
+
+static rc_watch *watch_arg(napi_env env, napi_callback_info info, napi_value *extra) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  rc_watch *w;
+  if (napi_get_value_external(env, argv[0], (void **)&w) != napi_ok) return NULL;
+  if (extra) *extra = argv[1];
+  return w;
+}
+
+/* setRef(handle, bool): keep the process alive (or not) while this watcher is
+ * active.  Called only on in-flight 0 <-> >0 transitions seen at a flush. */
+static napi_value SetRef(napi_env env, napi_callback_info info) {
+  napi_value v;
+  rc_watch *w = watch_arg(env, info, &v);
+  if (!w || !w->active) return NULL;
+  bool on;
+  napi_get_value_bool(env, v, &on);
+  if (on && !w->referenced) uv_ref((uv_handle_t *)&w->poll);
+  if (!on && w->referenced) uv_unref((uv_handle_t *)&w->poll);
+  w->referenced = on;
+  return NULL;
+}
+
+/* unwatch(handle): stop and close the poll handle; the callback is released. */
+static napi_value Unwatch(napi_env env, napi_callback_info info) {
+  rc_watch *w = watch_arg(env, info, NULL);
+  if (!w || !w->active) return NULL;
+  w->active = 0;
+  uv_poll_stop(&w->poll);
+  napi_delete_reference(env, w->fn);
+  napi_async_destroy(env, w->actx);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+  return NULL;
+}
+
+/* eventfd() -> fd or -errno (non-blocking, close-on-exec). */
+static napi_value EventFd(napi_env env, napi_callback_info info) {
+  int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return num(env, fd < 0 ? -errno : fd);
+}
+
+/* closeFd(fd) -> 0 or -errno.  Used for an eventfd; files go through the ring. */
+static napi_value CloseFd(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int r = close((int)arg_i64(env, argv[0]));
+  return num(env, r < 0 ? -errno : 0);
+}
+
+NAPI_MODULE_INIT() {
+  napi_property_descriptor props[] = {
+      {"setup", NULL, Setup, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"close", NULL, Close, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"enter", NULL, Enter, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"register", NULL, Register, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"address", NULL, Address, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"watch", NULL, Watch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setRef", NULL, SetRef, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"eventfd", NULL, EventFd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"closeFd", NULL, CloseFd, NULL, NULL, NULL, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}

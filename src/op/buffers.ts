@@ -1,0 +1,92 @@
+/**
+ * Addresses of JavaScript memory for the kernel, and the checks that come first.
+ *
+ * An SQE carries raw user addresses.  V8 never moves an ArrayBuffer's backing
+ * store, but a typed array of 64 bytes or less may live *inside* the V8 heap (and
+ * move with it) until its `.buffer` is touched, which copies it out to a stable
+ * backing store.  So we always take the address of `view.buffer` — touching it is
+ * the materialization — and add `byteOffset`.  The base address is cached per
+ * ArrayBuffer in a WeakMap: `Buffer.allocUnsafe` slices share one pooled
+ * ArrayBuffer, so the native `address()` call happens once per pool, not per read.
+ *
+ * May touch: the native `address` call and its cache.
+ */
+import { native } from '../sys/native.js';
+import { invalidArgType, outOfRange } from './errors.js';
+
+const bases = new WeakMap<ArrayBuffer, number>();
+
+/** The user address of a view's first byte. */
+export function addressOf(view: ArrayBufferView): number {
+  const ab = view.buffer as ArrayBuffer; // materializes an on-heap typed array
+  let base = bases.get(ab);
+  if (base === undefined) {
+    base = native.address(ab);
+    bases.set(ab, base);
+  }
+  return base + view.byteOffset;
+}
+
+/** The largest byte count Linux moves in one read/write (MAX_RW_COUNT). */
+export const MAX_RW = 0x7ffff000;
+
+/** Throw Node's ERR_INVALID_ARG_TYPE unless `v` is a Buffer, TypedArray or DataView over an ArrayBuffer. */
+export function checkView(name: string, v: unknown): asserts v is ArrayBufferView {
+  if (!ArrayBuffer.isView(v)) {
+    throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', v);
+  }
+  if (!(v.buffer instanceof ArrayBuffer)) {
+    // SharedArrayBuffer memory could be handed to the kernel too, but another
+    // thread could race the kernel on it; keep it out until there is a reason.
+    throw invalidArgType(name, 'a view over an ArrayBuffer (not a SharedArrayBuffer)', v);
+  }
+}
+
+/** Throw unless `v` is an array of views. */
+export function checkViews(name: string, v: unknown): asserts v is ArrayBufferView[] {
+  if (!Array.isArray(v)) throw invalidArgType(name, 'an instance of Array', v);
+  for (let i = 0; i < v.length; i++) checkView(`${name}[${i}]`, v[i]);
+}
+
+/**
+ * A file position as the kernel wants it: -1 (or null/undefined) means "the
+ * current file position"; otherwise a non-negative integer, bigint allowed,
+ * exact up to 2^53 (offsets past 4 GiB are ordinary).
+ */
+export function toPosition(name: string, v: unknown): number {
+  if (v === undefined || v === null) return -1;
+  if (typeof v === 'bigint') {
+    if (v < -1n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, v);
+    return Number(v);
+  }
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number or bigint', v);
+  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+  if (v < -1 || v > Number.MAX_SAFE_INTEGER) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, v);
+  return v;
+}
+
+/** A file descriptor: an int32 >= 0. */
+export function checkFd(v: unknown, name = 'fd'): asserts v is number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw outOfRange(name, '>= 0 && <= 2147483647', v);
+}
+
+/**
+ * An iovec array for readv/writev: `struct iovec { void *iov_base; size_t iov_len; }`,
+ * 16 bytes each.  It is its own ArrayBuffer (never on the V8 heap), kept alive by
+ * the op until the terminal CQE, like the buffers it points at.
+ */
+export function iovecs(views: ArrayBufferView[]): Uint32Array {
+  const iov = new Uint32Array(new ArrayBuffer(Math.max(1, views.length) * 16));
+  for (let i = 0; i < views.length; i++) {
+    const v = views[i];
+    const a = v.byteLength === 0 ? 0 : addressOf(v);
+    const lo = a >>> 0;
+    iov[i * 4] = lo;
+    iov[i * 4 + 1] = (a - lo) / 4294967296;
+    const n = v.byteLength;
+    iov[i * 4 + 2] = n >>> 0;
+    iov[i * 4 + 3] = (n - (n >>> 0)) / 4294967296;
+  }
+  return iov;
+}

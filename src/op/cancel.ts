@@ -1,0 +1,45 @@
+/**
+ * IORING_OP_ASYNC_CANCEL: ask the kernel to cancel a request named by its user_data.
+ *
+ * A cancel produces two CQEs, in either order (io_uring_cancelation(7)): its own
+ * (0 = found and cancelled, -ENOENT = not found — it already completed, -EALREADY =
+ * it is running and may or may not stop) and the target's (-ECANCELED, or its real
+ * result if it won the race).  The target's slot stays taken until its own CQE, so
+ * its buffers stay alive whatever the cancel says.
+ *
+ * May touch: sys/sqe.ts (to encode).
+ */
+import { Op as Opcode } from '../sys/constants.js';
+import { prep, setAddrWords } from '../sys/sqe.js';
+import { Op, type Submitter } from './op.js';
+import { invalidArgType } from './errors.js';
+import type { OpOptions } from './io.js';
+
+export const ENOENT = -2;
+export const EALREADY = -114;
+
+/**
+ * Cancels `target`.  Resolves with the cancel's own result: 0 (cancelled),
+ * -2 (ENOENT: not in flight — finished, or never submitted) or -114 (EALREADY:
+ * already running).  Those are answers, not failures; other results reject.
+ */
+export class CancelOp extends Op<number> {
+  constructor(ring: Submitter, readonly target: Op<unknown>, opts?: OpOptions) {
+    if (!(target instanceof Op)) throw invalidArgType('target', 'an instance of Op', target);
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'cancel'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    // addr holds the 64-bit user_data to match: (slot, generation) of the target.
+    // An op never submitted names (0, 0), which no request carries: -ENOENT.
+    const t = this.target;
+    prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+    setAddrWords(sqes, index, t.udLo, t.udHi);
+  }
+  protected override accepts(res: number): boolean {
+    return res >= 0 || res === ENOENT || res === EALREADY;
+  }
+  protected value(res: number): number {
+    return res;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Errors the way Node reports them.  A negative `cqe.res` is -errno; it becomes an
+ * Error with `errno` (negative, as Node's own are), `code` ('ENOENT'), `syscall`
+ * (the operation's name) and `path` where the operation had one, with Node's message
+ * format: "ENOENT: no such file or directory, open 'missing.txt'".
+ *
+ * May touch: nothing; builds error objects.
+ */
+import { getSystemErrorMap } from 'node:util';
+
+const errorMap = getSystemErrorMap();
+
+/** 'ENOENT' for -2 (or 2). */
+export function errnoName(errno: number): string {
+  const entry = errorMap.get(-Math.abs(errno));
+  return entry ? entry[0] : `E${Math.abs(errno)}`;
+}
+
+export interface RingError extends Error {
+  errno: number;
+  code: string;
+  syscall: string;
+  path?: string;
+  dest?: string;
+  address?: string;
+  port?: number;
+}
+
+/**
+ * An Error for a failed operation.  `res` is the CQE's result (negative errno).
+ * `path`/`dest` follow Node's fs errors, which name both for rename/copy.
+ */
+export function errnoError(res: number, syscall: string, path?: string, dest?: string): RingError {
+  const errno = -Math.abs(res);
+  const entry = errorMap.get(errno);
+  const code = entry ? entry[0] : `E${-errno}`;
+  const desc = entry ? entry[1] : 'unknown error';
+  let message = `${code}: ${desc}, ${syscall}`;
+  if (path !== undefined) message += ` '${path}'`;
+  if (dest !== undefined) message += ` -> '${dest}'`;
+  const err = new Error(message) as RingError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  if (dest !== undefined) err.dest = dest;
+  return err;
+}
+
+/**
+ * The error an aborted operation rejects with: the same shape as Node's own
+ * AbortError (name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`).
+ */
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** TypeError with Node's `code: 'ERR_INVALID_ARG_TYPE'`. */
+export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
+  const err = new TypeError(
+    `The "${name}" argument must be ${expected}. Received ${describe(actual)}`,
+  ) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_TYPE';
+  return err;
+}
+
+/** RangeError with Node's `code: 'ERR_OUT_OF_RANGE'`. */
+export function outOfRange(name: string, range: string, actual: unknown): RangeError {
+  const err = new RangeError(
+    `The value of "${name}" is out of range. It must be ${range}. Received ${describe(actual)}`,
+  ) as RangeError & { code: string };
+  err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+
+/** Node's wording for a received value in argument errors. */
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (v === undefined) return 'undefined';
+  if (typeof v === 'function') return `function ${v.name || '<anonymous>'}`;
+  if (typeof v === 'object') {
+    const ctor = (v as object).constructor;
+    return ctor && ctor.name ? `an instance of ${ctor.name}` : 'an object';
+  }
+  if (typeof v === 'string') return `type string ('${v.length > 25 ? v.slice(0, 25) + '...' : v}')`;
+  if (typeof v === 'bigint') return `type bigint (${v}n)`;
+  return `type ${typeof v} (${String(v)})`;
+}
+
+/** An error for using a ring after close(). */
+export function ringClosedError(syscall: string): RingError {
+  const err = errnoError(-9, syscall) as RingError; // EBADF, as Node does for closed handles
+  err.message = `EBADF: ring is closed, ${syscall}`;
+  return err;
+}

@@ -1,0 +1,77 @@
+/**
+ * The slot table: how a CQE finds its operation.
+ *
+ * Every SQE carries a 64-bit `user_data` that the kernel copies, untouched, into its
+ * CQE.  RingCore puts a slot index in the low 32 bits and the slot's generation in
+ * the high 32 bits.  A slot is taken when an SQE is written and freed only on that
+ * request's terminal CQE (for multishot requests: the first CQE without
+ * IORING_CQE_F_MORE); freeing bumps the generation, so a CQE that names a slot's
+ * previous occupant can never be delivered to the new one — it is counted as stale.
+ *
+ * `user_data == 0` (slot 0, generation 0) never names a slot, because generations
+ * start at 1: it is reserved for RingCore's own fire-and-forget requests (the cancel
+ * sent for an abort, the close of an fd nobody wants any more).
+ *
+ * May touch: only its own arrays.
+ */
+
+/** What the ring calls when a CQE arrives for a slot. */
+export interface Completion {
+  /** The terminal CQE: the slot is already free when this runs. */
+  complete(res: number, flags: number): void;
+  /** A CQE with IORING_CQE_F_MORE: the request is still live. */
+  more(res: number, flags: number): void;
+}
+
+export class SlotTable {
+  /** The operation in each slot, or undefined when free. */
+  ops: (Completion | undefined)[] = [];
+  /** Generation of each slot: the high word of its user_data. */
+  gen: Uint32Array = new Uint32Array(0);
+  /** Stack of free slot indices. */
+  private free: Int32Array = new Int32Array(0);
+  private freeTop = 0;
+  /** Slots taken. */
+  used = 0;
+
+  constructor(initial = 256) {
+    this.grow(initial);
+  }
+
+  /** Take a slot for `op`; its user_data is (index, this.gen[index]). */
+  alloc(op: Completion): number {
+    if (this.freeTop === 0) this.grow(this.ops.length * 2);
+    const i = this.free[--this.freeTop];
+    this.ops[i] = op;
+    this.used++;
+    return i;
+  }
+
+  /** Release a slot after its terminal CQE; the next occupant gets a new generation. */
+  release(i: number): void {
+    this.ops[i] = undefined;
+    const g = (this.gen[i] + 1) >>> 0;
+    this.gen[i] = g === 0 ? 1 : g;
+    this.free[this.freeTop++] = i;
+    this.used--;
+  }
+
+  /** The live operation named by (lo, hi), or undefined for a stale/unknown user_data. */
+  lookup(lo: number, hi: number): Completion | undefined {
+    return lo < this.ops.length && this.gen[lo] === hi ? this.ops[lo] : undefined;
+  }
+
+  private grow(n: number): void {
+    const old = this.ops.length;
+    const gen = new Uint32Array(n);
+    gen.set(this.gen);
+    gen.fill(1, old);
+    this.gen = gen;
+    const free = new Int32Array(n);
+    free.set(this.free.subarray(0, this.freeTop));
+    // Push new slots so that the lowest index is handed out first.
+    for (let i = n - 1; i >= old; i--) free[this.freeTop++] = i;
+    this.free = free;
+    for (let i = old; i < n; i++) this.ops.push(undefined);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * The default driver: a ring living inside Node's event loop.
+ *
+ *  - Submission: the first SQE written in a loop turn schedules one `setImmediate`;
+ *    it runs in the check phase, after the poll phase, and makes the turn's single
+ *    io_uring_enter for everything written meanwhile (promise continuations included:
+ *    Node drains microtasks before the check phase).  Completions that are already
+ *    there (NOPs, page-cache reads complete inline) are reaped right after it.
+ *  - Wake-up: a uv_poll watcher on the ring fd (readable while the CQ has entries)
+ *    calls `ring.wake()` in the poll phase when completions arrive while Node is
+ *    asleep in epoll_wait.  With DEFER_TASKRUN the ring fd does not become readable
+ *    (completions wait for our next enter), so the kernel signals a registered
+ *    eventfd instead, and the watcher watches that.
+ *  - Liveness: the watcher is ref'd only while requests are in flight, so an idle
+ *    ring never keeps the process alive, and a pending read does.
+ *
+ * Nothing here busy-polls or blocks: the enter never waits (min_complete = 0).
+ *
+ * May touch: the native watcher calls, setImmediate, its ring's turn()/wake().
+ */
+import { native } from '../sys/native.js';
+import { Register } from '../sys/constants.js';
+import { errnoError } from '../op/errors.js';
+import type { Driver, Ring } from './ring.js';
+
+export class EventLoopDriver implements Driver {
+  private scheduled = false;
+  private referenced = true;
+  private readonly watcher: object;
+  private readonly eventfd: number;
+  private readonly runTurn = (): void => {
+    this.scheduled = false;
+    this.ring.turn();
+  };
+
+  constructor(private readonly ring: Ring) {
+    let fd = ring.fd;
+    this.eventfd = -1;
+    if (ring.deferTaskrun) {
+      const efd = native.eventfd();
+      if (efd < 0) throw errnoError(efd, 'eventfd');
+      const r = native.register(ring.fd, Register.EVENTFD, Int32Array.of(efd), 1);
+      if (r < 0) {
+        native.closeFd(efd);
+        throw errnoError(r, 'io_uring_register');
+      }
+      this.eventfd = fd = efd;
+    }
+    this.watcher = native.watch(fd, this.eventfd >= 0, () => this.ring.wake());
+    this.idle(true);
+  }
+
+  schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.runTurn);
+    }
+  }
+
+  idle(idle: boolean): void {
+    const want = !idle;
+    if (want !== this.referenced) {
+      native.setRef(this.watcher, want);
+      this.referenced = want;
+    }
+  }
+
+  close(): void {
+    native.unwatch(this.watcher);
+    if (this.eventfd >= 0) native.closeFd(this.eventfd);
+  }
+}

@@ -1,0 +1,546 @@
+/**
+ * `Ring`: one io_uring instance and the machinery around it — submitting SQEs,
+ * entering the kernel, reaping CQEs and routing each to its operation.
+ *
+ * Life of a request:
+ *   1. `await op` → `op.then` → `ring.submit(op)`: take a free SQE (flushing the SQ to
+ *      the kernel if it is full), take a slot, let the op encode its SQE, stamp
+ *      user_data = (slot, generation).  Nothing is published yet.
+ *   2. The driver runs a turn (event-loop mode: once per Node loop turn, from
+ *      setImmediate; run() mode: from its own loop): store-release the SQ tail and make
+ *      ONE io_uring_enter that submits everything written since the last turn.
+ *   3. Reap: load-acquire the CQ tail, read each CQE, route it through the slot table
+ *      to its op (which resolves its awaiters), store-release the CQ head.
+ *   4. When completions arrive while Node sleeps, the driver's watcher (the ring fd,
+ *      or an eventfd with DEFER_TASKRUN) wakes the loop and calls `wake()`.
+ *
+ * The ring never blocks the event loop: in event-loop mode it enters with
+ * min_complete = 0.  Only `run()` sleeps inside io_uring_enter.
+ *
+ * May touch: the mapped rings (through sys/rings.ts), the native enter/register/close,
+ * the slot table.  It writes SQEs only through ops' `prepare` (sys/sqe.ts).
+ */
+import { native } from '../sys/native.js';
+import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
+import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqRingFlag } from '../sys/constants.js';
+import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
+import { SlotTable } from '../op/slots.js';
+import { Op, type Submitter } from '../op/op.js';
+import { CancelOp } from '../op/cancel.js';
+import { CloseOp, NopOp, ReadOp, ReadvOp, WriteOp, WritevOp, type OpOptions } from '../op/io.js';
+import { TimeoutOp } from '../op/time.js';
+import { link, linkTimeout } from '../op/link.js';
+import { errnoError, outOfRange } from '../op/errors.js';
+import { setupRing } from './setup.js';
+import { Tracer, traceFromEnv } from './trace.js';
+import { EventLoopDriver } from './loop.js';
+
+export interface RingOptions {
+  /** SQ entries (rounded up to a power of two by the kernel). Default 1024. */
+  entries?: number;
+  /** CQ entries. Default 4 × entries: more completions than SQEs can be pending. */
+  cqEntries?: number;
+  /**
+   * A kernel thread polls the SQ (IORING_SETUP_SQPOLL): no enter needed to submit
+   * while it is awake.  It burns a CPU; never the default.  Unprivileged since 5.13.
+   */
+  sqpoll?: boolean | { idleMs?: number; cpu?: number };
+  /** Exact io_uring_setup flags, with no fallback. */
+  flags?: number;
+  /** Print every SQE and CQE (default: RINGCORE_TRACE in the environment). */
+  trace?: boolean;
+}
+
+/** Counters since the ring was created. */
+export interface RingStats {
+  /** io_uring_enter system calls. */
+  enters: number;
+  /** SQEs the kernel consumed. */
+  sqesSubmitted: number;
+  /** CQEs reaped. */
+  cqesReaped: number;
+  /** Requests submitted whose terminal CQE has not arrived. */
+  inFlight: number;
+  /** Enters made only to move overflowed CQEs back into the CQ. */
+  overflowFlushes: number;
+  /** Driver turns (event-loop turns that flushed the ring, or run() iterations). */
+  turns: number;
+  /** Wake-ups from the watcher (completions that arrived while Node slept). */
+  wakeups: number;
+  /** Enters that waited for completions (run() mode). */
+  waits: number;
+  /** CQEs whose user_data named no live request (never expected; counted, not fatal). */
+  staleCqes: number;
+  /** Operations waiting for a free SQE. */
+  backlog: number;
+}
+
+/** Who drives a ring: decides when turns happen and keeps the process alive. */
+export interface Driver {
+  /** SQEs were written: arrange for a turn soon. */
+  schedule(): void;
+  /** In-flight count changed to/from zero (may keep the process alive or not). */
+  idle(idle: boolean): void;
+  close(): void;
+}
+
+const EINTR = -4;
+const EAGAIN = -11;
+const EBUSY = -16;
+const ECANCELED = -125;
+const TWO32 = 4294967296;
+const TS_CHUNK_SHIFT = 12; // 4096 timespecs (64 KiB) per chunk
+
+export class Ring implements Submitter {
+  readonly fd: number;
+  /** The setup flags the ring actually has. */
+  readonly setupFlags: number;
+  /** IORING_FEAT_* reported by the kernel. */
+  readonly features: number;
+  readonly sqEntries: number;
+  readonly cqEntries: number;
+  /** Opcodes this kernel supports (IORING_REGISTER_PROBE); empty if probing failed. */
+  readonly supported: ReadonlySet<number>;
+  closed = false;
+
+  private readonly handle: object;
+  private readonly sq: SubmissionQueue;
+  private readonly cq: CompletionQueue;
+  private readonly slots = new SlotTable(256);
+  private readonly tracer: Tracer | null;
+  private readonly sqpoll: boolean;
+  /** With DEFER_TASKRUN every reap must be preceded by an enter with GETEVENTS. */
+  readonly deferTaskrun: boolean;
+  private driverImpl: Driver;
+  private inFlightCount = 0;
+  private flushPending = false;
+  private reaping = false;
+  /** Ops that found the SQ full even after a flush (SQPOLL, or a kernel refusing). */
+  private backlog: Op<unknown>[] = [];
+  private readonly tsChunks: Uint32Array[] = [];
+  private readonly tsAddrs: number[] = [];
+  private onDrained: (() => void) | null = null;
+  private closing: Promise<void> | null = null;
+  private readonly counters = {
+    enters: 0, sqesSubmitted: 0, cqesReaped: 0, overflowFlushes: 0, turns: 0, wakeups: 0, waits: 0, staleCqes: 0,
+  };
+
+  /**
+   * @param makeDriver who runs the turns: by default Node's event loop.  `run()`
+   *   passes its own executor.
+   */
+  constructor(options: RingOptions = {}, makeDriver?: (ring: Ring) => Driver, deferTaskrun = false) {
+    const entries = options.entries ?? 1024;
+    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) throw outOfRange('entries', '>= 1 && <= 32768', entries);
+    const cqEntries = options.cqEntries ?? entries * 4;
+    if (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 65536) {
+      throw outOfRange('cqEntries', `>= entries (${entries}) && <= 65536`, cqEntries);
+    }
+    const sp = options.sqpoll;
+    const sqpoll = sp !== undefined && sp !== false;
+    const spo = typeof sp === 'object' ? sp : {};
+    const r = setupRing({
+      entries, cqEntries, sqpoll, sqThreadIdle: spo.idleMs ?? 1000, sqThreadCpu: spo.cpu,
+      flags: options.flags, deferTaskrun,
+    });
+    this.handle = r.handle;
+    this.fd = r.fd;
+    this.setupFlags = r.flags;
+    this.features = r.features;
+    this.sqEntries = r.sqEntries;
+    this.cqEntries = r.cqEntries;
+    this.sq = new SubmissionQueue(r);
+    this.cq = new CompletionQueue(r);
+    this.sqpoll = (r.flags & Setup.SQPOLL) !== 0;
+    this.deferTaskrun = (r.flags & Setup.DEFER_TASKRUN) !== 0;
+    this.tracer = options.trace ?? traceFromEnv() ? new Tracer(r.fd) : null;
+    this.supported = probe(r.fd);
+    this.driverImpl = (makeDriver ?? defaultDriver)(this);
+  }
+
+  // ------------------------------------------------------------ operations --
+
+  /** IORING_OP_NOP. */
+  nop(opts?: OpOptions): NopOp {
+    return new NopOp(this, opts?.signal);
+  }
+  /** read(2) at `position` (-1/null: the current file position) into `buffer`. */
+  read(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): ReadOp {
+    return new ReadOp(this, fd, buffer, position, opts);
+  }
+  /** write(2) at `position` (-1/null: the current file position) from `buffer`. */
+  write(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): WriteOp {
+    return new WriteOp(this, fd, buffer, position, opts);
+  }
+  /** readv(2) into several buffers. */
+  readv(fd: number, buffers: ArrayBufferView[], position?: number | bigint | null, opts?: OpOptions): ReadvOp {
+    return new ReadvOp(this, fd, buffers, position, opts);
+  }
+  /** writev(2) from several buffers. */
+  writev(fd: number, buffers: ArrayBufferView[], position?: number | bigint | null, opts?: OpOptions): WritevOp {
+    return new WritevOp(this, fd, buffers, position, opts);
+  }
+  /** close(2) of a file descriptor, through the ring. */
+  closeFd(fd: number, opts?: OpOptions): CloseOp {
+    return new CloseOp(this, fd, opts);
+  }
+  /** A timer in the ring: resolves after `ms` milliseconds. */
+  timeout(ms: number, opts?: OpOptions): TimeoutOp {
+    return new TimeoutOp(this, ms, opts);
+  }
+  /** Ask the kernel to cancel `target`; resolves 0, -ENOENT or -EALREADY. */
+  cancel(target: Op<unknown>, opts?: OpOptions): CancelOp {
+    return new CancelOp(this, target, opts);
+  }
+
+  /** Submit ops (not yet started) as one IOSQE_IO_LINK chain; see op/link.ts. */
+  link(...ops: Op<unknown>[]): Promise<unknown[]> {
+    return link(this, ops);
+  }
+  /** Run `op` with an IORING_OP_LINK_TIMEOUT: rejects with ETIMEDOUT after `ms`. */
+  linkTimeout<T>(op: Op<T>, ms: number): Promise<T> {
+    return linkTimeout(this, op, ms);
+  }
+
+  // ------------------------------------------------------------ submission --
+
+  /** Requests submitted and not yet completed. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Submitter: write `op`'s SQE into the next free entry (see the file comment). */
+  submit(op: Op<unknown>): void {
+    if (this.backlog.length > 0) {
+      this.backlog.push(op);
+      return;
+    }
+    let index = this.sq.next();
+    if (index < 0) {
+      // The SQ is full within one turn: hand what we have to the kernel now.
+      this.enterAndReap(0);
+      index = this.sq.next();
+      if (index < 0) {
+        this.backlog.push(op);
+        this.requestTurn();
+        return;
+      }
+    }
+    this.writeSqe(op, index);
+  }
+
+  private writeSqe(op: Op<unknown>, index: number): void {
+    const sqes = this.sq.sqes;
+    const slot = this.slots.alloc(op);
+    const gen = this.slots.gen[slot];
+    op.slot = slot;
+    op.udLo = slot;
+    op.udHi = gen;
+    try {
+      op.prepare(sqes, index);
+    } catch (e) {
+      // The entry is already ours: fill it with a harmless NOP for the same slot.
+      prep(sqes, index, Opcode.NOP, -1, 0, 0, 0);
+      setUserData(sqes, index, slot, gen);
+      this.inFlightCount++;
+      this.slots.ops[slot] = { complete() {}, more() {} };
+      this.requestTurn();
+      throw e;
+    }
+    setUserData(sqes, index, slot, gen);
+    if (op.sqeFlags !== 0) orSqeFlags(sqes, index, op.sqeFlags);
+    this.inFlightCount++;
+    if (this.tracer !== null) this.tracer.sqe(sqes, index);
+    if (!this.flushPending) this.requestTurn();
+  }
+
+  private requestTurn(): void {
+    this.flushPending = true;
+    this.driverImpl.schedule();
+  }
+
+  /** Submitter: cancel a submitted op on behalf of its AbortSignal. */
+  cancelSubmitted(op: Op<unknown>): void {
+    if (this.closed && this.closing !== null) return; // close() already cancels everything
+    new CancelOp(this, op).start();
+  }
+
+  /**
+   * Submitter: a `struct __kernel_timespec` for `ms` in memory owned by `slot`, which
+   * lives as long as the ring (chunks are never freed or moved).  Its address.
+   */
+  timespec(slot: number, ms: number): number {
+    const c = slot >>> TS_CHUNK_SHIFT;
+    while (this.tsChunks.length <= c) {
+      const ab = new ArrayBuffer(16 << TS_CHUNK_SHIFT);
+      this.tsChunks.push(new Uint32Array(ab));
+      this.tsAddrs.push(native.address(ab));
+    }
+    const words = this.tsChunks[c];
+    const w = (slot & ((1 << TS_CHUNK_SHIFT) - 1)) * 4;
+    let sec = Math.floor(ms / 1000);
+    let nsec = Math.round((ms - sec * 1000) * 1e6);
+    if (nsec >= 1e9) {
+      sec += 1;
+      nsec -= 1e9;
+    }
+    const lo = sec >>> 0;
+    words[w] = lo;
+    words[w + 1] = (sec - lo) / TWO32;
+    words[w + 2] = nsec;
+    words[w + 3] = 0;
+    return this.tsAddrs[c] + w * 4;
+  }
+
+  /**
+   * Make room for `n` consecutive SQEs in this submission (a linked chain must not
+   * be split across two enters).  Throws if the SQ can never hold them.
+   */
+  reserve(n: number): void {
+    if (n > this.sqEntries) throw outOfRange('chain length', `<= the ring's SQ entries (${this.sqEntries})`, n);
+    for (let i = 0; this.backlog.length > 0 || this.sqFree() < n; i++) {
+      this.enterAndReap(0);
+      this.drainBacklog();
+      if (i > 1000) throw errnoError(EBUSY, 'io_uring_enter');
+    }
+  }
+
+  private sqFree(): number {
+    return this.sq.entries - this.sq.pending();
+  }
+
+  private drainBacklog(): void {
+    const b = this.backlog;
+    if (b.length === 0) return;
+    let i = 0;
+    for (; i < b.length; i++) {
+      const index = this.sq.next();
+      if (index < 0) break;
+      this.writeSqe(b[i], index);
+    }
+    b.splice(0, i);
+  }
+
+  // ---------------------------------------------------------------- kernel --
+
+  /**
+   * One turn: submit everything written since the last turn in one io_uring_enter,
+   * then reap.  The event-loop driver calls this once per loop turn.
+   */
+  turn(minComplete = 0): void {
+    this.flushPending = false;
+    this.counters.turns++;
+    this.drainBacklog();
+    this.enterAndReap(minComplete);
+    if (this.backlog.length > 0) this.requestTurn();
+    this.afterReap();
+  }
+
+  /** The watcher saw completions while Node slept. */
+  wake(): void {
+    this.counters.wakeups++;
+    if (this.deferTaskrun || (this.sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0) this.enterAndReap(0);
+    else this.reap();
+    this.afterReap();
+  }
+
+  /** Are CQEs waiting to be reaped? */
+  hasCompletions(): boolean {
+    return this.cq.tail() !== this.cq.head();
+  }
+
+  /** SQEs written but not yet consumed by the kernel, or ops waiting for an SQE. */
+  hasUnsubmitted(): boolean {
+    return this.sq.pending() > 0 || this.backlog.length > 0;
+  }
+
+  /**
+   * Tell the driver whether anything is in flight (it keeps the process alive while
+   * so; it only calls into native code when that changes), and finish a close().
+   */
+  private afterReap(): void {
+    const idle = this.inFlightCount === 0;
+    this.driverImpl.idle(idle);
+    if (idle && this.onDrained !== null) this.onDrained();
+  }
+
+  /**
+   * Publish the SQ tail, io_uring_enter, reap.  `minComplete > 0` sleeps in the
+   * kernel until that many completions are available (run() mode only).
+   */
+  private enterAndReap(minComplete: number): void {
+    const sq = this.sq;
+    let toSubmit = sq.publish();
+    let flags = minComplete > 0 || this.deferTaskrun ? Enter.GETEVENTS : 0;
+    if (this.sqpoll) {
+      // The kernel thread consumes the SQ by itself; enter only to wake it or to wait.
+      // (Atomics.load of sq_flags after the tail store is the full barrier the
+      // protocol needs here: both are sequentially consistent.)
+      if (sq.flags() & SqRingFlag.NEED_WAKEUP) flags |= Enter.SQ_WAKEUP;
+      toSubmit = 0;
+    }
+    if (toSubmit > 0 || flags !== 0) {
+      for (let attempt = 0; ; attempt++) {
+        const r = native.enter(this.fd, toSubmit, minComplete, flags);
+        this.counters.enters++;
+        if (minComplete > 0) this.counters.waits++;
+        if (this.tracer !== null) this.tracer.enter(toSubmit, minComplete, flags, r);
+        if (r >= 0) {
+          if (!this.sqpoll) this.counters.sqesSubmitted += r;
+          break;
+        }
+        if (r === EINTR) continue;
+        if ((r === EAGAIN || r === EBUSY) && attempt < 64) {
+          // The kernel wants completions reaped first (CQ overflow backlog, or no
+          // memory for requests right now).  Reap, then retry with what is left.
+          this.reap();
+          flags |= Enter.GETEVENTS;
+          minComplete = 0;
+          toSubmit = this.sqpoll ? 0 : sq.pending();
+          continue;
+        }
+        throw errnoError(r, 'io_uring_enter');
+      }
+    }
+    this.reap();
+    // NODROP kept completions the CQ could not hold; an enter with GETEVENTS moves
+    // them back (io_uring_enter(2)).  Bounded: each pass frees up to a full CQ.
+    for (let i = 0; i < 64 && (sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0; i++) {
+      const r = native.enter(this.fd, 0, 0, Enter.GETEVENTS);
+      this.counters.enters++;
+      this.counters.overflowFlushes++;
+      if (this.tracer !== null) this.tracer.enter(0, 0, Enter.GETEVENTS, r);
+      if (this.reap() === 0 && r < 0 && r !== EINTR && r !== EBUSY && r !== EAGAIN) break;
+    }
+  }
+
+  /**
+   * Reap every CQE: load-acquire the tail, dispatch, store-release the head.  An
+   * op's waiters may run user code that submits more (and so re-enters); that nested
+   * call returns at once and this loop picks up whatever arrived meanwhile.
+   */
+  private reap(): number {
+    if (this.reaping) return 0;
+    this.reaping = true;
+    const cq = this.cq;
+    const ring = cq.ring;
+    const res32 = cq.ringI32;
+    const mask = cq.mask;
+    const base = cq.cqesIdx;
+    const words = cq.cqeWords;
+    let head = Atomics.load(ring, cq.headIdx);
+    let n = 0;
+    try {
+      for (;;) {
+        const tail = Atomics.load(ring, cq.tailIdx);
+        if (head === tail) break;
+        do {
+          const w = base + (head & mask) * words;
+          const lo = ring[w];
+          const hi = ring[w + 1];
+          const res = res32[w + 2];
+          const flags = ring[w + 3];
+          head = (head + 1) >>> 0;
+          n++;
+          this.dispatch(lo, hi, res, flags);
+        } while (head !== tail);
+        Atomics.store(ring, cq.headIdx, head);
+      }
+    } finally {
+      Atomics.store(ring, cq.headIdx, head);
+      this.reaping = false;
+      this.counters.cqesReaped += n;
+    }
+    return n;
+  }
+
+  private dispatch(lo: number, hi: number, res: number, flags: number): void {
+    if (this.tracer !== null) this.tracer.cqe(lo, hi, res, flags);
+    const slots = this.slots;
+    const op = lo < slots.ops.length && slots.gen[lo] === hi ? slots.ops[lo] : undefined;
+    if (op === undefined) {
+      if (lo !== 0 || hi !== 0) this.counters.staleCqes++; // (0, 0): the ring's own request
+      return;
+    }
+    if ((flags & CqeFlag.MORE) !== 0) {
+      op.more(res, flags);
+      return;
+    }
+    slots.release(lo);
+    this.inFlightCount--;
+    op.complete(res, flags);
+  }
+
+  // --------------------------------------------------------------- control --
+
+  /** Counters since creation (a snapshot). */
+  stats(): RingStats {
+    return { ...this.counters, inFlight: this.inFlightCount, backlog: this.backlog.length };
+  }
+
+  /**
+   * Cancel everything in flight (one IORING_OP_ASYNC_CANCEL with CANCEL_ANY|ALL),
+   * wait for every terminal CQE — so no buffer is still in the kernel's hands — then
+   * unmap the rings and close the fd.  Operations started afterwards reject with EBADF.
+   */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.closed = true;
+    for (const op of this.backlog.splice(0)) op.complete(ECANCELED, 0); // never reached the kernel
+    this.closing = new Promise<void>((resolve) => {
+      const finish = () => {
+        this.onDrained = null;
+        this.driverImpl.close();
+        native.close(this.handle);
+        resolve();
+      };
+      if (this.inFlightCount === 0) {
+        finish();
+        return;
+      }
+      this.onDrained = finish;
+      let index = this.sq.next();
+      if (index < 0) {
+        this.enterAndReap(0);
+        index = this.sq.next();
+      }
+      if (index >= 0) {
+        const sqes = this.sq.sqes;
+        prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+        setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
+        // user_data 0 names no slot: the ring's own request (see op/slots.ts).
+        setUserData(sqes, index, 0, 0);
+        if (this.tracer !== null) this.tracer.sqe(sqes, index);
+      }
+      this.requestTurn();
+    });
+    return this.closing;
+  }
+
+  /** Who drives this ring (the event loop, or a run() executor). */
+  get driver(): Driver {
+    return this.driverImpl;
+  }
+}
+
+/** Opcodes the kernel supports, from IORING_REGISTER_PROBE. */
+function probe(fd: number): ReadonlySet<number> {
+  // struct io_uring_probe { u8 last_op; u8 ops_len; u16 resv; u32 resv2[3];
+  //                         struct io_uring_probe_op { u8 op; u8 resv; u16 flags; u32 resv2; } ops[]; }
+  const n = 256;
+  const buf = new Uint8Array(new ArrayBuffer(16 + n * 8));
+  const r = native.register(fd, Register.PROBE, buf, n);
+  const set = new Set<number>();
+  if (r < 0) return set;
+  const len = buf[1];
+  const dv = new DataView(buf.buffer);
+  for (let i = 0; i < len; i++) {
+    const flags = dv.getUint16(16 + i * 8 + 2, true);
+    if (flags & IO_URING_OP_SUPPORTED) set.add(buf[16 + i * 8]);
+  }
+  return set;
+}
+
+function defaultDriver(ring: Ring): Driver {
+  return new EventLoopDriver(ring);
+}

@@ -1,0 +1,96 @@
+/**
+ * `run(main)`: the original's executor.  For its duration the ring owns the thread:
+ * when no JavaScript is ready to run, the thread sleeps inside
+ * io_uring_enter(min_complete = 1) — submitting and waiting in one system call —
+ * instead of in Node's epoll_wait.
+ *
+ * How "nothing is ready" is known in JavaScript: each iteration runs as a
+ * setImmediate callback, and Node drains every microtask (every promise
+ * continuation an earlier completion woke) before it runs the next one.  So at the
+ * top of an iteration all woken tasks have run as far as they can; if requests are
+ * in flight and none has completed, sleeping in the kernel is exactly right.
+ *
+ * The ring is a fresh one with SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them
+ * (completions are posted only while we wait in enter: the cheapest wait there is);
+ * it becomes the thread's default ring until `run` returns, then it is closed.
+ *
+ * Caveat, by design: while the thread sleeps in the kernel, Node's own timers and
+ * sockets wait too.  Code that mixes them with ring operations should use the default
+ * event-loop mode instead.  When nothing is in flight, run() does not sleep in the
+ * kernel at all and Node's loop runs as usual.
+ *
+ * May touch: its own ring, the thread's default ring slot, setImmediate.
+ */
+import { Ring, type Driver, type RingOptions } from './ring.js';
+import { peekDefaultRing, swapDefaultRing } from './current.js';
+
+class Executor implements Driver {
+  private scheduled = false;
+  private readonly iterate = (): void => {
+    this.scheduled = false;
+    const ring = this.ring!;
+    if (ring.closed && ring.inFlight === 0) return;
+    // Sleep in the kernel only if requests are in flight and no completion is
+    // waiting: then no JavaScript can run until the kernel posts one.
+    const wait = ring.inFlight > 0 && !ring.hasCompletions() ? 1 : 0;
+    ring.turn(wait);
+    if (ring.inFlight > 0 || ring.hasUnsubmitted()) this.schedule();
+  };
+  ring: Ring | undefined;
+  /** Tasks spawned while this executor owns the thread; run() waits for them. */
+  readonly tasks = new Set<Promise<unknown>>();
+
+  schedule(): void {
+    if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.iterate);
+    }
+  }
+  idle(): void {}
+  close(): void {}
+}
+
+export interface RunOptions extends RingOptions {}
+
+/**
+ * Run `main` with a ring that owns the thread; resolves with main's result once
+ * main and every task it `spawn`ed are done (rejects with the first failure).
+ */
+export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
+  const exec = new Executor();
+  const ring = new Ring(options, () => exec, true);
+  exec.ring = ring;
+  const prevRing = swapDefaultRing(ring);
+  const mine = exec.tasks;
+  try {
+    const result = Promise.resolve().then(main);
+    let failure: { error: unknown } | undefined;
+    result.catch((error) => {
+      failure ??= { error };
+    });
+    mine.add(result);
+    while (mine.size > 0) {
+      const batch = [...mine];
+      mine.clear();
+      for (const r of await Promise.allSettled(batch)) {
+        if (r.status === 'rejected') failure ??= { error: r.reason };
+      }
+    }
+    if (failure) throw failure.error;
+    return await result;
+  } finally {
+    swapDefaultRing(prevRing);
+    await ring.close();
+  }
+}
+
+/**
+ * Start `task` concurrently.  Inside run(), run() waits for it too.  Returns the
+ * task's promise.
+ */
+export function spawn<T>(task: () => T | PromiseLike<T>): Promise<T> {
+  const p = Promise.resolve().then(task);
+  const driver = peekDefaultRing()?.driver;
+  if (driver instanceof Executor) driver.tasks.add(p);
+  return p;
+}

@@ -1,0 +1,88 @@
+/**
+ * The native gate: loads the Node-API addon built from native/ringcore.c and gives
+ * it types.  Every call into C in RingCore goes through the object exported here,
+ * so this file is the complete list of what JavaScript asks of native code.
+ *
+ * May touch: the addon only.
+ */
+import { createRequire } from 'node:module';
+
+/** Byte offsets of the SQ ring's fields inside its mapping (io_sqring_offsets). */
+export interface SqOffsets {
+  head: number; tail: number; ringMask: number; ringEntries: number;
+  flags: number; dropped: number; array: number;
+}
+/** Byte offsets of the CQ ring's fields inside its mapping (io_cqring_offsets). */
+export interface CqOffsets {
+  head: number; tail: number; ringMask: number; ringEntries: number;
+  overflow: number; cqes: number; flags: number;
+}
+
+/** What io_uring_setup(2) + the three mmaps give back. */
+export interface SetupResult {
+  /** Opaque: what close() needs to unmap and close. */
+  handle: object;
+  fd: number;
+  sqEntries: number;
+  cqEntries: number;
+  /** The setup flags the ring really has (the kernel may add some, e.g. CQSIZE). */
+  flags: number;
+  /** IORING_FEAT_* bits. */
+  features: number;
+  sqOff: SqOffsets;
+  cqOff: CqOffsets;
+  /** The SQ ring (head, tail, mask, flags, the index array). */
+  sqRing: ArrayBuffer;
+  /** The CQ ring (head, tail, CQEs); the same ArrayBuffer as sqRing with SINGLE_MMAP. */
+  cqRing: ArrayBuffer;
+  /** The SQE array: sqEntries × 64 bytes. */
+  sqes: ArrayBuffer;
+}
+
+export interface Native {
+  /** io_uring_setup(entries, params) + mmaps, or -errno. */
+  setup(entries: number, flags: number, cqEntries: number, sqThreadIdle: number,
+        sqThreadCpu: number, wqFd: number): SetupResult | number;
+  /** Detach the ring ArrayBuffers, munmap, close the fd. 0 or -errno. */
+  close(handle: object): number;
+  /** io_uring_enter(fd, toSubmit, minComplete, flags, NULL, 0): result or -errno. */
+  enter(fd: number, toSubmit: number, minComplete: number, flags: number): number;
+  /** io_uring_register(fd, opcode, arg, nrArgs): result or -errno. */
+  register(fd: number, opcode: number, arg: ArrayBuffer | ArrayBufferView | null, nrArgs: number): number;
+  /** Base address of an ArrayBuffer's backing store. */
+  address(ab: ArrayBuffer): number;
+  /** uv_poll(fd, READABLE) that calls fn in Node's poll phase. Starts referenced. */
+  watch(fd: number, drainEventfd: boolean, fn: (status: number) => void): object;
+  /** uv_ref / uv_unref of a watcher. */
+  setRef(watcher: object, on: boolean): void;
+  /** Stop and close a watcher. */
+  unwatch(watcher: object): void;
+  /** eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC): fd or -errno. */
+  eventfd(): number;
+  /** close(2): 0 or -errno. */
+  closeFd(fd: number): number;
+}
+
+const require = createRequire(import.meta.url);
+
+function load(): Native {
+  // dist/src/sys/native.js and src/sys/native.ts both sit three levels below the root.
+  const candidates = ['../../../build/Release/ringcore.node', '../../build/Release/ringcore.node'];
+  let lastError: unknown;
+  for (const c of candidates) {
+    try {
+      return require(c) as Native;
+    } catch (e) {
+      lastError = e;
+    }
+  }
+  const err = new Error(
+    'RingCore: the native addon is not built (build/Release/ringcore.node). ' +
+      'Run `npm ci` (or `npm rebuild ringcore`): it compiles native/ringcore.c with node-gyp.',
+    { cause: lastError },
+  );
+  (err as NodeJS.ErrnoException).code = 'ERR_RINGCORE_NO_ADDON';
+  throw err;
+}
+
+export const native: Native = load();

@@ -1,0 +1,147 @@
+/**
+ * The two shared rings, seen from JavaScript: where their head, tail, mask and flags
+ * live in the mapped memory, and the memory-ordering rules for touching them.
+ *
+ * The protocol (io_uring(7), liburing's src/queue.c):
+ *   SQ: we own the tail, the kernel owns the head.  We fill SQEs, then store-release
+ *       the tail so that the kernel, which load-acquires it, sees complete SQEs.
+ *   CQ: the kernel owns the tail, we own the head.  We load-acquire the tail before
+ *       reading CQEs, and store-release the head after we are done with them, so the
+ *       kernel never overwrites a CQE we are still reading.
+ * JavaScript `Atomics.load/store` are sequentially consistent, which is stronger
+ * than acquire/release; plain typed-array accesses are not atomic, so head, tail and
+ * the flags words are only ever touched through `Atomics`.  The SQEs and CQEs
+ * themselves are plain memory ordered by those head/tail operations.
+ *
+ * May touch: the mapped ring memory.  Never the SQE contents (see `sqe.ts`).
+ */
+import type { SetupResult } from './native.js';
+import { Setup } from './constants.js';
+
+export class SubmissionQueue {
+  /** The SQ ring mapping as 32-bit words (all its fields are u32). */
+  readonly ring: Uint32Array;
+  /** The SQE array as 32-bit words, 16 per SQE. */
+  readonly sqes: Uint32Array;
+  readonly entries: number;
+  readonly mask: number;
+  /** Word indices of the kernel-shared fields. */
+  readonly headIdx: number;
+  readonly tailIdx: number;
+  readonly flagsIdx: number;
+  readonly droppedIdx: number;
+  /**
+   * Our tail: SQEs written but maybe not yet published.  Unsigned 32-bit arithmetic,
+   * as the kernel does: the counters wrap at 2^32 and `(tail - head) >>> 0` is the fill.
+   */
+  tail: number;
+  /** The head as last read from the kernel: refreshed only when the SQ looks full. */
+  cachedHead: number;
+
+  constructor(r: SetupResult) {
+    this.ring = new Uint32Array(r.sqRing);
+    this.sqes = new Uint32Array(r.sqes);
+    const o = r.sqOff;
+    this.headIdx = o.head >>> 2;
+    this.tailIdx = o.tail >>> 2;
+    this.flagsIdx = o.flags >>> 2;
+    this.droppedIdx = o.dropped >>> 2;
+    this.entries = this.ring[o.ringEntries >>> 2];
+    this.mask = this.ring[o.ringMask >>> 2];
+    this.tail = Atomics.load(this.ring, this.tailIdx);
+    this.cachedHead = Atomics.load(this.ring, this.headIdx);
+    // The classic SQ has an indirection array (SQ slot -> SQE index).  We always use
+    // SQE i for slot i, so it is filled once with the identity, as liburing does;
+    // with IORING_SETUP_NO_SQARRAY (6.6) the array does not exist at all.
+    if (!(r.flags & Setup.NO_SQARRAY)) {
+      const base = o.array >>> 2;
+      for (let i = 0; i < this.entries; i++) this.ring[base + i] = i;
+    }
+  }
+
+  /** A free SQE index, or -1 when the SQ is full even after re-reading the kernel head. */
+  next(): number {
+    if (((this.tail - this.cachedHead) >>> 0) >= this.entries) {
+      this.cachedHead = Atomics.load(this.ring, this.headIdx);
+      if (((this.tail - this.cachedHead) >>> 0) >= this.entries) return -1;
+    }
+    const index = this.tail & this.mask;
+    this.tail = (this.tail + 1) >>> 0;
+    return index;
+  }
+
+  /**
+   * Store-release our tail: every SQE written before this is now visible to the
+   * kernel.  Returns how many SQEs the kernel has not consumed yet (what to pass as
+   * `to_submit`).
+   */
+  publish(): number {
+    Atomics.store(this.ring, this.tailIdx, this.tail);
+    this.cachedHead = Atomics.load(this.ring, this.headIdx);
+    return (this.tail - this.cachedHead) >>> 0;
+  }
+
+  /** Published or written SQEs the kernel has not consumed. */
+  pending(): number {
+    return (this.tail - Atomics.load(this.ring, this.headIdx)) >>> 0;
+  }
+
+  /** IORING_SQ_* bits the kernel sets (NEED_WAKEUP, CQ_OVERFLOW, TASKRUN). */
+  flags(): number {
+    return Atomics.load(this.ring, this.flagsIdx);
+  }
+
+  /** SQEs the kernel dropped as invalid (bad index in the SQ array). */
+  dropped(): number {
+    return Atomics.load(this.ring, this.droppedIdx);
+  }
+}
+
+export class CompletionQueue {
+  /** The CQ ring mapping as 32-bit words: head, tail, and the CQEs (4 words each). */
+  readonly ring: Uint32Array;
+  /** The same memory as signed words, for `cqe.res`. */
+  readonly ringI32: Int32Array;
+  readonly entries: number;
+  readonly mask: number;
+  readonly headIdx: number;
+  readonly tailIdx: number;
+  readonly overflowIdx: number;
+  /** Word index of CQE 0. */
+  readonly cqesIdx: number;
+  /** Words per CQE: 4, or 8 with IORING_SETUP_CQE32. */
+  readonly cqeWords: number;
+
+  constructor(r: SetupResult) {
+    this.ring = new Uint32Array(r.cqRing);
+    this.ringI32 = new Int32Array(r.cqRing);
+    const o = r.cqOff;
+    this.headIdx = o.head >>> 2;
+    this.tailIdx = o.tail >>> 2;
+    this.overflowIdx = o.overflow >>> 2;
+    this.cqesIdx = o.cqes >>> 2;
+    this.entries = this.ring[o.ringEntries >>> 2];
+    this.mask = this.ring[o.ringMask >>> 2];
+    this.cqeWords = r.flags & Setup.CQE32 ? 8 : 4;
+  }
+
+  /** Load-acquire the kernel's tail. */
+  tail(): number {
+    return Atomics.load(this.ring, this.tailIdx);
+  }
+
+  /** Our head (only we write it, so a plain read would do; Atomics keeps it uniform). */
+  head(): number {
+    return Atomics.load(this.ring, this.headIdx);
+  }
+
+  /** Store-release the head: the CQEs before it may now be overwritten by the kernel. */
+  setHead(head: number): void {
+    Atomics.store(this.ring, this.headIdx, head);
+  }
+
+  /** CQEs the kernel had to drop (only without IORING_FEAT_NODROP). */
+  overflow(): number {
+    return Atomics.load(this.ring, this.overflowIdx);
+  }
+}
