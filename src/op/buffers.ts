@@ -72,12 +72,23 @@ export function checkFd(v: unknown, name = 'fd'): asserts v is number {
 }
 
 /**
+ * Kernel-visible scratch memory (iovec arrays, statx buffers, paths): a slice of
+ * Node's Buffer pool for small sizes — a bump allocator whose ArrayBuffer address is
+ * already cached — or its own ArrayBuffer for large ones.  Slices are 8-byte aligned
+ * and never overlap; the op that holds one keeps it alive until its terminal CQE.
+ */
+export function scratch(size: number): Buffer {
+  return Buffer.allocUnsafe(size);
+}
+
+/**
  * An iovec array for readv/writev: `struct iovec { void *iov_base; size_t iov_len; }`,
- * 16 bytes each.  It is its own ArrayBuffer (never on the V8 heap), kept alive by
- * the op until the terminal CQE, like the buffers it points at.
+ * 16 bytes each, kept alive by the op until the terminal CQE, like the buffers it
+ * points at.
  */
 export function iovecs(views: ArrayBufferView[]): Uint32Array {
-  const iov = new Uint32Array(new ArrayBuffer(Math.max(1, views.length) * 16));
+  const mem = scratch(Math.max(1, views.length) * 16);
+  const iov = new Uint32Array(mem.buffer, mem.byteOffset, mem.byteLength >>> 2);
   for (let i = 0; i < views.length; i++) {
     const v = views[i];
     const a = v.byteLength === 0 ? 0 : addressOf(v);

@@ -9,8 +9,8 @@
  *
  * May touch: sys/sqe.ts (to encode).
  */
-import { Op as Opcode } from '../sys/constants.js';
-import { prep, setAddrWords } from '../sys/sqe.js';
+import { CancelFlag, Op as Opcode } from '../sys/constants.js';
+import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
 import { invalidArgType } from './errors.js';
 import type { OpOptions } from './io.js';
@@ -38,6 +38,29 @@ export class CancelOp extends Op<number> {
   }
   protected override accepts(res: number): boolean {
     return res >= 0 || res === ENOENT || res === EALREADY;
+  }
+  protected value(res: number): number {
+    return res;
+  }
+}
+
+/**
+ * Cancel every request on file descriptor `fd` (IORING_ASYNC_CANCEL_FD | ALL, 5.19):
+ * what a handle's close() sends first, because closing an fd does not cancel what is
+ * pending on it.  Resolves with the number cancelled (or -ENOENT: none); never rejects
+ * for "nothing to cancel".
+ */
+export class CancelFdOp extends Op<number> {
+  constructor(ring: Submitter, readonly fd: number) {
+    super(ring);
+  }
+  get syscall(): string { return 'cancel'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.ASYNC_CANCEL, this.fd, 0, 0, 0);
+    setOpFlags(sqes, index, CancelFlag.FD | CancelFlag.ALL);
+  }
+  protected override accepts(): boolean {
+    return true;
   }
   protected value(res: number): number {
     return res;

@@ -12,7 +12,6 @@ import { Op as Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition } from './buffers.js';
-import { outOfRange } from './errors.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -30,46 +29,38 @@ export class NopOp extends Op<number> {
 }
 
 /**
- * IORING_OP_READ: read(2)/pread(2) into one buffer; resolves with the byte count
- * (0 at end of file; fewer than asked is legal).
+ * IORING_OP_READ / IORING_OP_WRITE: read(2)/pread(2) into, or write(2)/pwrite(2) from,
+ * `length` bytes at `offset` inside `buffer`; resolves with the byte count (0 at end
+ * of file; fewer than asked is legal).  Arguments are validated by the caller (the
+ * ring's methods, the fs layer), so this constructor does no checking: it is on the
+ * hot path.  `map` turns the byte count into the value awaited (fs wants
+ * `{ bytesRead, buffer }`).
  */
-export class ReadOp extends Op<number> {
-  readonly position: number;
-  constructor(ring: Submitter, readonly fd: number, readonly buffer: ArrayBufferView,
-              position?: number | bigint | null, opts?: OpOptions) {
-    checkFd(fd);
-    checkView('buffer', buffer);
-    const pos = toPosition('position', position);
-    super(ring, opts?.signal);
-    this.position = pos;
+export class RwOp<T = number> extends Op<T> {
+  constructor(ring: Submitter, private readonly opcode: number, readonly fd: number,
+              readonly buffer: ArrayBufferView, readonly offset: number, readonly length: number,
+              readonly position: number, signal: AbortSignal | undefined,
+              private readonly map: ((n: number, op: RwOp<T>) => T) | undefined) {
+    super(ring, signal);
   }
-  get syscall(): string { return 'read'; }
+  get syscall(): string { return this.opcode === Opcode.READ ? 'read' : 'write'; }
   prepare(sqes: Uint32Array, index: number): void {
-    const b = this.buffer;
-    const n = b.byteLength;
-    prep(sqes, index, Opcode.READ, this.fd, n === 0 ? 0 : addressOf(b), n > MAX_RW ? MAX_RW : n, this.position);
+    const n = this.length;
+    prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset,
+         n > MAX_RW ? MAX_RW : n, this.position);
   }
-  protected value(res: number): number { return res; }
+  protected value(res: number): T {
+    return this.map === undefined ? (res as T) : this.map(res, this);
+  }
 }
 
-/** IORING_OP_WRITE: write(2)/pwrite(2) from one buffer; resolves with the byte count. */
-export class WriteOp extends Op<number> {
-  readonly position: number;
-  constructor(ring: Submitter, readonly fd: number, readonly buffer: ArrayBufferView,
-              position?: number | bigint | null, opts?: OpOptions) {
-    checkFd(fd);
-    checkView('buffer', buffer);
-    const pos = toPosition('position', position);
-    super(ring, opts?.signal);
-    this.position = pos;
-  }
-  get syscall(): string { return 'write'; }
-  prepare(sqes: Uint32Array, index: number): void {
-    const b = this.buffer;
-    const n = b.byteLength;
-    prep(sqes, index, Opcode.WRITE, this.fd, n === 0 ? 0 : addressOf(b), n > MAX_RW ? MAX_RW : n, this.position);
-  }
-  protected value(res: number): number { return res; }
+/** Checked construction of a whole-buffer read or write (the ring's own methods). */
+export function rwWhole(ring: Submitter, opcode: number, fd: unknown, buffer: unknown,
+                        position: unknown, opts: OpOptions | undefined): RwOp<number> {
+  checkFd(fd);
+  checkView('buffer', buffer);
+  const pos = toPosition('position', position);
+  return new RwOp<number>(ring, opcode, fd, buffer, 0, buffer.byteLength, pos, opts?.signal, undefined);
 }
 
 /** Linux's IOV_MAX: readv/writev take at most this many buffers. */
@@ -83,15 +74,17 @@ abstract class VectorOp extends Op<number> {
               position: number | bigint | null | undefined, opts: OpOptions | undefined) {
     checkFd(fd);
     checkViews('buffers', buffers);
-    if (buffers.length > IOV_MAX) throw outOfRange('buffers.length', `<= ${IOV_MAX}`, buffers.length);
     const pos = toPosition('position', position);
     super(ring, opts?.signal);
     this.position = pos;
   }
   protected abstract readonly opcode: number;
   prepare(sqes: Uint32Array, index: number): void {
-    const iov = (this.iov = iovecs(this.buffers));
-    prep(sqes, index, this.opcode, this.fd, addressOf(iov), this.buffers.length, this.position);
+    // More than IOV_MAX buffers is EINVAL in the kernel; like libuv, pass the first
+    // IOV_MAX and let the caller see a short transfer.
+    const bufs = this.buffers.length > IOV_MAX ? this.buffers.slice(0, IOV_MAX) : this.buffers;
+    const iov = (this.iov = iovecs(bufs));
+    prep(sqes, index, this.opcode, this.fd, addressOf(iov), bufs.length, this.position);
   }
   protected value(res: number): number { return res; }
 }

@@ -27,7 +27,7 @@ import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
 import { SlotTable } from '../op/slots.js';
 import { Op, type Submitter } from '../op/op.js';
 import { CancelOp } from '../op/cancel.js';
-import { CloseOp, NopOp, ReadOp, ReadvOp, WriteOp, WritevOp, type OpOptions } from '../op/io.js';
+import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp } from '../op/time.js';
 import { link, linkTimeout } from '../op/link.js';
 import { errnoError, outOfRange } from '../op/errors.js';
@@ -165,12 +165,12 @@ export class Ring implements Submitter {
     return new NopOp(this, opts?.signal);
   }
   /** read(2) at `position` (-1/null: the current file position) into `buffer`. */
-  read(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): ReadOp {
-    return new ReadOp(this, fd, buffer, position, opts);
+  read(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): RwOp<number> {
+    return rwWhole(this, Opcode.READ, fd, buffer, position, opts);
   }
   /** write(2) at `position` (-1/null: the current file position) from `buffer`. */
-  write(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): WriteOp {
-    return new WriteOp(this, fd, buffer, position, opts);
+  write(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): RwOp<number> {
+    return rwWhole(this, Opcode.WRITE, fd, buffer, position, opts);
   }
   /** readv(2) into several buffers. */
   readv(fd: number, buffers: ArrayBufferView[], position?: number | bigint | null, opts?: OpOptions): ReadvOp {

@@ -1,0 +1,134 @@
+/**
+ * Argument handling for `ringcore/fs`, matching `node:fs/promises`: the same accepted
+ * shapes (paths as string, Buffer or file: URL; flags as strings or numbers; modes as
+ * numbers or octal strings), the same defaults, and the same error classes and codes
+ * (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE,
+ * ERR_INVALID_URL_SCHEME) — all thrown before anything is submitted.
+ *
+ * May touch: nothing; pure validation and conversion.
+ */
+import { fileURLToPath } from 'node:url';
+import { constants as C } from 'node:fs';
+import { invalidArgType, outOfRange } from '../op/errors.js';
+import type { KernelPath } from '../op/fsops.js';
+
+export type PathLike = string | Buffer | URL;
+
+function codeError<E extends Error>(err: E, code: string): E {
+  (err as E & { code: string }).code = code;
+  return err;
+}
+
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
+  const shown = typeof value === 'string' ? `'${value}'` : String(value);
+  return codeError(new TypeError(`The argument '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
+}
+
+/** A path for the kernel: its bytes plus NUL, and the string errors print. */
+export function toKernelPath(v: unknown, name = 'path'): KernelPath {
+  let s: string | undefined;
+  let bytes: Buffer | undefined;
+  if (typeof v === 'string') {
+    s = v;
+  } else if (v instanceof URL) {
+    if (v.protocol !== 'file:') throw codeError(new TypeError('The URL must be of scheme file'), 'ERR_INVALID_URL_SCHEME');
+    s = fileURLToPath(v);
+  } else if (v instanceof Uint8Array) {
+    if (v.includes(0)) {
+      throw invalidArgValue(name, v, 'must be a string, Uint8Array, or URL without null bytes');
+    }
+    bytes = Buffer.allocUnsafe(v.byteLength + 1);
+    bytes.set(v);
+    bytes[v.byteLength] = 0;
+    return { bytes, display: Buffer.from(v).toString() };
+  } else {
+    throw invalidArgType(name, 'of type string or an instance of Buffer or URL', v);
+  }
+  if (s.includes('\u0000')) {
+    throw invalidArgValue(name, s, 'must be a string, Uint8Array, or URL without null bytes');
+  }
+  return { bytes: Buffer.from(s + '\u0000'), display: s };
+}
+
+const FLAGS: Record<string, number> = {
+  r: C.O_RDONLY,
+  rs: C.O_RDONLY | C.O_SYNC,
+  sr: C.O_RDONLY | C.O_SYNC,
+  'r+': C.O_RDWR,
+  'rs+': C.O_RDWR | C.O_SYNC,
+  'sr+': C.O_RDWR | C.O_SYNC,
+  w: C.O_TRUNC | C.O_CREAT | C.O_WRONLY,
+  wx: C.O_TRUNC | C.O_CREAT | C.O_WRONLY | C.O_EXCL,
+  xw: C.O_TRUNC | C.O_CREAT | C.O_WRONLY | C.O_EXCL,
+  'w+': C.O_TRUNC | C.O_CREAT | C.O_RDWR,
+  'wx+': C.O_TRUNC | C.O_CREAT | C.O_RDWR | C.O_EXCL,
+  'xw+': C.O_TRUNC | C.O_CREAT | C.O_RDWR | C.O_EXCL,
+  a: C.O_APPEND | C.O_CREAT | C.O_WRONLY,
+  ax: C.O_APPEND | C.O_CREAT | C.O_WRONLY | C.O_EXCL,
+  xa: C.O_APPEND | C.O_CREAT | C.O_WRONLY | C.O_EXCL,
+  as: C.O_APPEND | C.O_CREAT | C.O_WRONLY | C.O_SYNC,
+  sa: C.O_APPEND | C.O_CREAT | C.O_WRONLY | C.O_SYNC,
+  'a+': C.O_APPEND | C.O_CREAT | C.O_RDWR,
+  'ax+': C.O_APPEND | C.O_CREAT | C.O_RDWR | C.O_EXCL,
+  'xa+': C.O_APPEND | C.O_CREAT | C.O_RDWR | C.O_EXCL,
+  'as+': C.O_APPEND | C.O_CREAT | C.O_RDWR | C.O_SYNC,
+  'sa+': C.O_APPEND | C.O_CREAT | C.O_RDWR | C.O_SYNC,
+};
+
+/** Node's stringToFlags: 'r', 'w+', 'ax', ... or a number. */
+export function toFlags(v: unknown, dflt: string, name = 'flags'): number {
+  if (v === undefined || v === null) return FLAGS[dflt];
+  if (typeof v === 'number') {
+    if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+    return v;
+  }
+  if (typeof v === 'string') {
+    const f = FLAGS[v];
+    if (f === undefined) throw invalidArgValue(name, v);
+    return f;
+  }
+  throw invalidArgType(name, 'of type string or number', v);
+}
+
+/** Node's parseFileMode: a uint32 or an octal string. */
+export function toMode(v: unknown, name: string, dflt: number): number {
+  if (v === undefined || v === null) return dflt;
+  if (typeof v === 'string') {
+    if (!/^[0-7]+$/.test(v)) throw invalidArgValue(name, v, 'must be a 32-bit unsigned integer or an octal string');
+    v = parseInt(v, 8);
+  }
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw outOfRange(name, '>= 0 && <= 4294967295', v);
+  return v;
+}
+
+/** An encoding name Buffer knows, or null/undefined for "return a Buffer". */
+export function checkEncoding(v: unknown, name = 'encoding'): BufferEncoding | null {
+  if (v === undefined || v === null || v === 'buffer') return null;
+  if (typeof v !== 'string' || !Buffer.isEncoding(v)) {
+    throw invalidArgValue(name, v, 'is invalid encoding');
+  }
+  return v;
+}
+
+/** An integer >= min (Node's validateInteger). */
+export function checkInteger(v: unknown, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+  if (v < min || v > max) throw outOfRange(name, `>= ${min} && <= ${max}`, v);
+  return v;
+}
+
+/** Options may be an encoding string or an object (Node's getOptions). */
+export function optionsObject<T extends object>(v: unknown, name = 'options'): Partial<T> & { encoding?: unknown } {
+  if (v === undefined || v === null) return {};
+  if (typeof v === 'string') return { encoding: v } as unknown as Partial<T>;
+  if (typeof v !== 'object') throw invalidArgType(name, 'one of type string or object', v);
+  return v as Partial<T>;
+}
+
+export function checkSignal(v: unknown): AbortSignal | undefined {
+  if (v === undefined) return undefined;
+  if (!(v instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', v);
+  return v;
+}

@@ -1,0 +1,248 @@
+/**
+ * `FileHandle`: an open file, shaped like `node:fs/promises`' FileHandle, whose every
+ * operation is one io_uring request on the handle's ring.
+ *
+ * The hot methods (`read`, `write`) return the request itself — a lazy `Op` whose
+ * value is `{ bytesRead, buffer }` — instead of going through an async function:
+ * awaiting it costs one thenable, not a chain of promises.  Argument errors come
+ * back as rejected promises, as from Node's async methods.
+ *
+ * `close()` first cancels whatever is still pending on the fd (closing an fd does not
+ * cancel io_uring requests on it), then closes it through the ring.  A closed handle
+ * answers every call with an EBADF error, as Node's does; it never reaches the kernel
+ * with a stale fd number.
+ *
+ * May touch: its ring (ops), its fd.
+ */
+import { Op as Opcode } from '../sys/constants.js';
+import { RwOp, ReadvOp, WritevOp } from '../op/io.js';
+import { CancelFdOp } from '../op/cancel.js';
+import { CloseOp } from '../op/io.js';
+import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
+import { checkView, checkViews, toPosition } from '../op/buffers.js';
+import { invalidArgType, outOfRange } from '../op/errors.js';
+import type { Ring } from '../runtime/ring.js';
+import { Stats } from './stats.js';
+import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
+import { readAll, writeAll, toChunks, type WriteData } from './io.js';
+
+export interface ReadResult<T extends ArrayBufferView = Buffer> {
+  bytesRead: number;
+  buffer: T;
+}
+export interface WriteResult<T = Buffer> {
+  bytesWritten: number;
+  buffer: T;
+}
+export interface ReadOptions<T extends ArrayBufferView = Buffer> {
+  buffer?: T;
+  offset?: number | null;
+  length?: number | null;
+  position?: number | bigint | null;
+}
+
+const EMPTY_PATH = { bytes: Buffer.from([0]), display: '' };
+
+function readResult(n: number, op: RwOp<ReadResult<any>>): ReadResult<any> {
+  return { bytesRead: n, buffer: op.buffer };
+}
+function writeResult(n: number, op: RwOp<WriteResult<any>>): WriteResult<any> {
+  return { bytesWritten: n, buffer: op.buffer };
+}
+
+/** Node's error for a call on a closed FileHandle. */
+function closedError(syscall: string): Error {
+  const err = new Error('file closed') as Error & { code: string; syscall: string; errno: number };
+  err.code = 'EBADF';
+  err.errno = -9;
+  err.syscall = syscall;
+  return err;
+}
+
+export class FileHandle {
+  private fdv: number;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly ring: Ring, fd: number) {
+    this.fdv = fd;
+  }
+
+  /** The file descriptor, or -1 once close() was called. */
+  get fd(): number {
+    return this.fdv;
+  }
+
+  /**
+   * read(buffer, offset?, length?, position?) | read(buffer, options) | read(options) | read()
+   * → `{ bytesRead, buffer }`.  position null/-1: from the current file position.
+   */
+  read<T extends ArrayBufferView = Buffer>(buffer?: T | ReadOptions<T>, offset?: number | ReadOptions<T> | null,
+                                            length?: number | null, position?: number | bigint | null): PromiseLike<ReadResult<T>> {
+    try {
+      let buf: ArrayBufferView;
+      if (ArrayBuffer.isView(buffer)) {
+        buf = buffer;
+        if (offset !== null && typeof offset === 'object') {
+          const o = offset as ReadOptions<T>;
+          offset = o.offset;
+          length = o.length;
+          position = o.position;
+        }
+      } else {
+        if (buffer !== undefined && buffer !== null && typeof buffer !== 'object') {
+          throw invalidArgType('options', 'of type object', buffer);
+        }
+        const o = (buffer ?? {}) as ReadOptions<T>;
+        buf = o.buffer ?? Buffer.alloc(16384);
+        checkView('buffer', buf);
+        offset = o.offset;
+        length = o.length;
+        position = o.position;
+      }
+      const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
+      const len = length === undefined || length === null ? buf.byteLength - off : length;
+      if (len === 0) return Promise.resolve({ bytesRead: 0, buffer: buf as T });
+      if (buf.byteLength === 0) throw invalidArgValue('buffer', buf, 'is empty and cannot be written');
+      checkOffsetLength(off, len, buf.byteLength);
+      const pos = toPosition('position', position);
+      if (this.fdv < 0) return Promise.reject(closedError('read'));
+      return new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /**
+   * write(buffer, offset?, length?, position?) | write(buffer, options) |
+   * write(string, position?, encoding?) → `{ bytesWritten, buffer }`.  One write(2):
+   * it may be short; writeFile() loops.
+   */
+  write<T extends ArrayBufferView | string>(buffer: T, offset?: number | ReadOptions | null, length?: number | BufferEncoding | null,
+                                            position?: number | bigint | null): PromiseLike<WriteResult<T>> {
+    try {
+      if (ArrayBuffer.isView(buffer)) {
+        if (buffer.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer });
+        if (offset !== null && typeof offset === 'object') {
+          const o = offset;
+          offset = o.offset;
+          length = o.length;
+          position = o.position;
+        }
+        const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
+        const len = typeof length === 'number' ? length : buffer.byteLength - off;
+        checkOffsetLength(off, len, buffer.byteLength);
+        const pos = typeof position === 'number' || typeof position === 'bigint' ? toPosition('position', position) : -1;
+        if (this.fdv < 0) return Promise.reject(closedError('write'));
+        return new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
+      }
+      if (typeof buffer !== 'string') {
+        throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
+      }
+      // write(string, position, encoding)
+      const enc = checkEncoding(length ?? 'utf8') ?? 'utf8';
+      const bytes = Buffer.from(buffer, enc);
+      const pos = typeof offset === 'number' || typeof offset === 'bigint' ? toPosition('position', offset) : -1;
+      if (this.fdv < 0) return Promise.reject(closedError('write'));
+      const str = buffer;
+      return new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
+                                      (n) => ({ bytesWritten: n, buffer: str }));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** readv(buffers, position?) → `{ bytesRead, buffers }`. */
+  async readv<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesRead: number; buffers: T }> {
+    checkViews('buffers', buffers);
+    const pos = toPosition('position', position);
+    if (buffers.length === 0) return { bytesRead: 0, buffers };
+    const fd = this.live('read');
+    const bytesRead = await new ReadvOp(this.ring, fd, buffers, pos, undefined);
+    return { bytesRead, buffers };
+  }
+
+  /** writev(buffers, position?) → `{ bytesWritten, buffers }` (one writev(2)). */
+  async writev<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesWritten: number; buffers: T }> {
+    checkViews('buffers', buffers);
+    const pos = toPosition('position', position);
+    if (buffers.length === 0) return { bytesWritten: 0, buffers };
+    const fd = this.live('write');
+    const bytesWritten = await new WritevOp(this.ring, fd, buffers, pos, undefined);
+    return { bytesWritten, buffers };
+  }
+
+  /** fstat through statx(fd, "", AT_EMPTY_PATH). */
+  async stat(options?: { bigint?: boolean }): Promise<Stats> {
+    if (options?.bigint) throw invalidArgValue('options.bigint', true, 'is not supported by ringcore/fs yet');
+    const fd = this.live('fstat');
+    const buf = await new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, fd, 'fstat');
+    return new Stats(buf);
+  }
+
+  /** fsync(2). */
+  async sync(): Promise<void> {
+    await new FsyncOp(this.ring, this.live('fsync'), false);
+  }
+
+  /** fdatasync(2). */
+  async datasync(): Promise<void> {
+    await new FsyncOp(this.ring, this.live('fdatasync'), true);
+  }
+
+  /** ftruncate(2) to `len` bytes (default 0). */
+  async truncate(len = 0): Promise<void> {
+    checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
+    const fd = this.live('ftruncate');
+    await new FtruncateOp(this.ring, fd, Math.max(0, len));
+  }
+
+  /** Everything from the current position to EOF, as a Buffer or a string. */
+  async readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<Buffer | string> {
+    const o = typeof options === 'string' ? { encoding: options } : options ?? {};
+    const enc = checkEncoding(o.encoding);
+    const data = await readAll(this.ring, this.live('read'), o.signal);
+    return enc === null ? data : data.toString(enc);
+  }
+
+  /** Write all of `data` at the current position (looping over short writes). */
+  async writeFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
+    const o = typeof options === 'string' ? { encoding: options } : options ?? {};
+    const enc = checkEncoding(o.encoding ?? 'utf8') ?? 'utf8';
+    await writeAll(this.ring, this.live('write'), toChunks(data, enc), o.signal);
+  }
+
+  /** Like writeFile; on a handle the file's own flags decide whether it appends. */
+  appendFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
+    return this.writeFile(data, options);
+  }
+
+  /** Cancel what is pending on the fd, then close it.  Idempotent. */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
+    const fd = this.fdv;
+    this.fdv = -1;
+    if (fd < 0) return (this.closing = Promise.resolve());
+    new CancelFdOp(this.ring, fd).start();
+    this.closing = (async () => {
+      await new CloseOp(this.ring, fd);
+    })();
+    return this.closing;
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  private live(syscall: string): number {
+    if (this.fdv < 0) throw closedError(syscall);
+    return this.fdv;
+  }
+}
+
+/** Node's validateOffsetLengthRead/Write. */
+function checkOffsetLength(offset: number, length: number, bufferLength: number): void {
+  if (typeof length !== 'number' || !Number.isInteger(length)) throw invalidArgType('length', 'of type number', length);
+  if (offset > bufferLength) throw outOfRange('offset', `<= ${bufferLength}`, offset);
+  if (length < 0) throw outOfRange('length', '>= 0', length);
+  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
+}

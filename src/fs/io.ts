@@ -1,0 +1,93 @@
+/**
+ * The loops behind readFile/writeFile/copyFile: short reads and writes are legal,
+ * so "all of it" means looping until EOF (a read of 0) or until every byte is out.
+ * readFile reads until EOF, never just up to the size statx reports: /proc files
+ * say 0 and have content, pipes have no size, and files grow.
+ *
+ * May touch: the ring it is given (read/write/statx requests).
+ */
+import { Op as Opcode } from '../sys/constants.js';
+import { RwOp } from '../op/io.js';
+import { StatxOp, AT } from '../op/fsops.js';
+import { AbortError, invalidArgType } from '../op/errors.js';
+import type { Ring } from '../runtime/ring.js';
+
+/** What writeFile accepts, as Node's does. */
+export type WriteData = string | ArrayBufferView | Iterable<string | ArrayBufferView> | AsyncIterable<string | ArrayBufferView>;
+
+/** First read of a readFile: small enough to come from Node's Buffer pool (no new ArrayBuffer). */
+const FIRST_CHUNK = 4032;
+const EMPTY_PATH = { bytes: Buffer.from([0]), display: '' };
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
+}
+
+/** Read `fd` from its current position to EOF. */
+export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Promise<Buffer> {
+  checkAborted(signal);
+  let buf = Buffer.allocUnsafe(FIRST_CHUNK);
+  let n = 0;
+  let sized = false;
+  for (;;) {
+    if (n === buf.length) {
+      // Bigger than the first chunk: ask statx for a size hint once, then grow
+      // geometrically past it if the file keeps going.
+      let want = buf.length * 2;
+      if (!sized) {
+        sized = true;
+        const st = await new StatxOp(ring, EMPTY_PATH, AT.EMPTY_PATH, { signal }, fd, 'fstat');
+        const size = st.readUInt32LE(40) + st.readUInt32LE(44) * 4294967296;
+        if (size + 1 > want) want = size + 1;
+      }
+      const next = Buffer.allocUnsafeSlow(want);
+      buf.copy(next, 0, 0, n);
+      buf = next;
+    }
+    const r = await new RwOp<number>(ring, Opcode.READ, fd, buf, n, buf.length - n, -1, signal, undefined);
+    if (r === 0) break;
+    n += r;
+  }
+  if (n === buf.length) return buf;
+  // Return an exact-size Buffer; copying is cheaper than pinning a mostly empty one.
+  return n <= FIRST_CHUNK || n < buf.length / 2 ? Buffer.from(buf.subarray(0, n)) : buf.subarray(0, n);
+}
+
+/** Write every chunk completely at the current position (or appending, per the fd's flags). */
+export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
+                               signal?: AbortSignal): Promise<void> {
+  for await (const chunk of chunks) {
+    let off = 0;
+    while (off < chunk.byteLength) {
+      checkAborted(signal);
+      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, chunk.byteLength - off, -1, signal, undefined);
+    }
+  }
+  checkAborted(signal);
+}
+
+function toBytes(c: unknown, enc: BufferEncoding): Uint8Array {
+  if (typeof c === 'string') return Buffer.from(c, enc);
+  if (ArrayBuffer.isView(c)) return new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+  throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, or DataView', c);
+}
+
+/** Normalize writeFile's data argument to byte chunks (checked eagerly where possible). */
+export function toChunks(data: unknown, enc: BufferEncoding): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
+  if (typeof data === 'string' || ArrayBuffer.isView(data)) return [toBytes(data, enc)];
+  if (data !== null && typeof data === 'object') {
+    if (Symbol.asyncIterator in data) {
+      const it = data as AsyncIterable<unknown>;
+      return (async function* () {
+        for await (const c of it) yield toBytes(c, enc);
+      })();
+    }
+    if (Symbol.iterator in data) {
+      const it = data as Iterable<unknown>;
+      return (function* () {
+        for (const c of it) yield toBytes(c, enc);
+      })();
+    }
+  }
+  throw invalidArgType('data', 'of type string or an instance of Buffer, TypedArray, DataView, or an Iterable', data);
+}

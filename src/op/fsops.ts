@@ -1,0 +1,162 @@
+/**
+ * The filesystem requests: OPENAT, STATX, FSYNC, FTRUNCATE, UNLINKAT, RENAMEAT,
+ * MKDIRAT.  Paths are NUL-terminated byte strings the kernel reads from our memory
+ * (so each op keeps its path buffer until the terminal CQE), resolved relative to a
+ * directory fd — AT_FDCWD for the process's working directory, as Node does.
+ *
+ * These are the op layer: they take already-validated numbers and path bytes.
+ * `src/fs/` shapes them like `node:fs/promises`.
+ *
+ * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses, scratch).
+ */
+import { AT_FDCWD, Op as Opcode } from '../sys/constants.js';
+import { prep, setOpFlags } from '../sys/sqe.js';
+import { Op, type Submitter } from './op.js';
+import { addressOf, scratch } from './buffers.js';
+import { errnoError } from './errors.js';
+import type { OpOptions } from './io.js';
+
+/** A path as the kernel reads it (bytes + NUL) and as errors print it. */
+export interface KernelPath {
+  bytes: Buffer;
+  display: string;
+}
+
+/** open(2) O_* flags (x86-64 values, the same as `fs.constants`). */
+export const O = {
+  RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0o100, EXCL: 0o200, NOCTTY: 0o400, TRUNC: 0o1000,
+  APPEND: 0o2000, NONBLOCK: 0o4000, DSYNC: 0o10000, DIRECT: 0o40000, DIRECTORY: 0o200000,
+  NOFOLLOW: 0o400000, NOATIME: 0o1000000, CLOEXEC: 0o2000000, SYNC: 0o4010000,
+} as const;
+
+/** `AT_*` flags for the *at() family. */
+export const AT = { SYMLINK_NOFOLLOW: 0x100, REMOVEDIR: 0x200, EMPTY_PATH: 0x1000, STATX_SYNC_AS_STAT: 0 } as const;
+
+/** IORING_FSYNC_DATASYNC in fsync_flags. */
+const FSYNC_DATASYNC = 1;
+
+/**
+ * IORING_OP_OPENAT: openat(2).  Resolves with the new fd.  O_CLOEXEC is always added,
+ * as Node does.  If the open completes after its awaiter aborted, the fd is closed
+ * (through the ring) rather than leaked.
+ */
+export class OpenatOp extends Op<number> {
+  constructor(ring: Submitter, readonly path: KernelPath, readonly flags: number, readonly mode: number,
+              opts?: OpOptions, readonly dirfd = AT_FDCWD) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'open'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    // len carries the mode; open_flags (the op-flags word) the O_* flags.
+    prep(sqes, index, Opcode.OPENAT, this.dirfd, addressOf(this.path.bytes), this.mode, 0);
+    setOpFlags(sqes, index, this.flags | O.CLOEXEC);
+  }
+  protected value(res: number): number { return res; }
+  protected override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
+  protected override consume(fd: number): void {
+    new CloseFdQuietly(this.ring, fd).start();
+  }
+}
+
+/** A close nobody waits for (an fd whose owner went away); errors are dropped. */
+class CloseFdQuietly extends Op<void> {
+  constructor(ring: Submitter, readonly fd: number) { super(ring); }
+  get syscall(): string { return 'close'; }
+  prepare(sqes: Uint32Array, index: number): void { prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0); }
+  protected value(): void {}
+}
+
+/** statx(2) mask bits. */
+export const STATX = { BASIC_STATS: 0x7ff, BTIME: 0x800 } as const;
+/** sizeof(struct statx). */
+export const STATX_SIZE = 256;
+
+/**
+ * IORING_OP_STATX: statx(2) of `path` relative to `dirfd` — or of `dirfd` itself with
+ * an empty path and AT_EMPTY_PATH (that is fstat).  Resolves with the 256-byte
+ * struct statx the kernel filled in.
+ */
+export class StatxOp extends Op<Buffer> {
+  private readonly buf = scratch(STATX_SIZE);
+  constructor(ring: Submitter, readonly path: KernelPath, readonly atFlags: number, opts?: OpOptions,
+              readonly dirfd = AT_FDCWD, private readonly syscallName = 'stat') {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return this.syscallName; }
+  prepare(sqes: Uint32Array, index: number): void {
+    // addr = path, len = the fields wanted (mask), off (addr2) = where to write.
+    prep(sqes, index, Opcode.STATX, this.dirfd, addressOf(this.path.bytes), STATX.BASIC_STATS | STATX.BTIME,
+         addressOf(this.buf));
+    setOpFlags(sqes, index, this.atFlags);
+  }
+  protected value(): Buffer { return this.buf; }
+  protected override error(res: number): Error {
+    return errnoError(res, this.syscallName, this.path.display === '' ? undefined : this.path.display);
+  }
+}
+
+/** IORING_OP_FSYNC: fsync(2), or fdatasync(2) with `datasync`. */
+export class FsyncOp extends Op<void> {
+  constructor(ring: Submitter, readonly fd: number, readonly datasync: boolean, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return this.datasync ? 'fdatasync' : 'fsync'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.FSYNC, this.fd, 0, 0, 0);
+    if (this.datasync) setOpFlags(sqes, index, FSYNC_DATASYNC);
+  }
+  protected value(): void {}
+}
+
+/** IORING_OP_FTRUNCATE (6.9): ftruncate(2) to `length` (in `off`). */
+export class FtruncateOp extends Op<void> {
+  constructor(ring: Submitter, readonly fd: number, readonly length: number, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'ftruncate'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.FTRUNCATE, this.fd, 0, 0, this.length);
+  }
+  protected value(): void {}
+}
+
+/** IORING_OP_UNLINKAT: unlink(2), or rmdir(2) with AT_REMOVEDIR. */
+export class UnlinkatOp extends Op<void> {
+  constructor(ring: Submitter, readonly path: KernelPath, readonly removeDir: boolean, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return this.removeDir ? 'rmdir' : 'unlink'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.UNLINKAT, AT_FDCWD, addressOf(this.path.bytes), 0, 0);
+    if (this.removeDir) setOpFlags(sqes, index, AT.REMOVEDIR);
+  }
+  protected value(): void {}
+  protected override error(res: number): Error { return errnoError(res, this.syscall, this.path.display); }
+}
+
+/** IORING_OP_RENAMEAT: rename(2). */
+export class RenameatOp extends Op<void> {
+  constructor(ring: Submitter, readonly from: KernelPath, readonly to: KernelPath, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'rename'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    // fd = old dirfd, addr = old path, len = new dirfd, off (addr2) = new path.
+    prep(sqes, index, Opcode.RENAMEAT, AT_FDCWD, addressOf(this.from.bytes), AT_FDCWD >>> 0, addressOf(this.to.bytes));
+  }
+  protected value(): void {}
+  protected override error(res: number): Error { return errnoError(res, 'rename', this.from.display, this.to.display); }
+}
+
+/** IORING_OP_MKDIRAT: mkdir(2) with `mode` (in len). */
+export class MkdiratOp extends Op<void> {
+  constructor(ring: Submitter, readonly path: KernelPath, readonly mode: number, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'mkdir'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.MKDIRAT, AT_FDCWD, addressOf(this.path.bytes), this.mode, 0);
+  }
+  protected value(): void {}
+  protected override error(res: number): Error { return errnoError(res, 'mkdir', this.path.display); }
+}
