@@ -9,6 +9,14 @@
 import { getSystemErrorMap } from 'node:util';
 
 const errorMap = getSystemErrorMap();
+// libuv's map (which Node's is) lacks a few Linux errnos that io_uring reports.
+for (const [errno, name, desc] of [
+  [-62, 'ETIME', 'timer expired'],
+  [-125, 'ECANCELED', 'operation canceled'],
+  [-114, 'EALREADY', 'connection already in progress'],
+] as const) {
+  if (!errorMap.has(errno)) errorMap.set(errno, [name, desc]);
+}
 
 /** 'ENOENT' for -2 (or 2). */
 export function errnoName(errno: number): string {

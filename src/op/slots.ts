@@ -9,8 +9,8 @@
  * previous occupant can never be delivered to the new one — it is counted as stale.
  *
  * `user_data == 0` (slot 0, generation 0) never names a slot, because generations
- * start at 1: it is reserved for RingCore's own fire-and-forget requests (the cancel
- * sent for an abort, the close of an fd nobody wants any more).
+ * start at 1: it is reserved for the ring's own request that no op owns — the
+ * cancel-everything that `Ring.close()` sends.
  *
  * May touch: only its own arrays.
  */

@@ -71,6 +71,7 @@ export const Op = {
   EPOLL_WAIT: 59,
   READV_FIXED: 60,
   WRITEV_FIXED: 61,
+  PIPE: 62,
 } as const;
 export type OpName = keyof typeof Op;
 
