@@ -6,6 +6,7 @@
  */
 const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   nop: () => import('./nop.js'),
+  fs: () => import('./fs.js'),
 };
 
 const asked = process.argv.slice(2);

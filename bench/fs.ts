@@ -1,0 +1,155 @@
+/**
+ * `npm run bench -- fs`: the file workloads of issue 3, each peer in its own child
+ * process, peers alternating round by round.
+ *
+ *  1. cat: the original's — a 100 MiB file copied to /dev/null with a 4096-byte
+ *     buffer; whole process (startup included, the same for all), wall time and CPU.
+ *  2. 4 KiB pread from page cache at 1 and 64 in flight.
+ *  3. readFile of 10,000 files of 100 bytes.
+ *  4. the original's concurrent reads: 100 files of 1 KiB opened and read at once.
+ *
+ * Data lives in $TMPDIR/ringcore-bench (created once, reused).
+ *
+ * May touch: $TMPDIR/ringcore-bench, child processes, bench/results/.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { compare, save, type Table } from './harness.js';
+
+const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
+const dist = join(here, '..');
+const data = join(os.tmpdir(), 'ringcore-bench');
+
+function prepare(): { big: string; small: string; kib: string } {
+  fs.mkdirSync(data, { recursive: true });
+  const big = join(data, 'big-100MiB');
+  if (!fs.existsSync(big) || fs.statSync(big).size !== 100 << 20) {
+    const fd = fs.openSync(big, 'w');
+    for (let i = 0; i < 100; i++) fs.writeSync(fd, randomBytes(1 << 20));
+    fs.closeSync(fd);
+  }
+  const small = join(data, 'small-10000x100');
+  if (!fs.existsSync(small) || fs.readdirSync(small).length !== 10_000) {
+    fs.mkdirSync(small, { recursive: true });
+    for (let i = 0; i < 10_000; i++) fs.writeFileSync(join(small, `f${i}`), randomBytes(100));
+  }
+  const kib = join(data, 'kib-100x1024');
+  if (!fs.existsSync(kib) || fs.readdirSync(kib).length !== 100) {
+    fs.mkdirSync(kib, { recursive: true });
+    for (let i = 0; i < 100; i++) fs.writeFileSync(join(kib, `f${i}`), randomBytes(1024));
+  }
+  fs.readFileSync(big); // hot in the page cache
+  return { big, small, kib };
+}
+
+function child(args: string[], env: Record<string, string> = {}, stdoutFd?: number): { out: string; ms: number } {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdoutFd ?? 'pipe', 'inherit'],
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+  });
+  const ms = performance.now() - t0;
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+  return { out: r.stdout ?? '', ms };
+}
+
+function json(out: string): Record<string, number> {
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function cat(big: string): Promise<Table[]> {
+  const devnull = fs.openSync('/dev/null', 'w');
+  const rusageFile = join(data, 'rusage.json');
+  const hook = join(dist, 'bench', 'peers', 'rusage.js');
+  const cpu = new Map<string, { user: number; sys: number }[]>();
+  const peer = (name: string, args: string[]) => ({
+    name,
+    run: () => {
+      const { ms } = child(['--import', hook, ...args], { RINGCORE_RUSAGE_OUT: rusageFile }, devnull);
+      const u = JSON.parse(fs.readFileSync(rusageFile, 'utf8'));
+      (cpu.get(name) ?? cpu.set(name, []).get(name)!).push(u);
+      return 1000 / ms; // runs per second: higher is better, ratio = speed-up
+    },
+  });
+  const ex = join(dist, 'examples', 'run.js');
+  const peers = [
+    peer('node fs sync loop', [join(dist, 'bench', 'peers', 'cat_node.js'), 'sync', big]),
+    peer('node fs/promises loop', [join(dist, 'bench', 'peers', 'cat_node.js'), 'promises', big]),
+    peer('ringcore cat', [ex, 'cat', big]),
+    peer('ringcore linked_cat', [ex, 'linked_cat', big]),
+  ];
+  const t = await compare('cat 100 MiB, 4096-byte buffer, to /dev/null (whole process)', 'runs/s (1000/real ms)', peers, 5);
+  console.log('  CPU per run (median user / sys, s):');
+  for (const [name, xs] of cpu) {
+    const med = (k: 'user' | 'sys') => xs.map((x) => x[k]).sort((a, b) => a - b)[xs.length >> 1];
+    console.log(`    ${name.padEnd(24)} real ${(1000 / t.rows.find((r) => r.name === name)!.median / 1000).toFixed(3)}  user ${med('user').toFixed(3)}  sys ${med('sys').toFixed(3)}`);
+  }
+  fs.closeSync(devnull);
+  return [t];
+}
+
+async function pread(big: string): Promise<Table[]> {
+  const script = join(dist, 'bench', 'peers', 'pread.js');
+  const p = (name: string, peer: string, inflight: number, env: Record<string, string> = {}, count = 200_000) => ({
+    name,
+    run: () => json(child([script, peer, String(inflight), big, String(count)], env).out).rate,
+  });
+  const tables: Table[] = [];
+  tables.push(await compare('4 KiB pread from page cache, 1 in flight', 'ops/s', [
+    p('readSync loop', 'readSync', 1),
+    p('FileHandle.read', 'filehandle', 1, {}, 50_000),
+    p('fs.read callbacks', 'callbacks', 1, {}, 50_000),
+    p('fs.read callbacks, UV_USE_IO_URING=1', 'callbacks', 1, { UV_USE_IO_URING: '1' }, 50_000),
+    p('ringcore FileHandle.read', 'ringcore', 1),
+    p('ringcore ring.read', 'ring', 1),
+  ], 3));
+  tables.push(await compare('4 KiB pread from page cache, 64 in flight', 'ops/s', [
+    p('readSync loop', 'readSync', 1),
+    p('FileHandle.read', 'filehandle', 64, {}, 50_000),
+    p('fs.read callbacks', 'callbacks', 64, {}, 100_000),
+    p('fs.read callbacks, UV_USE_IO_URING=1', 'callbacks', 64, { UV_USE_IO_URING: '1' }, 100_000),
+    p('ringcore FileHandle.read', 'ringcore', 64, {}, 500_000),
+    p('ringcore ring.read', 'ring', 64, {}, 500_000),
+  ], 3, 'FileHandle.read'));
+  return tables;
+}
+
+async function smallFiles(small: string, kib: string): Promise<Table[]> {
+  const script = join(dist, 'bench', 'peers', 'smallfiles.js');
+  const p = (name: string, peer: string, conc: number) => ({
+    name, run: () => json(child([script, peer, small, String(conc), 'rate']).out).rate,
+  });
+  const tables: Table[] = [];
+  tables.push(await compare('readFile of 10,000 files of 100 bytes', 'files/s', [
+    p('fs/promises, 1 at a time', 'promises', 1),
+    p('fs/promises, 128 concurrent', 'promises', 128),
+    p('fs.readFileSync', 'sync', 1),
+    p('ringcore, 1 at a time', 'ringcore', 1),
+    p('ringcore, 128 concurrent', 'ringcore', 128),
+  ], 3, 'fs/promises, 128 concurrent'));
+  const b = (name: string, peer: string) => ({
+    name, run: () => 1e6 / json(child([script, peer, kib, '100', 'batch']).out).usPerBatch,
+  });
+  tables.push(await compare("the original's concurrent reads: 100 files of 1 KiB at once", 'batches/s', [
+    b('fs/promises', 'promises'),
+    b('fs.readFileSync', 'sync'),
+    b('ringcore', 'ringcore'),
+  ], 3));
+  return tables;
+}
+
+export async function main(): Promise<void> {
+  const { big, small, kib } = prepare();
+  const only = process.env.RINGCORE_BENCH_FS;
+  const tables: Table[] = [];
+  if (!only || only.includes('cat')) tables.push(...await cat(big));
+  if (!only || only.includes('pread')) tables.push(...await pread(big));
+  if (!only || only.includes('small')) tables.push(...await smallFiles(small, kib));
+  save('fs', tables);
+}

@@ -1,0 +1,76 @@
+/**
+ * One peer of the 4 KiB pread benchmark, in its own process: random 4 KiB-aligned
+ * reads of a file that is hot in the page cache, `inflight` at a time, for a fixed
+ * count after a warm-up.  Prints ops/s on stdout.
+ *
+ *   readSync      fs.readSync loop (inflight is always 1)
+ *   filehandle    node:fs/promises FileHandle.read
+ *   callbacks     fs.read with callbacks (run with UV_USE_IO_URING=1 for libuv's own io_uring)
+ *   ringcore      ringcore/fs FileHandle.read
+ *   ring          the ring's own read op (ring.read(fd, view, position))
+ *
+ * May touch: the file it reads.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import * as rfs from '../../src/fs/promises.js';
+import { defaultRing } from '../../src/index.js';
+
+const [peer, inflightS, file, countS] = process.argv.slice(2);
+const inflight = Number(inflightS);
+const count = Number(countS ?? 200_000);
+const blocks = Math.floor(fs.statSync(file).size / 4096);
+let seed = 12345;
+function nextPos(): number {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return (seed % blocks) * 4096;
+}
+
+async function workers(n: number, body: (buf: Buffer) => Promise<void>, total: number): Promise<number> {
+  let left = total;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: n }, async () => {
+    const buf = Buffer.allocUnsafeSlow(4096);
+    while (left-- > 0) await body(buf);
+  }));
+  return total / ((performance.now() - t0) / 1000);
+}
+
+async function measure(): Promise<(total: number) => Promise<number>> {
+  switch (peer) {
+    case 'readSync': {
+      const fd = fs.openSync(file, 'r');
+      const buf = Buffer.allocUnsafeSlow(4096);
+      return async (total) => {
+        const t0 = performance.now();
+        for (let i = 0; i < total; i++) fs.readSync(fd, buf, 0, 4096, nextPos());
+        return total / ((performance.now() - t0) / 1000);
+      };
+    }
+    case 'filehandle': {
+      const fh = await fsp.open(file, 'r');
+      return (total) => workers(inflight, async (buf) => { await fh.read(buf, 0, 4096, nextPos()); }, total);
+    }
+    case 'callbacks': {
+      const fd = fs.openSync(file, 'r');
+      return (total) => workers(inflight, (buf) => new Promise<void>((res, rej) =>
+        fs.read(fd, buf, 0, 4096, nextPos(), (e) => (e ? rej(e) : res()))), total);
+    }
+    case 'ringcore': {
+      const fh = await rfs.open(file, 'r');
+      return (total) => workers(inflight, async (buf) => { await fh.read(buf, 0, 4096, nextPos()); }, total);
+    }
+    case 'ring': {
+      const fd = fs.openSync(file, 'r');
+      const ring = defaultRing();
+      return (total) => workers(inflight, async (buf) => { await ring.read(fd, buf, nextPos()); }, total);
+    }
+  }
+  throw new Error(`unknown peer ${peer}`);
+}
+
+const run = await measure();
+await run(Math.min(count / 4, 20_000)); // warm-up: JIT, page cache
+const rate = await run(count);
+process.stdout.write(JSON.stringify({ peer, inflight, rate }) + '\n');
+process.exit(0);

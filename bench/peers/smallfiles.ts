@@ -1,0 +1,50 @@
+/**
+ * One peer of the small-files benchmark, in its own process: readFile of every file
+ * in a directory (10,000 files of 100 bytes), `concurrency` at a time, verifying the
+ * length.  Prints files/s.  Also the original's "concurrent reads": open + read 100
+ * files of 1 KiB all at once, repeated; prints the mean time per batch.
+ *
+ * May touch: the files it reads.
+ */
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import * as rfs from '../../src/fs/promises.js';
+
+const [peer, dir, concS, workload] = process.argv.slice(2);
+const conc = Number(concS);
+const files = fs.readdirSync(dir).map((f) => `${dir}/${f}`);
+
+type ReadFile = (p: string) => Promise<Buffer> | Buffer;
+const impl: Record<string, ReadFile> = {
+  promises: (p) => fsp.readFile(p),
+  sync: (p) => fs.readFileSync(p),
+  ringcore: (p) => rfs.readFile(p) as Promise<Buffer>,
+};
+const readFile = impl[peer];
+if (!readFile) throw new Error(`unknown peer ${peer}`);
+
+async function pass(): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: Math.min(conc, files.length) }, async () => {
+    while (next < files.length) {
+      const b = await readFile(files[next++]);
+      if (b.length === 0) throw new Error('empty read');
+    }
+  }));
+  return performance.now() - t0;
+}
+
+if (workload === 'batch') {
+  // The original's concurrent reads: all files at once, many times.
+  await pass();
+  let total = 0;
+  const reps = 200;
+  for (let i = 0; i < reps; i++) total += await pass();
+  process.stdout.write(JSON.stringify({ peer, usPerBatch: (total / reps) * 1000 }) + '\n');
+} else {
+  await pass(); // warm-up (dentry cache, JIT)
+  const ms = await pass();
+  process.stdout.write(JSON.stringify({ peer, rate: files.length / (ms / 1000) }) + '\n');
+}
+process.exit(0);
