@@ -9,6 +9,7 @@ import { defaultRing } from './runtime/current.js';
 import type { Op } from './op/op.js';
 import type { OpOptions } from './op/io.js';
 import { link as linkOps, linkTimeout as linkTimeoutOp } from './op/link.js';
+import { all as allOps } from './op/batch.js';
 import type { Ring, RingStats } from './runtime/ring.js';
 
 export { Ring, type RingOptions, type RingStats, type Driver } from './runtime/ring.js';
@@ -55,6 +56,10 @@ export function sleep(ms: number, opts?: OpOptions): Op<void> {
 /** IORING_OP_ASYNC_CANCEL of `target`: resolves 0, -2 (ENOENT) or -114 (EALREADY). */
 export function cancel(target: Op<unknown>, opts?: OpOptions): Op<number> {
   return (target.ring as Ring).cancel(target, opts);
+}
+/** Start all ops and wait for them with one promise (cheaper than Promise.all). */
+export function all<T>(ops: Op<T>[]): Promise<T[]> {
+  return allOps(ops);
 }
 /** Submit ops (of one ring, not yet started) as one IOSQE_IO_LINK chain. */
 export function link(...ops: Op<unknown>[]): Promise<unknown[]> {

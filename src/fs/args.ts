@@ -87,7 +87,7 @@ export function toFlags(v: unknown, dflt: string, name = 'flags'): number {
     if (f === undefined) throw invalidArgValue(name, v);
     return f;
   }
-  throw invalidArgType(name, 'of type string or number', v);
+  throw invalidArgValue(name, v);
 }
 
 /** Node's parseFileMode: a uint32 or an octal string. */

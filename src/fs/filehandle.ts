@@ -20,7 +20,7 @@ import { CancelFdOp } from '../op/cancel.js';
 import { CloseOp } from '../op/io.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
 import { checkView, checkViews, toPosition } from '../op/buffers.js';
-import { invalidArgType, outOfRange } from '../op/errors.js';
+import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { Stats } from './stats.js';
 import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
@@ -52,9 +52,9 @@ function writeResult(n: number, op: RwOp<WriteResult<any>>): WriteResult<any> {
 
 /** Node's error for a call on a closed FileHandle. */
 function closedError(syscall: string): Error {
-  const err = new Error('file closed') as Error & { code: string; syscall: string; errno: number };
+  // Node's own shape: code and syscall, no errno.
+  const err = new Error('file closed') as Error & { code: string; syscall: string };
   err.code = 'EBADF';
-  err.errno = -9;
   err.syscall = syscall;
   return err;
 }
@@ -140,6 +140,9 @@ export class FileHandle {
       }
       // write(string, position, encoding)
       const enc = checkEncoding(length ?? 'utf8') ?? 'utf8';
+      if (enc === 'hex' && buffer.length % 2 !== 0) {
+        throw invalidArgValue('encoding', enc, `is invalid for data of length ${buffer.length}`);
+      }
       const bytes = Buffer.from(buffer, enc);
       const pos = typeof offset === 'number' || typeof offset === 'bigint' ? toPosition('position', offset) : -1;
       if (this.fdv < 0) return Promise.reject(closedError('write'));
@@ -155,8 +158,9 @@ export class FileHandle {
   async readv<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesRead: number; buffers: T }> {
     checkViews('buffers', buffers);
     const pos = toPosition('position', position);
-    if (buffers.length === 0) return { bytesRead: 0, buffers };
-    const fd = this.live('read');
+    const fd = this.live('readv');
+    // Node (libuv's preadv) refuses an empty list with EINVAL; so do we.
+    if (buffers.length === 0) throw errnoError(-22, 'read');
     const bytesRead = await new ReadvOp(this.ring, fd, buffers, pos, undefined);
     return { bytesRead, buffers };
   }
@@ -165,8 +169,8 @@ export class FileHandle {
   async writev<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesWritten: number; buffers: T }> {
     checkViews('buffers', buffers);
     const pos = toPosition('position', position);
+    const fd = this.live('writev');
     if (buffers.length === 0) return { bytesWritten: 0, buffers };
-    const fd = this.live('write');
     const bytesWritten = await new WritevOp(this.ring, fd, buffers, pos, undefined);
     return { bytesWritten, buffers };
   }
@@ -200,7 +204,7 @@ export class FileHandle {
   async readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<Buffer | string> {
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding);
-    const data = await readAll(this.ring, this.live('read'), o.signal);
+    const data = await readAll(this.ring, this.live('readFile'), o.signal);
     return enc === null ? data : data.toString(enc);
   }
 
@@ -208,7 +212,7 @@ export class FileHandle {
   async writeFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding ?? 'utf8') ?? 'utf8';
-    await writeAll(this.ring, this.live('write'), toChunks(data, enc), o.signal);
+    await writeAll(this.ring, this.live('writeFile'), toChunks(data, enc), o.signal);
   }
 
   /** Like writeFile; on a handle the file's own flags decide whether it appends. */

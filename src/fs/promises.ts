@@ -4,12 +4,15 @@
  * Each function is a short sequence of ring requests on the thread's default ring.
  *
  * Not on io_uring: `access` — the kernel has no IORING_OP for faccessat(2), so it is
- * Node's own `fs/promises.access` (through libuv's thread pool), re-exported as is.
+ * Node's own `fs/promises.access` (through libuv's thread pool), re-exported as is;
+ * and copyFile's fchmod(2) and reflink modes (see copyFile).
  *
  * May touch: the default ring (through ops), node:fs/promises for `access`.
  */
 import { dirname } from 'node:path';
-import { constants as C } from 'node:fs';
+import { constants as C, fchmod as fchmodCb } from 'node:fs';
+import { copyFile as nodeCopyFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { defaultRing } from '../runtime/current.js';
 import { errnoError, outOfRange, type RingError } from '../op/errors.js';
 import { AT, MkdiratOp, OpenatOp, RenameatOp, StatxOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
@@ -26,6 +29,8 @@ export { FileHandle } from './filehandle.js';
 export { Stats } from './stats.js';
 export type { PathLike } from './args.js';
 export const constants = C;
+
+const fchmod = promisify(fchmodCb);
 
 /** open(path, flags = 'r', mode = 0o666) → FileHandle. */
 export async function open(path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
@@ -77,7 +82,7 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
   const signal = checkSignal(o.signal);
   const chunks = toChunks(data, enc);
   if (path instanceof FileHandle) {
-    await writeAll(path.ring, path.fd < 0 ? -1 : path.fd, chunks, signal);
+    await path.writeFile(chunks as WriteData, { signal });
     return;
   }
   const p = toKernelPath(path);
@@ -111,24 +116,38 @@ function copyError(e: unknown, src: string, dest: string): unknown {
 }
 
 /**
- * copyFile(src, dest, mode = 0): read/write loop through the ring.  COPYFILE_EXCL
- * fails if dest exists; COPYFILE_FICLONE is a hint (a plain copy is made);
- * COPYFILE_FICLONE_FORCE is refused with ENOSYS, as there is no reflink request.
+ * copyFile(src, dest, mode = 0), in the steps libuv takes: open src, fstat; open dest
+ * (O_CREAT, O_EXCL with COPYFILE_EXCL) with src's mode; if dest is src itself, stop;
+ * truncate dest; give it src's mode; copy.  The copy is a read/write loop through the
+ * ring until EOF (libuv copies st_size bytes, which is 0 for /proc files).
+ *
+ * Not on io_uring: fchmod(2) has no IORING_OP, so dest's mode is set through libuv;
+ * and COPYFILE_FICLONE / COPYFILE_FICLONE_FORCE (reflinks need ioctl(FICLONE)) hand
+ * the whole copy to Node's own copyFile.
  */
 export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Promise<void> {
   const s = toKernelPath(src, 'src');
   const d = toKernelPath(dest, 'dest');
   const m = mode === undefined ? 0 : checkInteger(mode, 'mode', 0, 7);
-  if (m & C.COPYFILE_FICLONE_FORCE) throw copyError(errnoError(-38, 'copyfile'), s.display, d.display);
+  if (m & (C.COPYFILE_FICLONE | C.COPYFILE_FICLONE_FORCE)) return nodeCopyFile(src, dest, m);
   const ring = defaultRing();
+  const empty = { bytes: Buffer.from([0]), display: '' };
   let inFd = -1;
   let outFd = -1;
   try {
     inFd = await new OpenatOp(ring, s, C.O_RDONLY, 0);
-    const st = new Stats(await new StatxOp(ring, { bytes: Buffer.from([0]), display: '' }, AT.EMPTY_PATH, undefined, inFd, 'fstat'));
-    if (st.isDirectory()) throw errnoError(-21, 'copyfile');
-    const flags = C.O_WRONLY | C.O_CREAT | C.O_TRUNC | (m & C.COPYFILE_EXCL ? C.O_EXCL : 0);
-    outFd = await new OpenatOp(ring, d, flags, st.mode & 0o7777);
+    const st = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat'));
+    if (st.isDirectory()) throw errnoError(-21, 'copyfile'); // before dest is created, as libuv
+    const excl = (m & C.COPYFILE_EXCL) !== 0;
+    outFd = await new OpenatOp(ring, d, C.O_WRONLY | C.O_CREAT | (excl ? C.O_EXCL : 0), st.mode);
+    if (!excl) {
+      const dst = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, outFd, 'fstat'));
+      if (dst.dev === st.dev && dst.ino === st.ino) return; // copying a file onto itself
+      await new FtruncateOp(ring, outFd, 0);
+    }
+    await fchmod(outFd, st.mode).catch((e: RingError) => {
+      if (e.code !== 'EPERM') throw e; // as libuv: some filesystems refuse, the copy goes on
+    });
     const chunk = Buffer.allocUnsafeSlow(Math.min(Math.max(st.size, 4096), 1 << 20));
     let pos = 0;
     for (;;) {

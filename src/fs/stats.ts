@@ -72,10 +72,11 @@ export class Stats {
     // STATX_BTIME may be missing (filesystem without birth time): Node reports 0 then.
     const mask = dv.getUint32(0, true);
     this.birthtimeMs = mask & 0x800 ? timeMs(dv, 80) : 0;
-    this.atime = new Date(this.atimeMs);
-    this.mtime = new Date(this.mtimeMs);
-    this.ctime = new Date(this.ctimeMs);
-    this.birthtime = new Date(this.birthtimeMs);
+    // Node rounds the Date fields to the nearest millisecond (dateFromMs).
+    this.atime = new Date(Math.round(this.atimeMs));
+    this.mtime = new Date(Math.round(this.mtimeMs));
+    this.ctime = new Date(Math.round(this.ctimeMs));
+    this.birthtime = new Date(Math.round(this.birthtimeMs));
   }
 
   private type(): number {

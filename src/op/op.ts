@@ -34,7 +34,17 @@ export interface Submitter {
 
 const IDLE = 0; // created, no SQE yet
 const SUBMITTED = 1; // SQE written, waiting for its terminal CQE
-const SETTLED = 2; // waiters called; (if aborted, the CQE may still be due)
+const ABANDONED = 2; // aborted: awaiters rejected, the terminal CQE is still due
+const FULFILLED = 3; // settled with a value
+const REJECTED = 4; // settled with an error
+
+/**
+ * Something waiting for an op: the `then` callbacks (`Chained`), or a batch waiter
+ * (`op/batch.ts`) that waits for many ops with one promise.  Called once.
+ */
+export interface Waiter {
+  settle(ok: boolean, value: unknown): void;
+}
 
 type Fulfill<T> = ((value: T) => unknown) | null | undefined;
 type Reject = ((reason: unknown) => unknown) | null | undefined;
@@ -44,7 +54,7 @@ type Reject = ((reason: unknown) => unknown) | null | undefined;
  * Promise only if somebody chains on it, so that the common case — `await op`, which
  * ignores what `then` returns — allocates one small object and no promise.
  */
-class Chained<R> implements PromiseLike<R> {
+class Chained<R> implements PromiseLike<R>, Waiter {
   private p: Promise<R> | undefined;
   private res: ((v: R | PromiseLike<R>) => void) | undefined;
   private rej: ((e: unknown) => void) | undefined;
@@ -111,10 +121,9 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   udLo = 0;
   udHi = 0;
   private state = IDLE;
-  private aborted = false;
-  private first: Chained<any> | undefined = undefined;
-  private rest: Chained<any>[] | undefined = undefined;
-  private outcomeOk = false;
+  private first: Waiter | undefined = undefined;
+  private rest: Waiter[] | undefined = undefined;
+  /** The value or the error, once settled. */
   private outcome: unknown = undefined;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined = undefined;
@@ -152,24 +161,43 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    */
   protected consume(_res: number, _flags: number): void {}
 
-  /** Has the SQE been written? */
+  /** Has the SQE been written (or the op settled without one)? */
   get submitted(): boolean {
     return this.state !== IDLE;
+  }
+
+  /** Aborted before its terminal CQE: nobody wants the result any more. */
+  get abandoned(): boolean {
+    return this.state === ABANDONED;
+  }
+
+  /** The value, once fulfilled (for batch waiters). */
+  get result(): T {
+    return this.outcome as T;
   }
 
   then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
                           onrejected?: ((reason: any) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
     const c = new Chained<A | B>(onfulfilled, onrejected);
-    if (this.state === SETTLED) {
-      const ok = this.outcomeOk;
-      const v = this.outcome;
-      queueMicrotask(() => c.settle(ok, v));
-      return c;
-    }
-    if (this.first === undefined) this.first = c;
-    else (this.rest ??= []).push(c);
-    if (this.state === IDLE) this.start();
+    this.watch(c);
     return c;
+  }
+
+  /**
+   * Add a waiter and, if this is the first, write the SQE.  A waiter added after the
+   * op settled is called in a microtask (never synchronously).
+   */
+  watch(w: Waiter): void {
+    const state = this.state;
+    if (state >= ABANDONED) {
+      const ok = state === FULFILLED;
+      const v = this.outcome;
+      queueMicrotask(() => w.settle(ok, v));
+      return;
+    }
+    if (this.first === undefined) this.first = w;
+    else (this.rest ??= []).push(w);
+    if (state === IDLE) this.start();
   }
 
   /** Write the SQE now, without waiting for an awaiter (used by `link`). */
@@ -202,7 +230,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /** The terminal CQE (the ring has already freed the slot). */
   complete(res: number, flags: number): void {
     this.slot = -1;
-    if (this.aborted) {
+    if (this.state === ABANDONED) {
       // Nobody is waiting any more; the kernel may still have done the work.
       if (res >= 0) this.consume(res, flags);
       return;
@@ -229,15 +257,15 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    */
   private abort(): void {
     if (this.state !== SUBMITTED) return;
-    this.aborted = true;
+    const err = new AbortError(undefined, { cause: this.signal?.reason });
+    this.settle(false, err);
+    this.state = ABANDONED; // (after settle) the terminal CQE is still to come
     if (this.slot >= 0) this.ring.cancelSubmitted(this);
-    this.settle(false, new AbortError(undefined, { cause: this.signal?.reason }));
   }
 
   protected settle(ok: boolean, v: unknown): void {
-    if (this.state === SETTLED) return;
-    this.state = SETTLED;
-    this.outcomeOk = ok;
+    if (this.state >= ABANDONED) return;
+    this.state = ok ? FULFILLED : REJECTED;
     this.outcome = v;
     if (this.onAbort !== undefined) {
       this.signal!.removeEventListener('abort', this.onAbort);

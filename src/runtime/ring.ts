@@ -30,6 +30,7 @@ import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp } from '../op/time.js';
 import { link, linkTimeout } from '../op/link.js';
+import { all } from '../op/batch.js';
 import { errnoError, outOfRange } from '../op/errors.js';
 import { setupRing } from './setup.js';
 import { Tracer, traceFromEnv } from './trace.js';
@@ -193,6 +194,10 @@ export class Ring implements Submitter {
     return new CancelOp(this, target, opts);
   }
 
+  /** Start all `ops` (one batch) and wait for them with one promise; see op/batch.ts. */
+  all<T>(ops: Op<T>[]): Promise<T[]> {
+    return all(ops);
+  }
   /** Submit ops (not yet started) as one IOSQE_IO_LINK chain; see op/link.ts. */
   link(...ops: Op<unknown>[]): Promise<unknown[]> {
     return link(this, ops);
@@ -314,6 +319,7 @@ export class Ring implements Submitter {
     if (b.length === 0) return;
     let i = 0;
     for (; i < b.length; i++) {
+      if (b[i].abandoned) continue; // aborted while waiting: it never reaches the kernel
       const index = this.sq.next();
       if (index < 0) break;
       this.writeSqe(b[i], index);
