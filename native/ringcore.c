@@ -106,12 +106,36 @@ typedef struct {
   size_t sqes_sz;
   napi_ref bufs[3];
   int closed;
+  int hooked; /* an env cleanup hook is registered for this ring */
+  napi_env env;
 } rc_ring;
+
+static void ring_unmap(rc_ring *r) {
+  munmap(r->sqes, r->sqes_sz);
+  if (r->cq_ring != r->sq_ring) munmap(r->cq_ring, r->cq_ring_sz);
+  munmap(r->sq_ring, r->sq_ring_sz);
+  close(r->fd);
+}
+
+/* The thread (a worker, or the main thread at exit) is going away with the ring
+ * still open: no JavaScript will touch the mappings again, so release them. */
+static void ring_cleanup(void *arg) {
+  rc_ring *r = arg;
+  r->hooked = 0;
+  if (r->closed) return;
+  r->closed = 1;
+  ring_unmap(r);
+}
 
 static void ring_finalize(napi_env env, void *data, void *hint) {
   rc_ring *r = data;
-  /* A ring that was never closed keeps its mappings: the ArrayBuffers over them
-   * may outlive this handle in GC order, so unmapping here could fault. */
+  /* A ring that was never closed keeps its mappings until its thread ends (the
+   * cleanup hook): the ArrayBuffers over them may outlive this handle in GC order,
+   * so unmapping here could fault. */
+  if (r->hooked) {
+    napi_remove_env_cleanup_hook(env, ring_cleanup, r);
+    r->hooked = 0;
+  }
   for (int i = 0; i < 3; i++)
     if (r->bufs[i]) napi_delete_reference(env, r->bufs[i]);
   free(r);
@@ -190,6 +214,8 @@ static napi_value Setup(napi_env env, napi_callback_info info) {
   r->cq_ring_sz = cq_sz;
   r->sqes = sqes;
   r->sqes_sz = sqes_sz;
+  r->env = env;
+  if (napi_add_env_cleanup_hook(env, ring_cleanup, r) == napi_ok) r->hooked = 1;
 
   napi_value out, handle, sqab, cqab, sqesab, so, co;
   CHECK(napi_create_object(env, &out));
@@ -252,6 +278,10 @@ static napi_value Close(napi_env env, napi_callback_info info) {
       napi_detach_arraybuffer(env, ab);
     napi_delete_reference(env, r->bufs[i]);
     r->bufs[i] = NULL;
+  }
+  if (r->hooked) {
+    napi_remove_env_cleanup_hook(env, ring_cleanup, r);
+    r->hooked = 0;
   }
   munmap(r->sqes, r->sqes_sz);
   if (r->cq_ring != r->sq_ring) munmap(r->cq_ring, r->cq_ring_sz);
@@ -370,6 +400,18 @@ typedef struct {
   int referenced;
 } rc_watch;
 
+static void on_closed(uv_handle_t *h);
+
+/* The thread is going away with the watcher still open (a worker that never
+ * closed its ring): a uv handle left open would abort uv_loop_close(). */
+static void watch_cleanup(void *arg) {
+  rc_watch *w = arg;
+  if (!w->active) return;
+  w->active = 0;
+  uv_poll_stop(&w->poll);
+  uv_close((uv_handle_t *)&w->poll, on_closed);
+}
+
 static void on_readable(uv_poll_t *h, int status, int events) {
   rc_watch *w = h->data;
   if (w->drain) {
@@ -427,6 +469,7 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   uv_poll_start(&w->poll, UV_READABLE, on_readable);
   w->active = 1;
   w->referenced = 1;
+  napi_add_env_cleanup_hook(env, watch_cleanup, w);
   napi_value h;
   CHECK(napi_create_external(env, w, watch_finalize, NULL, &h));
   return h;
@@ -460,6 +503,7 @@ static napi_value SetRef(napi_env env, napi_callback_info info) {
 static napi_value Unwatch(napi_env env, napi_callback_info info) {
   rc_watch *w = watch_arg(env, info, NULL);
   if (!w || !w->active) return NULL;
+  napi_remove_env_cleanup_hook(env, watch_cleanup, w);
   w->active = 0;
   uv_poll_stop(&w->poll);
   napi_delete_reference(env, w->fn);

@@ -83,10 +83,11 @@ class Chained<R> implements PromiseLike<R>, Waiter {
     if (this.p) {
       if (ok) this.res!(out as R);
       else this.rej!(out);
-    } else if (!ok && typeof cb === 'function') {
-      // A callback threw and nobody chained on it: surface it as an unhandled
-      // rejection, as a promise would.
-      void Promise.reject(out);
+    } else if (!ok) {
+      // Failed and nobody has chained on it yet: hold a rejected promise, which a
+      // later `then` adopts, and which is reported as unhandled if none comes — as
+      // a promise would be.
+      this.p = Promise.reject(out);
     }
   }
 

@@ -345,8 +345,8 @@ export class Ring implements Submitter {
   /** The watcher saw completions while Node slept. */
   wake(): void {
     this.counters.wakeups++;
-    if (this.deferTaskrun || (this.sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0) this.enterAndReap(0);
-    else this.reap();
+    if (this.deferTaskrun) this.enterAndReap(0); // completions are posted only inside enter
+    else this.reapAll();
     this.afterReap();
   }
 
@@ -408,10 +408,20 @@ export class Ring implements Submitter {
         throw errnoError(r, 'io_uring_enter');
       }
     }
+    this.reapAll();
+  }
+
+  /**
+   * Reap, then bring back completions that overflowed: with IORING_FEAT_NODROP the
+   * kernel keeps what the CQ could not hold and sets IORING_SQ_CQ_OVERFLOW; an enter
+   * with GETEVENTS moves them back (io_uring_enter(2)).  Bounded: each pass frees up
+   * to a full CQ.  Not from inside a reap (a nested call cannot drain the CQ, so the
+   * flushes would find it still full); the outer call comes back here when done.
+   */
+  private reapAll(): void {
     this.reap();
-    // NODROP kept completions the CQ could not hold; an enter with GETEVENTS moves
-    // them back (io_uring_enter(2)).  Bounded: each pass frees up to a full CQ.
-    for (let i = 0; i < 64 && (sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0; i++) {
+    const sq = this.sq;
+    for (let i = 0; i < 64 && !this.reaping && (sq.flags() & SqRingFlag.CQ_OVERFLOW) !== 0; i++) {
       const r = native.enter(this.fd, 0, 0, Enter.GETEVENTS);
       this.counters.enters++;
       this.counters.overflowFlushes++;

@@ -1,0 +1,161 @@
+/**
+ * Shared helpers for the RingCore test suite (not a test file itself: it defines no
+ * tests, so node --test reports it as an empty, passing file).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import v8 from 'node:v8';
+import vm from 'node:vm';
+import { execFileSync, spawn } from 'node:child_process';
+import { after } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Ring } from '../src/index.js';
+
+/** file: URL of the compiled entry point (dist/src/index.js), for child processes and workers. */
+export const INDEX_URL = new URL('../src/index.js', import.meta.url).href;
+export const INDEX_PATH = fileURLToPath(INDEX_URL);
+
+/** A fresh temp directory, removed by `cleanup()`. */
+export function tempDir(prefix = 'ringcore-test-'): { dir: string; cleanup: () => void } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return { dir, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** mkfifo at `p` and open it O_RDWR (so that neither open blocks); returns the fd. */
+export function openFifo(p: string): number {
+  execFileSync('mkfifo', [p]);
+  return fs.openSync(p, fs.constants.O_RDWR);
+}
+
+/**
+ * A real Promise for an op, calling its `then` synchronously (so the SQE is written
+ * now).  `Promise.resolve(op)` would call `then` only in a later microtask.
+ */
+export function started<T>(op: PromiseLike<T>): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    op.then(resolve, reject);
+  });
+}
+
+/** Resolve after one event-loop turn (a setImmediate). */
+export function tick(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * Wait (event-loop turns and short timers) until `cond()` holds; throws with `what`
+ * if it does not within `ms`.  A bound for "eventually", not a speed assertion.
+ */
+export async function waitUntil(cond: () => boolean, what: string, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  for (let i = 0; !cond(); i++) {
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for: ${what}`);
+    if (i < 50) await tick();
+    else await delay(2);
+  }
+}
+
+/** Wait until `ring` has nothing in flight. */
+export function drained(ring: Ring, ms = 5000): Promise<void> {
+  return waitUntil(() => ring.stats().inFlight === 0, `inFlight === 0 (now ${ring.stats().inFlight})`, ms);
+}
+
+let gcFn: (() => void) | undefined;
+/** V8's gc(), without --expose-gc on the command line. */
+export function getGc(): () => void {
+  if (gcFn === undefined) {
+    v8.setFlagsFromString('--expose-gc');
+    gcFn = vm.runInNewContext('gc') as () => void;
+  }
+  return gcFn;
+}
+
+export interface ChildResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Run an ES module script (written to a temp .mjs file) in a child `node`, with `env` added to the environment.
+ * The child is killed (and timedOut set) if it has not exited after `timeoutMs`.
+ */
+export function runChild(script: string, env: Record<string, string> = {}, timeoutMs = 10000,
+                         onStdout?: (chunk: string, child: ReturnType<typeof spawn>) => void): Promise<ChildResult> {
+  const tmp = tempDir('ringcore-child-');
+  const file = path.join(tmp.dir, 'main.mjs');
+  fs.writeFileSync(file, script);
+  const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
+  delete childEnv.NODE_TEST_CONTEXT;
+  if (!('RINGCORE_TRACE' in env)) delete childEnv.RINGCORE_TRACE;
+  return new Promise<ChildResult>((resolve, reject) => {
+    const child = spawn(process.execPath, [file], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      stdout += d;
+      onStdout?.(d, child);
+    });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, timedOut });
+    });
+  }).finally(() => tmp.cleanup());
+}
+
+/** Per-suite timeout: a hang fails the suite (with its name) instead of stalling the run. */
+export const SUITE = { timeout: 30_000 };
+
+/**
+ * Call at the top level of a test file: if, after the file's tests, something (a ring
+ * request that never completed) still keeps the process alive, fail the file instead
+ * of hanging the whole run.
+ */
+export function failIfKeptAlive(ms = 5000): void {
+  after(() => {
+    setTimeout(() => {
+      process.stderr.write(`ringcore tests: process still alive ${ms} ms after its tests finished\n`);
+      process.exit(1);
+    }, ms).unref();
+  });
+}
+
+/** Number of open file descriptors of this process. */
+export function fdCount(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+/** Lines of /proc/self/maps that are io_uring mappings. */
+export function uringMappings(): number {
+  return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('io_uring')).length;
+}
+
+/** What /proc/self/fd/<fd> points at, or null when the fd is not open. */
+export function fdTarget(fd: number): string | null {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return null;
+  }
+}
+
+export { pathToFileURL };
