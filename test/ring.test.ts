@@ -311,11 +311,17 @@ describe('worker_threads', SUITE, () => {
     try {
       const workerScript = path.join(tmp.dir, 'worker.mjs');
       fs.writeFileSync(workerScript, `
-        import { parentPort } from 'node:worker_threads';
+        import { parentPort, workerData } from 'node:worker_threads';
         import { nop, sleep, stats, defaultRing } from ${JSON.stringify(INDEX_URL)};
         const n = await nop();
         await sleep(10);
         const many = await Promise.all(Array.from({ length: 100 }, () => nop()));
+        // A barrier: all three workers hold their rings open at the same moment, so
+        // their fds are necessarily distinct (a finished worker's fd number is reused).
+        const count = new Int32Array(workerData);
+        Atomics.add(count, 0, 1);
+        Atomics.notify(count, 0);
+        for (let c; (c = Atomics.load(count, 0)) < 3;) Atomics.wait(count, 0, c, 5000);
         parentPort.postMessage({ n, fd: defaultRing().fd, stats: stats(), sum: many.reduce((a, b) => a + b, 0) });
       `);
       const main = `
@@ -323,8 +329,9 @@ describe('worker_threads', SUITE, () => {
         import { nop, stats, defaultRing } from ${JSON.stringify(INDEX_URL)};
         await nop();
         const before = stats().sqesSubmitted;
+        const barrier = new SharedArrayBuffer(4);
         const runWorker = () => new Promise((resolve, reject) => {
-          const w = new Worker(${JSON.stringify(workerScript)});
+          const w = new Worker(${JSON.stringify(workerScript)}, { workerData: barrier });
           let msg;
           w.on('message', (m) => { msg = m; });
           w.on('error', reject);
