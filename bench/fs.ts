@@ -46,9 +46,19 @@ function prepare(): { big: string; small: string; kib: string } {
   return { big, small, kib };
 }
 
+/**
+ * Every child runs on the same CPU (taskset, when present): on these VMs the two
+ * vCPUs can differ in speed by 1.5x for minutes at a time, which would otherwise
+ * decide a comparison by where the scheduler put each peer.  RINGCORE_BENCH_CPU
+ * picks the CPU ('' = no pinning).
+ */
+const cpu = process.env.RINGCORE_BENCH_CPU ?? '0';
+const pin = cpu !== '' && spawnSync('taskset', ['-c', cpu, 'true']).status === 0;
+
 function child(args: string[], env: Record<string, string> = {}, stdoutFd?: number): { out: string; ms: number } {
   const t0 = performance.now();
-  const r = spawnSync(process.execPath, args, {
+  const [cmd, argv] = pin ? ['taskset', ['-c', cpu, process.execPath, ...args]] : [process.execPath, args];
+  const r = spawnSync(cmd, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', stdoutFd ?? 'pipe', 'inherit'],
     encoding: 'utf8',

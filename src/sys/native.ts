@@ -5,7 +5,7 @@
  *
  * May touch: the addon only.
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 
 /** Byte offsets of the SQ ring's fields inside its mapping (io_sqring_offsets). */
 export interface SqOffsets {
@@ -63,26 +63,24 @@ export interface Native {
   closeFd(fd: number): number;
 }
 
-const require = createRequire(import.meta.url);
-
 function load(): Native {
-  // dist/src/sys/native.js and src/sys/native.ts both sit three levels below the root.
-  const candidates = ['../../../build/Release/ringcore.node', '../../build/Release/ringcore.node'];
-  let lastError: unknown;
-  for (const c of candidates) {
-    try {
-      return require(c) as Native;
-    } catch (e) {
-      lastError = e;
-    }
+  // dist/src/sys/native.js sits three levels below the package root, src/sys/native.ts too.
+  const path = fileURLToPath(new URL('../../../build/Release/ringcore.node', import.meta.url));
+  try {
+    // process.dlopen is what require() does for a .node file, without loading the
+    // CommonJS loader into an ES module graph.
+    const mod = { exports: {} as Native };
+    process.dlopen(mod, path);
+    return mod.exports;
+  } catch (cause) {
+    const err = new Error(
+      `RingCore: the native addon could not be loaded from ${path}. ` +
+        'Run `npm ci` (or `npm rebuild ringcore`): it compiles native/ringcore.c with node-gyp.',
+      { cause },
+    );
+    (err as NodeJS.ErrnoException).code = 'ERR_RINGCORE_NO_ADDON';
+    throw err;
   }
-  const err = new Error(
-    'RingCore: the native addon is not built (build/Release/ringcore.node). ' +
-      'Run `npm ci` (or `npm rebuild ringcore`): it compiles native/ringcore.c with node-gyp.',
-    { cause: lastError },
-  );
-  (err as NodeJS.ErrnoException).code = 'ERR_RINGCORE_NO_ADDON';
-  throw err;
 }
 
 export const native: Native = load();
