@@ -47,12 +47,13 @@ function prepare(): { big: string; small: string; kib: string } {
 }
 
 /**
- * Every child runs on the same CPU (taskset, when present): on these VMs the two
- * vCPUs can differ in speed by 1.5x for minutes at a time, which would otherwise
- * decide a comparison by where the scheduler put each peer.  RINGCORE_BENCH_CPU
- * picks the CPU ('' = no pinning).
+ * RINGCORE_BENCH_CPU=N runs every child on CPU N (taskset).  On these VMs the two
+ * vCPUs can differ in speed by 1.5x for minutes at a time, and pinning takes that
+ * out of a comparison — but it also squeezes peers that use more threads (libuv's
+ * thread pool, its SQPOLL thread) onto one core, so by default nothing is pinned
+ * and the alternating rounds average the noise out.
  */
-const cpu = process.env.RINGCORE_BENCH_CPU ?? '0';
+const cpu = process.env.RINGCORE_BENCH_CPU ?? '';
 const pin = cpu !== '' && spawnSync('taskset', ['-c', cpu, 'true']).status === 0;
 
 function child(args: string[], env: Record<string, string> = {}, stdoutFd?: number): { out: string; ms: number } {
@@ -126,7 +127,7 @@ async function pread(big: string): Promise<Table[]> {
     p('fs.read callbacks, UV_USE_IO_URING=1', 'callbacks', 64, { UV_USE_IO_URING: '1' }, 100_000),
     p('ringcore FileHandle.read', 'ringcore', 64, {}, 500_000),
     p('ringcore ring.read', 'ring', 64, {}, 500_000),
-  ], 3, 'FileHandle.read'));
+  ], 5, 'FileHandle.read'));
   return tables;
 }
 

@@ -116,6 +116,8 @@ export class Ring implements Submitter {
   private inFlightCount = 0;
   private flushPending = false;
   private reaping = false;
+  /** SQPOLL: the tail as of the last publish, to count what the kernel thread takes. */
+  private sqPublished = 0;
   /** Ops that found the SQ full even after a flush (SQPOLL, or a kernel refusing). */
   private backlog: Op<unknown>[] = [];
   private readonly tsChunks: Uint32Array[] = [];
@@ -381,7 +383,10 @@ export class Ring implements Submitter {
     if (this.sqpoll) {
       // The kernel thread consumes the SQ by itself; enter only to wake it or to wait.
       // (Atomics.load of sq_flags after the tail store is the full barrier the
-      // protocol needs here: both are sequentially consistent.)
+      // protocol needs here: both are sequentially consistent.)  What we published
+      // since the last turn is counted as submitted: the thread will take it.
+      this.counters.sqesSubmitted += (sq.tail - this.sqPublished) >>> 0;
+      this.sqPublished = sq.tail;
       if (sq.flags() & SqRingFlag.NEED_WAKEUP) flags |= Enter.SQ_WAKEUP;
       toSubmit = 0;
     }

@@ -44,13 +44,16 @@ export interface SetupRequest {
 function candidates(req: SetupRequest): number[] {
   if (req.flags !== undefined) return [req.flags];
   const base = Setup.CQSIZE | (req.sqpoll ? Setup.SQPOLL | (req.sqThreadCpu !== undefined ? Setup.SQ_AFF : 0) : 0);
-  const modern = req.deferTaskrun && !req.sqpoll
-    ? Setup.SINGLE_ISSUER | Setup.DEFER_TASKRUN | Setup.SUBMIT_ALL
-    : Setup.COOP_TASKRUN | Setup.SUBMIT_ALL | (req.sqpoll ? 0 : Setup.SINGLE_ISSUER);
+  // (COOP_TASKRUN and DEFER_TASKRUN make no sense with SQPOLL: the kernel refuses them.)
+  const modern = req.sqpoll
+    ? Setup.SUBMIT_ALL
+    : req.deferTaskrun
+      ? Setup.SINGLE_ISSUER | Setup.DEFER_TASKRUN | Setup.SUBMIT_ALL
+      : Setup.COOP_TASKRUN | Setup.SUBMIT_ALL | Setup.SINGLE_ISSUER;
   return [
     base | modern | Setup.NO_SQARRAY,
     base | modern,
-    base | Setup.COOP_TASKRUN | Setup.SUBMIT_ALL,
+    base | (req.sqpoll ? 0 : Setup.COOP_TASKRUN) | Setup.SUBMIT_ALL,
     base,
   ];
 }
