@@ -27,6 +27,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -527,6 +528,44 @@ static napi_value CloseFd(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? -errno : 0);
 }
 
+/* ----------------------------------------------------------- sockets --- */
+
+/* sockname(fd, peer) -> the raw sockaddr bytes (ArrayBuffer) of getsockname(2), or of
+ * getpeername(2) when `peer`; or -errno.  There is no io_uring request for these on
+ * the kernels we support (needed for `port: 0` and remoteAddress); called once per
+ * listener/stream on demand, never per I/O operation. */
+static napi_value SockName(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int fd = (int)arg_i64(env, argv[0]);
+  bool peer = false;
+  napi_get_value_bool(env, argv[1], &peer);
+  struct sockaddr_storage ss;
+  socklen_t len = sizeof ss;
+  int r = peer ? getpeername(fd, (struct sockaddr *)&ss, &len) : getsockname(fd, (struct sockaddr *)&ss, &len);
+  if (r < 0) return num(env, -errno);
+  void *data;
+  napi_value ab;
+  CHECK(napi_create_arraybuffer(env, len, &data, &ab));
+  memcpy(data, &ss, len);
+  return ab;
+}
+
+/* socketpair(domain, type) -> [fd0, fd1] or -errno.  No io_uring request makes one. */
+static napi_value SocketPair(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int sv[2];
+  if (socketpair((int)arg_i64(env, argv[0]), (int)arg_i64(env, argv[1]), 0, sv) < 0) return num(env, -errno);
+  napi_value arr;
+  CHECK(napi_create_array_with_length(env, 2, &arr));
+  napi_set_element(env, arr, 0, num(env, sv[0]));
+  napi_set_element(env, arr, 1, num(env, sv[1]));
+  return arr;
+}
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"setup", NULL, Setup, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -539,6 +578,8 @@ NAPI_MODULE_INIT() {
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfd", NULL, EventFd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, CloseFd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"sockname", NULL, SockName, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"socketpair", NULL, SocketPair, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

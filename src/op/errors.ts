@@ -56,6 +56,28 @@ export function errnoError(res: number, syscall: string, path?: string, dest?: s
 }
 
 /**
+ * A socket error the way node:net words it: "connect ECONNREFUSED 127.0.0.1:9"
+ * (Node's exceptionWithHostPort), with `address` and `port` set when known.
+ */
+export function netError(res: number, syscall: string, address?: string, port?: number, describe = false): RingError {
+  const errno = -Math.abs(res);
+  const code = errnoName(errno);
+  // listen() errors carry the description too ("listen EADDRINUSE: address already
+  // in use 127.0.0.1:80": Node's uvExceptionWithHostPort); connect/read/write do not.
+  const desc = describe ? `: ${errorMap.get(errno)?.[1] ?? 'unknown error'}` : '';
+  let details = '';
+  if (port !== undefined && port > 0) details = ` ${address}:${port}`;
+  else if (address) details = ` ${address}`;
+  const err = new Error(`${syscall} ${code}${desc}${details}`) as RingError;
+  err.errno = errno;
+  err.code = code;
+  err.syscall = syscall;
+  if (address !== undefined) err.address = address;
+  if (port !== undefined && port > 0) err.port = port;
+  return err;
+}
+
+/**
  * The error an aborted operation rejects with: the same shape as Node's own
  * AbortError (name 'AbortError', code 'ABORT_ERR', the signal's reason as `cause`).
  */

@@ -61,6 +61,10 @@ export interface Native {
   eventfd(): number;
   /** close(2): 0 or -errno. */
   closeFd(fd: number): number;
+  /** getsockname(2) (or getpeername(2) with `peer`): the sockaddr bytes, or -errno. */
+  sockname(fd: number, peer: boolean): ArrayBuffer | number;
+  /** socketpair(2): two connected fds, or -errno. */
+  socketpair(domain: number, type: number): [number, number] | number;
 }
 
 function load(): Native {

@@ -1,0 +1,107 @@
+/**
+ * Socket addresses as the kernel reads and writes them: `struct sockaddr_in` (16
+ * bytes) and `struct sockaddr_in6` (28 bytes), with ports and IPv4 addresses in
+ * network byte order.  BIND and CONNECT point their SQE at these bytes (so the op
+ * keeps the Buffer until its CQE); getsockname/getpeername return them.
+ *
+ *   sockaddr_in:  0 sa_family u16 (AF_INET = 2) | 2 sin_port u16 BE | 4 sin_addr 4 bytes | 8 zero[8]
+ *   sockaddr_in6: 0 sa_family u16 (AF_INET6 = 10) | 2 sin6_port u16 BE | 4 sin6_flowinfo u32
+ *                 | 8 sin6_addr 16 bytes | 24 sin6_scope_id u32
+ *
+ * May touch: nothing; pure encoding.
+ */
+import { isIPv4, isIPv6 } from 'node:net';
+
+export const AF_UNIX = 1;
+export const AF_INET = 2;
+export const AF_INET6 = 10;
+
+export interface SocketAddress {
+  family: 'IPv4' | 'IPv6' | 'unix';
+  address: string;
+  port: number;
+}
+
+function ipv4Bytes(ip: string, out: Uint8Array, at: number): void {
+  const parts = ip.split('.');
+  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+}
+
+/** 16 bytes of an IPv6 address (handles `::` and an embedded dotted IPv4 tail). */
+function ipv6Bytes(ip: string, out: Uint8Array, at: number): void {
+  const zone = ip.indexOf('%');
+  if (zone >= 0) ip = ip.slice(0, zone);
+  let tail4: number[] = [];
+  const lastColon = ip.lastIndexOf(':');
+  if (ip.indexOf('.', lastColon) >= 0) {
+    tail4 = ip.slice(lastColon + 1).split('.').map(Number);
+    ip = ip.slice(0, lastColon + 1) + '0:0';
+  }
+  const [head, rest] = ip.split('::');
+  const h = head ? head.split(':') : [];
+  const r = rest !== undefined ? (rest ? rest.split(':') : []) : [];
+  const groups = rest !== undefined ? [...h, ...new Array(8 - h.length - r.length).fill('0'), ...r] : h;
+  for (let i = 0; i < 8; i++) {
+    const g = parseInt(groups[i] || '0', 16);
+    out[at + i * 2] = g >> 8;
+    out[at + i * 2 + 1] = g & 0xff;
+  }
+  if (tail4.length === 4) for (let i = 0; i < 4; i++) out[at + 12 + i] = tail4[i];
+}
+
+/** The sockaddr bytes for `ip`:`port` (an IPv4 or IPv6 literal). */
+export function encodeSockaddr(ip: string, port: number): Buffer {
+  if (isIPv4(ip)) {
+    const b = Buffer.alloc(16);
+    b.writeUInt16LE(AF_INET, 0);
+    b.writeUInt16BE(port, 2);
+    ipv4Bytes(ip, b, 4);
+    return b;
+  }
+  if (isIPv6(ip)) {
+    const b = Buffer.alloc(28);
+    b.writeUInt16LE(AF_INET6, 0);
+    b.writeUInt16BE(port, 2);
+    ipv6Bytes(ip, b, 8);
+    return b;
+  }
+  throw new TypeError(`not an IP address: ${ip}`);
+}
+
+/** Node's text form of the address in sockaddr bytes. */
+export function decodeSockaddr(bytes: Uint8Array): SocketAddress {
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const family = dv.getUint16(0, true);
+  if (family === AF_INET) {
+    return { family: 'IPv4', address: `${bytes[4]}.${bytes[5]}.${bytes[6]}.${bytes[7]}`, port: dv.getUint16(2, false) };
+  }
+  if (family === AF_INET6) {
+    const groups: string[] = [];
+    for (let i = 0; i < 8; i++) groups.push(dv.getUint16(8 + i * 2, false).toString(16));
+    // The longest run of zero groups becomes '::', as inet_ntop writes it.
+    let best = -1;
+    let bestLen = 1;
+    for (let i = 0; i < 8;) {
+      if (groups[i] !== '0') { i++; continue; }
+      let j = i;
+      while (j < 8 && groups[j] === '0') j++;
+      if (j - i > bestLen) { best = i; bestLen = j - i; }
+      i = j;
+    }
+    let address: string;
+    if (best >= 0) {
+      address = `${groups.slice(0, best).join(':')}::${groups.slice(best + bestLen).join(':')}`;
+    } else {
+      address = groups.join(':');
+    }
+    if (address.startsWith('::ffff:') && best === 0 && bestLen === 5) {
+      address = `::ffff:${bytes[20]}.${bytes[21]}.${bytes[22]}.${bytes[23]}`;
+    }
+    return { family: 'IPv6', address, port: dv.getUint16(2, false) };
+  }
+  if (family === AF_UNIX) {
+    const end = bytes.indexOf(0, 2);
+    return { family: 'unix', address: Buffer.from(bytes.subarray(2, end < 0 ? bytes.length : end)).toString(), port: 0 };
+  }
+  return { family: 'unix', address: '', port: 0 };
+}
