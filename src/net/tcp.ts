@@ -32,6 +32,7 @@ import { checkView, checkViews } from '../op/buffers.js';
 import { AbortError, errnoError, invalidArgType, netError, outOfRange } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
+import { Chunks } from './chunks.js';
 
 export type { SocketAddress } from '../sys/sockaddr.js';
 
@@ -77,14 +78,14 @@ export class TcpStream {
   }
 
   /** Connect to `host`:`port` (IORING_OP_SOCKET + IORING_OP_CONNECT). */
-  static async connect(options: { port: number; host?: string; noDelay?: boolean; signal?: AbortSignal }): Promise<TcpStream> {
+  static async connect(options: { port: number; host?: string; noDelay?: boolean; signal?: AbortSignal; ring?: Ring }): Promise<TcpStream> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const port = checkPort(options.port);
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     const address = await resolveHost(host);
     const sockaddr = encodeSockaddr(address, port);
-    const ring = defaultRing();
+    const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
     const stream = new TcpStream(ring, fd);
     try {
@@ -137,6 +138,15 @@ export class TcpStream {
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /**
+   * Received data as it comes, from one multishot recv into the ring's provided
+   * buffers (see net/chunks.ts).  Each chunk is valid until the next iteration step.
+   */
+  chunks(opts?: { signal?: AbortSignal }): AsyncIterableIterator<Uint8Array> {
+    if (this.fdv < 0) throw closedError('read');
+    return new Chunks(this, this.ring.recvBuffers, opts?.signal);
   }
 
   /** Send all of `buffer`, looping over short sends. */
@@ -224,6 +234,8 @@ export interface BindOptions {
   backlog?: number;
   reusePort?: boolean;
   ipv6Only?: boolean;
+  /** The ring to run on (default: the thread's default ring); e.g. an SQPOLL ring. */
+  ring?: Ring;
 }
 
 /** EMFILE/ENFILE/ENOBUFS/ENOMEM end a multishot accept; the listener re-arms after this pause. */
@@ -254,7 +266,7 @@ export class TcpListener {
     if (!Number.isInteger(backlog) || backlog < 0) throw outOfRange('options.backlog', 'an integer >= 0', backlog);
     const address = await resolveHost(host);
     const v6 = isIP(address) === 6;
-    const ring = defaultRing();
+    const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
     try {
       await new SetsockoptOp(ring, fd, 1 /* SOL_SOCKET */, SO_REUSEADDR, 1);
@@ -406,9 +418,9 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
 }
 
 /** Two connected AF_UNIX stream sockets, as TcpStreams (socketpair(2)). */
-export function socketpair(): [TcpStream, TcpStream] {
+export function socketpair(options?: { ring?: Ring }): [TcpStream, TcpStream] {
   const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   if (typeof r === 'number') throw errnoError(r, 'socketpair');
-  const ring = defaultRing();
+  const ring = options?.ring ?? defaultRing();
   return [new TcpStream(ring, r[0]), new TcpStream(ring, r[1])];
 }

@@ -19,8 +19,8 @@
  *
  * May touch: sys/sqe.ts (to encode), op/buffers.ts.
  */
-import { Op as Opcode, IoprioFlag } from '../sys/constants.js';
-import { prep, setAddr3, setAddrWords, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
+import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Op as Opcode, SqeFlag } from '../sys/constants.js';
+import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
 import { addressOf, MAX_RW } from './buffers.js';
 import { netError } from './errors.js';
@@ -178,6 +178,46 @@ export class SendRecvOp extends Op<number> {
   }
   protected value(res: number): number { return res; }
   protected override error(res: number): Error { return netError(res, this.syscall); }
+}
+
+/** Where a multishot recv delivers. */
+export interface RecvSink {
+  /** `length` bytes arrived in provided buffer `bid` (the sink owns it until recycled). */
+  data(length: number, bid: number): void;
+  /** The request ended: 0 = the peer closed (EOF), 1 = stopped with data (re-arm), < 0 = why. */
+  ended(res: number): void;
+}
+
+/**
+ * IORING_OP_RECV with IORING_RECV_MULTISHOT (6.0) and IOSQE_BUFFER_SELECT: one SQE,
+ * a CQE per arrival of data, each in a buffer the kernel took from provided-buffer
+ * group `bgid` (its id in flags >> 16).  -ENOBUFS (the group ran dry) ends it, as
+ * does EOF (res 0) or any error; the owner re-arms.
+ */
+export class MultishotRecvOp extends Op<void> {
+  constructor(ring: Submitter, readonly fd: number, readonly bgid: number, private readonly sink: RecvSink) {
+    super(ring);
+    this.sqeFlags = SqeFlag.BUFFER_SELECT;
+  }
+  get syscall(): string { return 'read'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.RECV, this.fd, 0, 0, 0); // len 0: each buffer's own size
+    setIoprio(sqes, index, IoprioFlag.RECV_MULTISHOT);
+    setBufIndex(sqes, index, this.bgid);
+  }
+  override more(res: number, flags: number): void {
+    if (res > 0 && (flags & CqeFlag.BUFFER) !== 0) this.sink.data(res, flags >>> CQE_BUFFER_SHIFT);
+  }
+  override complete(res: number, flags: number): void {
+    if (res > 0 && (flags & CqeFlag.BUFFER) !== 0) {
+      this.sink.data(res, flags >>> CQE_BUFFER_SHIFT);
+      this.sink.ended(1);
+    } else {
+      this.sink.ended(res);
+    }
+    super.complete(0, flags);
+  }
+  protected value(): void {}
 }
 
 /** IORING_OP_SHUTDOWN: shutdown(2); how = 0 read, 1 write, 2 both. */

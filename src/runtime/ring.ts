@@ -35,6 +35,7 @@ import { errnoError, outOfRange } from '../op/errors.js';
 import { setupRing } from './setup.js';
 import { Tracer, traceFromEnv } from './trace.js';
 import { EventLoopDriver } from './loop.js';
+import { BufferRing } from './bufring.js';
 
 export interface RingOptions {
   /** SQ entries (rounded up to a power of two by the kernel). Default 1024. */
@@ -123,6 +124,8 @@ export class Ring implements Submitter {
   private readonly tsChunks: Uint32Array[] = [];
   private readonly tsAddrs: number[] = [];
   private onDrained: (() => void) | null = null;
+  private readonly bufferRings: BufferRing[] = [];
+  private recvGroup: BufferRing | undefined;
   private closing: Promise<void> | null = null;
   private readonly counters = {
     enters: 0, sqesSubmitted: 0, cqesReaped: 0, overflowFlushes: 0, turns: 0, wakeups: 0, waits: 0, staleCqes: 0,
@@ -207,6 +210,21 @@ export class Ring implements Submitter {
   /** Run `op` with an IORING_OP_LINK_TIMEOUT: rejects with ETIMEDOUT after `ms`. */
   linkTimeout<T>(op: Op<T>, ms: number): Promise<T> {
     return linkTimeout(this, op, ms);
+  }
+
+  /**
+   * Register a provided-buffer ring of `count` buffers of `size` bytes (a new
+   * buffer group id each time); see runtime/bufring.ts.
+   */
+  provideBuffers(count: number, size: number): BufferRing {
+    const b = new BufferRing(this.fd, this.bufferRings.length, count, size);
+    this.bufferRings.push(b);
+    return b;
+  }
+
+  /** The buffer group stream `chunks()` receive into: 256 × 16 KiB, made on first use. */
+  get recvBuffers(): BufferRing {
+    return (this.recvGroup ??= this.provideBuffers(256, 16384));
   }
 
   // ------------------------------------------------------------ submission --
@@ -511,6 +529,7 @@ export class Ring implements Submitter {
     this.closing = new Promise<void>((resolve) => {
       const finish = () => {
         this.onDrained = null;
+        for (const b of this.bufferRings) b.close();
         this.driverImpl.close();
         native.close(this.handle);
         resolve();
