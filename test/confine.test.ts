@@ -1,0 +1,233 @@
+/**
+ * examples/lib/confine.ts: request targets mapped to files under a root directory,
+ * against a real temp tree with symlinks pointing inside and outside the root, and
+ * every traversal spelling we could think of.  Touches only its own temp directory.
+ */
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { resolveUnderRoot, contentType, type Resolved } from '../examples/lib/confine.js';
+
+let base: string; // real path of the temp dir
+let root: string; // <base>/root
+let outside: string; // <base>/outside
+let evil: string; // <base>/root-evil: shares the root's name as a prefix
+let hasFifo = false;
+
+before(() => {
+  base = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'ringcore-confine-')));
+  root = path.join(base, 'root');
+  outside = path.join(base, 'outside');
+  evil = path.join(base, 'root-evil');
+  for (const d of [root, outside, evil, `${root}/sub`, `${root}/empty`, `${root}/etc`, `${root}/idx-out`, `${root}/idx-dir/index.html`]) {
+    fs.mkdirSync(d, { recursive: true });
+  }
+  const files: Record<string, string> = {
+    'root/index.html': 'root index',
+    'root/a.txt': 'a',
+    'root/a b.txt': 'space',
+    'root/a\\b.txt': 'backslash',
+    'root/..x': 'dotdot-prefixed name',
+    'root/caf\u00e9.txt': 'utf8',
+    'root/sub/index.html': 'sub index',
+    'root/sub/page.css': 'css',
+    'root/etc/passwd': 'not the real one',
+    'outside/secret.txt': 'secret',
+    'outside/index.html': 'outside index',
+    'root-evil/secret.txt': 'evil secret',
+  };
+  for (const [p, content] of Object.entries(files)) fs.writeFileSync(path.join(base, p), content);
+  fs.symlinkSync('a.txt', `${root}/link-in`); // relative, inside
+  fs.symlinkSync(`${root}/sub`, `${root}/link-sub`); // absolute, inside
+  fs.symlinkSync('../outside/secret.txt', `${root}/link-out`);
+  fs.symlinkSync(outside, `${root}/link-outdir`);
+  fs.symlinkSync('../root-evil/secret.txt', `${root}/link-evil`);
+  fs.symlinkSync('../../outside/index.html', `${root}/idx-out/index.html`);
+  fs.symlinkSync('missing', `${root}/dangling`);
+  fs.symlinkSync('loop', `${root}/loop`);
+  try {
+    execFileSync('mkfifo', [`${root}/fifo`]);
+    hasFifo = true;
+  } catch {
+    // no mkfifo: that case is skipped
+  }
+});
+
+after(() => {
+  fs.rmSync(base, { recursive: true, force: true });
+});
+
+const resolve = (target: string): Promise<Resolved> => resolveUnderRoot(root, target);
+
+async function expectPath(target: string, rel: string): Promise<void> {
+  assert.deepEqual(await resolve(target), { path: path.join(root, rel) }, target);
+}
+
+async function expectStatus(target: string, status: 400 | 403 | 404): Promise<void> {
+  assert.deepEqual(await resolve(target), { status }, target);
+}
+
+function inside(p: string, dir: string): boolean {
+  return p === dir || p.startsWith(dir + path.sep);
+}
+
+describe('resolveUnderRoot', () => {
+  test('plain files, encoded names, query and fragment', async () => {
+    await expectPath('/a.txt', 'a.txt');
+    await expectPath('/a.txt?x=/../../etc/passwd', 'a.txt');
+    await expectPath('/a.txt#../../x', 'a.txt');
+    await expectPath('/a%20b.txt', 'a b.txt');
+    await expectPath('/caf%C3%A9.txt', 'caf\u00e9.txt');
+    await expectPath('/sub/page.css', 'sub/page.css');
+    await expectPath('/./sub/./page.css', 'sub/page.css');
+    await expectPath('/sub//page.css', 'sub/page.css');
+    await expectPath('/..x', '..x');
+    await expectPath('/a\\b.txt', 'a\\b.txt');
+    await expectPath('/a%5Cb.txt', 'a\\b.txt');
+  });
+
+  test('percent-decoding happens once: %25 stays a literal percent', async () => {
+    fs.writeFileSync(`${root}/%2e%2e`, 'literal');
+    try {
+      await expectPath('/%252e%252e', '%2e%2e');
+    } finally {
+      fs.rmSync(`${root}/%2e%2e`);
+    }
+  });
+
+  test('directories map to index.html, else 404', async () => {
+    await expectPath('/', 'index.html');
+    await expectPath('/sub', 'sub/index.html');
+    await expectPath('/sub/', 'sub/index.html');
+    await expectPath('/sub/index.html', 'sub/index.html');
+    await expectStatus('/empty/', 404);
+    await expectStatus('/empty', 404);
+    await expectStatus('/idx-dir/', 404); // its index.html is a directory
+  });
+
+  test('missing files are 404', async () => {
+    await expectStatus('/missing.txt', 404);
+    await expectStatus('/missing/a.txt', 404);
+    await expectStatus('/a.txt/', 404);
+    await expectStatus('/a.txt/x', 404);
+    await expectStatus('/dangling', 404);
+    await expectStatus('/...', 404);
+  });
+
+  test('symlinks pointing inside the root are followed', async () => {
+    await expectPath('/link-in', 'a.txt');
+    await expectPath('/link-sub/page.css', 'sub/page.css');
+    await expectPath('/link-sub/', 'sub/index.html');
+  });
+
+  test('symlinks pointing outside the root are 403', async () => {
+    await expectStatus('/link-out', 403);
+    await expectStatus('/link-outdir', 403);
+    await expectStatus('/link-outdir/', 403);
+    await expectStatus('/link-outdir/secret.txt', 403);
+    await expectStatus('/link-evil', 403); // root-evil starts with the root's path
+    await expectStatus('/idx-out/', 403); // the directory is inside, its index.html is not
+    await expectStatus('/loop', 403);
+  });
+
+  test('non-regular files are 403', async (t) => {
+    if (!hasFifo) return t.skip('mkfifo not available');
+    await expectStatus('/fifo', 403);
+  });
+
+  test('traversal attempts', async () => {
+    await expectStatus('/../etc/passwd', 400);
+    await expectStatus('/..', 400);
+    await expectStatus('/sub/../a.txt', 400);
+    await expectStatus('/%2e%2e/%2e%2e/etc/passwd', 400);
+    await expectStatus('/%2E%2e/x', 400);
+    await expectStatus('/.%2e/x', 400);
+    await expectStatus('/%2e./x', 400);
+    await expectStatus('/a/..%2f..%2fetc', 400);
+    await expectStatus('/a/..%2F..%2Fetc/passwd', 400);
+    await expectStatus('/..\\..\\etc', 400);
+    await expectStatus('/..%5c..%5cetc', 400);
+    await expectStatus('/sub\\..\\..\\etc', 400);
+    await expectStatus('/%00', 400);
+    await expectStatus('/a.txt%00.html', 400);
+    await expectStatus('/a.txt\0', 400);
+    // Absolute-looking decoded paths stay under the root.
+    await expectPath('/%2fetc%2fpasswd', 'etc/passwd');
+    await expectPath('//etc/passwd', 'etc/passwd');
+    await expectPath('/%2fetc/passwd', 'etc/passwd');
+    await expectPath('///%2F%2Fetc/passwd', 'etc/passwd');
+  });
+
+  test('malformed targets are 400', async () => {
+    for (const t of ['', '*', 'a.txt', 'http://h/a.txt', '../etc/passwd', '%2fa.txt', '/%', '/%2', '/%zz', '/%ff', '/%c3', '/%C3%28']) {
+      await expectStatus(t, 400);
+    }
+  });
+
+  test('never a path outside the root, whatever the spelling', async () => {
+    const parts = ['..', '%2e%2e', '%2E%2e', '.%2e', '..%2f', '..%5c', '..\\', '%2f', '', '.', 'etc', 'passwd', 'sub', 'link-out', 'link-outdir', 'link-in', 'a.txt', '%00', '%'];
+    let seed = 12345;
+    const rand = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const seen = new Set<number | string>();
+    for (let i = 0; i < 1500; i++) {
+      const n = 1 + rand(6);
+      let t = '';
+      for (let k = 0; k < n; k++) t += '/' + parts[rand(parts.length)];
+      const r = await resolve(t);
+      if ('path' in r) {
+        assert.ok(inside(r.path, root), `${t} -> ${r.path}`);
+        assert.ok(fs.statSync(r.path).isFile(), `${t} -> ${r.path} is a file`);
+        seen.add('path');
+      } else {
+        seen.add(r.status);
+      }
+    }
+    assert.deepEqual([...seen].sort(), [400, 403, 404, 'path'].sort(), 'the random targets reached every outcome');
+  });
+
+  test('a root given through a symlink or with a trailing slash', async () => {
+    const alias = path.join(base, 'alias');
+    fs.symlinkSync(root, alias);
+    assert.deepEqual(await resolveUnderRoot(alias, '/sub/page.css'), { path: path.join(root, 'sub/page.css') });
+    assert.deepEqual(await resolveUnderRoot(alias, '/link-out'), { status: 403 });
+    assert.deepEqual(await resolveUnderRoot(root + '/', '/a.txt'), { path: path.join(root, 'a.txt') });
+  });
+
+  test('a missing root is a configuration error, not a status', async () => {
+    await assert.rejects(resolveUnderRoot(path.join(base, 'nope'), '/a.txt'), { code: 'ENOENT' });
+    await assert.rejects(resolveUnderRoot(path.join(root, 'a.txt'), '/'), /not a directory/);
+  });
+});
+
+describe('contentType', () => {
+  test('common extensions, case-insensitive, default octet-stream', () => {
+    const cases: [string, string][] = [
+      ['index.html', 'text/html; charset=utf-8'],
+      ['style.css', 'text/css; charset=utf-8'],
+      ['app.js', 'text/javascript; charset=utf-8'],
+      ['mod.mjs', 'text/javascript; charset=utf-8'],
+      ['data.json', 'application/json'],
+      ['notes.txt', 'text/plain; charset=utf-8'],
+      ['img.png', 'image/png'],
+      ['photo.jpg', 'image/jpeg'],
+      ['photo.JPEG', 'image/jpeg'],
+      ['anim.gif', 'image/gif'],
+      ['logo.svg', 'image/svg+xml'],
+      ['mod.wasm', 'application/wasm'],
+      ['favicon.ico', 'image/x-icon'],
+      ['doc.pdf', 'application/pdf'],
+      ['/srv/www/INDEX.HTML', 'text/html; charset=utf-8'],
+      ['archive.tar.gz', 'application/octet-stream'],
+      ['README', 'application/octet-stream'],
+      ['.html', 'application/octet-stream'],
+      ['dir.html/file', 'application/octet-stream'],
+    ];
+    for (const [p, type] of cases) assert.equal(contentType(p), type, p);
+  });
+});
