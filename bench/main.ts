@@ -8,6 +8,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   nop: () => import('./nop.js'),
   fs: () => import('./fs.js'),
   http: () => import('./http.js'),
+  throughput: () => import('./throughput.js'),
 };
 
 const asked = process.argv.slice(2);
