@@ -52,7 +52,7 @@ interface ServerPeer {
 const SERVERS: ServerPeer[] = [
   { name: 'node:http', args: [join(dist, 'bench', 'peers', 'node_http_server.js')] },
   { name: 'node:net', args: [join(dist, 'bench', 'peers', 'node_net_server.js')] },
-  // { name: 'ringcore', args: [join(dist, 'examples', 'run.js'), 'http_server', '--port-json'] },
+  { name: 'ringcore', args: [join(dist, 'examples', 'run.js'), 'http_server', '--port', '0', '--port-json'] },
 ];
 
 const SEQ_N = 100;

@@ -22,7 +22,8 @@
  *
  * Try:  npm run example http_server -- --port 8080   then   curl -v localhost:8080/
  *       RINGCORE_TRACE=1 npm run example http_server    (every SQE and CQE)
- * It prints the address it listens on; SIGINT/SIGTERM stop it and print ring stats.
+ * It prints the address it listens on (--port-json: {"port":N}, and it stops when
+ * stdin closes); SIGINT/SIGTERM stop it and print ring stats.
  */
 import { TcpListener, type TcpStream } from '../src/net/tcp.js';
 import { defaultRing } from '../src/index.js';
@@ -85,11 +86,16 @@ async function serve(conn: TcpStream): Promise<void> {
 }
 
 const listener = await TcpListener.bind({ port, host });
-console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`);
-
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => stop.abort());
+}
+if (process.argv.includes('--port-json')) {
+  // For bench/http.ts: the port as JSON on the first line; stop when stdin closes.
+  console.log(JSON.stringify({ port: listener.port }));
+  process.stdin.on('end', () => stop.abort()).resume();
+} else {
+  console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`);
 }
 try {
   for await (const conn of listener.incoming({ signal: stop.signal })) void serve(conn);
