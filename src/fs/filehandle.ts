@@ -106,7 +106,9 @@ export class FileHandle {
       checkOffsetLength(off, len, buf.byteLength);
       const pos = toPosition('position', position);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
-      return new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
+      const op = new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -133,7 +135,9 @@ export class FileHandle {
         checkOffsetLength(off, len, buffer.byteLength);
         const pos = typeof position === 'number' || typeof position === 'bigint' ? toPosition('position', position) : -1;
         if (this.fdv < 0) return Promise.reject(closedError('write'));
-        return new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
+        const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
+        op.owner = this;
+        return op;
       }
       if (typeof buffer !== 'string') {
         throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
@@ -147,8 +151,10 @@ export class FileHandle {
       const pos = typeof offset === 'number' || typeof offset === 'bigint' ? toPosition('position', offset) : -1;
       if (this.fdv < 0) return Promise.reject(closedError('write'));
       const str = buffer;
-      return new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
-                                      (n) => ({ bytesWritten: n, buffer: str }));
+      const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
+                                          (n) => ({ bytesWritten: n, buffer: str }));
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }

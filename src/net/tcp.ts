@@ -118,7 +118,9 @@ export class TcpStream {
         throw outOfRange('length', `<= ${buffer.byteLength - offset}`, length);
       }
       if (this.fdv < 0) return Promise.reject(closedError('read'));
-      return new SendRecvOp(this.ring, Opcode.RECV, this.fdv, buffer, offset, length, opts?.signal);
+      const op = new SendRecvOp(this.ring, Opcode.RECV, this.fdv, buffer, offset, length, opts?.signal);
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -134,7 +136,9 @@ export class TcpStream {
         throw outOfRange('length', `<= ${buffer.byteLength - offset}`, length);
       }
       if (this.fdv < 0) return Promise.reject(closedError('write'));
-      return new SendRecvOp(this.ring, Opcode.SEND, this.fdv, buffer, offset, length, opts?.signal);
+      const op = new SendRecvOp(this.ring, Opcode.SEND, this.fdv, buffer, offset, length, opts?.signal);
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -166,7 +170,9 @@ export class TcpStream {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
-      return new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
+      const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -177,7 +183,9 @@ export class TcpStream {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('write'));
-      return new WritevOp(this.ring, this.fdv, buffers, -1, undefined);
+      const op = new WritevOp(this.ring, this.fdv, buffers, -1, undefined);
+      op.owner = this;
+      return op;
     } catch (e) {
       return Promise.reject(e);
     }
@@ -199,14 +207,14 @@ export class TcpStream {
 
   /** getsockname(2), decoded; undefined once closed. */
   get localAddress(): SocketAddress | undefined {
-    if (this.local === undefined && this.fdv >= 0) this.local = sockname(this.fdv, false);
-    return this.local;
+    if (this.fdv < 0) return undefined;
+    return (this.local ??= sockname(this.fdv, false));
   }
 
   /** getpeername(2), decoded; undefined once closed or if not connected. */
   get remoteAddress(): SocketAddress | undefined {
-    if (this.remote === undefined && this.fdv >= 0) this.remote = sockname(this.fdv, true);
-    return this.remote;
+    if (this.fdv < 0) return undefined;
+    return (this.remote ??= sockname(this.fdv, true));
   }
 
   /** Cancel what is pending on the socket, then close it.  Idempotent. */
@@ -386,10 +394,12 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
     if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
     if (this.op && this.listener.fd >= 0) this.listener.ring.cancel(this.op).then(undefined, () => {});
     for (const fd of this.ready.splice(0)) closeQuietly(this.listener.ring, fd);
-    for (const w of this.waiting.splice(0)) {
+    const waiting = this.waiting.splice(0);
+    for (const w of waiting) {
       if (err === undefined) w.resolve({ value: undefined, done: true });
       else w.reject(err);
     }
+    if (waiting.length > 0) this.failure = undefined; // thrown once, to whoever was waiting
     this.listener.forget(this);
   }
 

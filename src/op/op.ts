@@ -128,6 +128,13 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   private outcome: unknown = undefined;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined = undefined;
+  /**
+   * The handle this op was made for (a FileHandle, a TcpStream), if any.  The SQE is
+   * written later than the op is made (at the first `then`); if the handle was
+   * closed in between, its fd number may already name another file, so the op
+   * checks `owner.fd` against its own fd at that moment (`staleOwner`).
+   */
+  owner: { readonly fd: number } | undefined = undefined;
 
   constructor(readonly ring: Submitter, signal?: AbortSignal) {
     this.signal = signal;
@@ -161,6 +168,11 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    * nothing to release.
    */
   protected consume(_res: number, _flags: number): void {}
+
+  /** Does the owner's current fd differ from the fd this op was made for? */
+  protected staleOwner(_ownerFd: number): boolean {
+    return false;
+  }
 
   /** Has the SQE been written (or the op settled without one)? */
   get submitted(): boolean {
@@ -214,6 +226,10 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     }
     if (this.ring.closed) {
       this.settle(false, ringClosedError(this.syscall));
+      return;
+    }
+    if (this.owner !== undefined && this.staleOwner(this.owner.fd)) {
+      this.settle(false, errnoError(-9, this.syscall)); // EBADF: closed before submission
       return;
     }
     try {

@@ -27,10 +27,28 @@ function sqeFlags(f: number): string {
   return FLAG_NAMES.filter(([bit]) => f & bit).map(([, n]) => n).join('|');
 }
 
+/**
+ * Write a whole line to stderr synchronously.  Once Node has made a piped stderr
+ * non-blocking (any console.log does), a full pipe answers EAGAIN or takes part of
+ * the line: wait a millisecond and go on, rather than crash the traced program.
+ */
+const pause = new Int32Array(new SharedArrayBuffer(4));
+function writeLine(line: string): void {
+  let bytes = Buffer.from(line);
+  for (let spins = 0; bytes.length > 0 && spins < 10_000; spins++) {
+    try {
+      bytes = bytes.subarray(writeSync(2, bytes));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+}
+
 export class Tracer {
   /** Opcode of each in-flight user_data, so CQE lines can say what completed. */
   private readonly opcodes = new Map<string, number>();
-  constructor(private readonly ringFd: number, private readonly out: (line: string) => void = (l) => writeSync(2, l)) {}
+  constructor(private readonly ringFd: number, private readonly out: (line: string) => void = writeLine) {}
 
   sqe(sqes: Uint32Array, index: number): void {
     const s = decodeSqe(sqes, index);

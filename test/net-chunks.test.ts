@@ -1,0 +1,231 @@
+/**
+ * stream.chunks(): one multishot RECV into the ring's provided-buffer group
+ * (256 × 16 KiB = 4 MiB by default).  Here several connections together send far
+ * more than the group holds, to slow consumers, so the group runs dry (the kernel
+ * ends the multishot request with ENOBUFS) and must re-arm as buffers come back;
+ * every byte is checked in order.
+ *
+ * The rule these tests rely on (src/net/chunks.ts): a chunk is a view of a
+ * kernel-provided buffer and is valid until the next iteration step — the next
+ * `next()` hands its buffer back to the kernel, which may refill it at once.  Code
+ * that keeps a chunk longer must copy it (Buffer.from(chunk)).
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Ring } from '../src/index.js';
+import { TcpListener, TcpStream } from '../src/net/tcp.js';
+import { drained, tick, waitUntil, SUITE, failIfKeptAlive } from './helpers.js';
+
+failIfKeptAlive();
+
+const MiB = 1 << 20;
+
+function nodeConnect(port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const s = net.connect({ port, host: '127.0.0.1' }, () => resolve(s));
+    s.on('error', reject);
+  });
+}
+
+/** Check a chunk against `want` at `off` without copying; returns the new offset. */
+function verify(chunk: Uint8Array, want: Buffer, off: number, who: string): number {
+  if (off + chunk.length > want.length) assert.fail(`${who}: ${off + chunk.length} bytes received, only ${want.length} sent`);
+  if (Buffer.compare(chunk, want.subarray(off, off + chunk.length)) !== 0) {
+    let i = 0;
+    while (chunk[i] === want[off + i]) i++;
+    assert.fail(`${who}: wrong byte at offset ${off + i}`);
+  }
+  return off + chunk.length;
+}
+
+describe('chunks() across more data than the buffer group holds', SUITE, () => {
+  test('4 connections × 20 MiB to slow consumers: the group runs dry, re-arms, every byte arrives in order', async () => {
+    const ring = new Ring();
+    const group = ring.recvBuffers;
+    assert.equal(group.count * group.size, 4 * MiB, 'the default group is 256 × 16 KiB');
+    const CONNS = 4;
+    const SIZE = 20 * MiB;
+    const data = Array.from({ length: CONNS }, () => randomBytes(SIZE));
+    const listener = await TcpListener.bind({ port: 0, ring });
+    try {
+      let sawDry = false;
+      let chunksSeen = 0;
+      let zeroCopy = true;
+      const consumers: Promise<number>[] = [];
+      const acceptLoop = (async () => {
+        for await (const s of listener.incoming()) {
+          const i = consumers.length;
+          consumers.push((async () => {
+            try {
+              // Each connection announces which payload it sends (one byte first).
+              const idx = Buffer.alloc(1);
+              assert.equal(await s.read(idx), 1);
+              const want = data[idx[0]];
+              let off = 0;
+              let steps = 0;
+              for await (const chunk of s.chunks()) {
+                assert.ok(chunk.length > 0 && chunk.length <= group.size, 'a chunk fits one provided buffer');
+                zeroCopy &&= chunk.buffer === group.memory.buffer;
+                // Valid until the next iteration: still intact after a few loop turns.
+                const first = chunk[0];
+                const last = chunk[chunk.length - 1];
+                await new Promise((r) => setImmediate(r)); // the slow consumer
+                if (steps % 64 === 0) await tick();
+                assert.equal(chunk[0], first);
+                assert.equal(chunk[chunk.length - 1], last);
+                off = verify(chunk, want, off, `connection ${i} (payload ${idx[0]})`);
+                if (!group.available) sawDry = true;
+                chunksSeen++;
+                assert.ok(++steps < 1_000_000);
+              }
+              return off;
+            } finally {
+              await s.close();
+            }
+          })());
+        }
+      })();
+      const senders = data.map(async (d, i) => {
+        if (i % 2 === 0) {
+          const c = await TcpStream.connect({ port: listener.port, ring });
+          try {
+            await c.writeAll(Uint8Array.of(i));
+            await c.writeAll(d);
+            await c.shutdown('write');
+            assert.equal(await c.read(Buffer.alloc(1)), 0);
+          } finally {
+            await c.close();
+          }
+        } else {
+          const c = await nodeConnect(listener.port);
+          await new Promise<void>((resolve, reject) => {
+            c.on('error', reject);
+            c.on('close', () => resolve());
+            c.write(Uint8Array.of(i));
+            c.end(d);
+            c.resume();
+          });
+        }
+      });
+      await Promise.all(senders);
+      await waitUntil(() => consumers.length === CONNS, 'all connections accepted');
+      const received = await Promise.all(consumers);
+      assert.deepEqual(received, data.map((d) => d.length), 'every byte, and no more, on every connection');
+      assert.ok(zeroCopy, 'chunks are views of the provided buffers (zero copy)');
+      assert.ok(chunksSeen >= (CONNS * SIZE) / group.size, `at most 16 KiB per chunk (${chunksSeen} chunks)`);
+      assert.ok(sawDry, 'the buffer group ran dry at some point (the ENOBUFS path was exercised)');
+      await listener.close();
+      await acceptLoop;
+      await drained(ring);
+      assert.ok(group.available);
+    } finally {
+      await listener.close();
+      await ring.close();
+    }
+  });
+
+  test('a chunk is valid until the next iteration: its buffer is reused once next() is called', async () => {
+    const ring = new Ring();
+    const group = ring.recvBuffers;
+    const listener = await TcpListener.bind({ port: 0, ring });
+    const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port, ring }), listener.accept()]);
+    try {
+      const it = server.chunks();
+      // Fill the group: 8 MiB sent while the consumer takes nothing.
+      const writer = (async () => {
+        await client.writeAll(Buffer.alloc(8 * MiB, 0xaa));
+        await client.shutdown('write');
+      })();
+      await waitUntil(() => !group.available, 'every provided buffer is queued for the idle consumer');
+      const first = await it.next();
+      assert.equal(first.done, false);
+      const view = first.value!;
+      const at = view.byteOffset;
+      assert.ok(view.every((b) => b === 0xaa));
+      // While held, nothing can land in it (the group is empty, the kernel waits).
+      await new Promise((r) => setTimeout(r, 20));
+      assert.ok(view.every((b) => b === 0xaa), 'a held chunk is stable');
+      // Copying keeps the bytes; the view itself goes back to the kernel with next().
+      const copy = Buffer.from(view);
+      let total = view.length;
+      let reused = false;
+      for (let r = await it.next(); !r.done; r = await it.next()) {
+        if (r.value.byteOffset === at) reused = true;
+        total += r.value.length;
+      }
+      await writer;
+      assert.equal(total, 8 * MiB);
+      assert.ok(reused, "the first chunk's buffer was handed out again after next()");
+      assert.ok(copy.every((b) => b === 0xaa));
+    } finally {
+      await Promise.all([client.close(), server.close()]);
+      await listener.close();
+      await drained(ring);
+      await ring.close();
+    }
+  });
+
+  test('buffer accounting stays exact: after 300 chunks() sessions (EOF, close, reset, break), an idle consumer still gets all 256 buffers', async () => {
+    const ring = new Ring();
+    const group = ring.recvBuffers;
+    const listener = await TcpListener.bind({ port: 0, ring });
+    try {
+      for (let round = 0; round < 300; round++) {
+        const kind = round % 4;
+        const c = await nodeConnect(listener.port);
+        const s = await listener.accept();
+        try {
+          const it = s.chunks();
+          c.write(Buffer.alloc(1000 + round, round & 0xff));
+          const r = await it.next();
+          assert.equal(r.done, false);
+          if (kind === 0) {
+            c.end(); // EOF
+            let n = 0;
+            for (let x = await it.next(); !x.done; x = await it.next()) assert.ok(++n < 100);
+          } else if (kind === 1) {
+            const p = it.next();
+            await s.close(); // close with a recv armed: the iterator ends
+            assert.equal((await p).done, true);
+            c.destroy();
+          } else if (kind === 2) {
+            const p = it.next();
+            c.resetAndDestroy(); // error CQE
+            await p.then(
+              (x) => { assert.equal(x.done, false, 'or data that was already queued'); },
+              (e: { code?: string }) => { assert.equal(e.code, 'ECONNRESET'); },
+            );
+            await it.return!();
+          } else {
+            await it.return!(); // the consumer breaks out while holding a chunk
+            c.destroy();
+          }
+        } finally {
+          await s.close();
+          if (!c.destroyed) c.destroy();
+        }
+      }
+      await drained(ring);
+      assert.ok(group.available);
+      // Now an idle consumer: every one of the group's buffers must be obtainable.
+      const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port, ring }), listener.accept()]);
+      try {
+        const it = server.chunks();
+        const writer = client.writeAll(Buffer.alloc(group.count * group.size + 2 * MiB, 7)).then(() => client.shutdown('write'));
+        await waitUntil(() => !group.available, 'the kernel handed out all 256 buffers (none lost to earlier sessions)');
+        let total = 0;
+        for (let r = await it.next(); !r.done; r = await it.next()) total += r.value.length;
+        await writer;
+        assert.equal(total, group.count * group.size + 2 * MiB);
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
+    } finally {
+      await listener.close();
+      await drained(ring);
+      await ring.close();
+    }
+  });
+});
