@@ -9,6 +9,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   fs: () => import('./fs.js'),
   http: () => import('./http.js'),
   throughput: () => import('./throughput.js'),
+  echo: () => import('./echo.js'),
 };
 
 const asked = process.argv.slice(2);

@@ -1,5 +1,5 @@
 /**
- * Builds the benchmarks' independent HTTP client (bench/client/http_client.c) on
+ * Builds the benchmarks' independent clients (bench/client/*.c: HTTP, echo) on
  * demand: `cc -O2` into build/bench/http_client (build/ is git-ignored), again only
  * when the binary is missing or older than the source.  `buildClient()` returns the
  * binary's path; `node dist/bench/client/build.js` builds and prints it.
@@ -16,7 +16,17 @@ const root = join(here, '..', '..', '..');
 export const clientSource = join(root, 'bench', 'client', 'http_client.c');
 export const clientBinary = join(root, 'build', 'bench', 'http_client');
 
+/** The HTTP client (bench/client/http_client.c). */
 export function buildClient(): string {
+  return buildC(clientSource, clientBinary);
+}
+
+/** The echo ping-pong client (bench/client/echo_client.c). */
+export function buildEchoClient(): string {
+  return buildC(join(root, 'bench', 'client', 'echo_client.c'), join(root, 'build', 'bench', 'echo_client'));
+}
+
+function buildC(clientSource: string, clientBinary: string): string {
   const src = fs.statSync(clientSource);
   const bin = fs.statSync(clientBinary, { throwIfNoEntry: false });
   if (bin && bin.mtimeMs >= src.mtimeMs) return clientBinary;
