@@ -69,9 +69,14 @@ async function serve(conn: TcpStream): Promise<void> {
           break;
         }
       }
-      if (out.length === 1) await conn.writeAll(out[0]);
-      else if (out.length > 1) await conn.writeAll(Buffer.concat(out));
-      out.length = 0;
+      if (out.length > 0) {
+        // One send for everything this read asked for; a short send (a full socket
+        // buffer) finishes with writeAll.
+        const data = out.length === 1 ? out[0] : Buffer.concat(out);
+        out.length = 0;
+        const n = await conn.write(data);
+        if (n < data.length) await conn.writeAll(data.subarray(n));
+      }
       if (close) break;
     }
   } catch (e) {
