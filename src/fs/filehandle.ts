@@ -16,8 +16,7 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { RwOp, ReadvOp, WritevOp } from '../op/io.js';
-import { CancelFdOp } from '../op/cancel.js';
-import { CloseOp } from '../op/io.js';
+import { cancelAndClose } from '../op/cancel.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
 import { checkView, checkViews, toPosition } from '../op/buffers.js';
 import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
@@ -231,12 +230,7 @@ export class FileHandle {
     if (this.closing !== undefined) return this.closing;
     const fd = this.fdv;
     this.fdv = -1;
-    if (fd < 0) return (this.closing = Promise.resolve());
-    new CancelFdOp(this.ring, fd).start();
-    this.closing = (async () => {
-      await new CloseOp(this.ring, fd);
-    })();
-    return this.closing;
+    return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
   }
 
   [Symbol.asyncDispose](): Promise<void> {

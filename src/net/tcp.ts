@@ -26,7 +26,7 @@ import {
   SendRecvOp, SetsockoptOp, ShutdownOp, SO_REUSEADDR, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, TCP_NODELAY,
   type AcceptSink,
 } from '../op/net.js';
-import { CancelFdOp } from '../op/cancel.js';
+import { cancelAndClose } from '../op/cancel.js';
 import { CloseOp, ReadvOp, WritevOp } from '../op/io.js';
 import { checkView, checkViews } from '../op/buffers.js';
 import { AbortError, errnoError, invalidArgType, netError, outOfRange } from '../op/errors.js';
@@ -110,24 +110,17 @@ export class TcpStream {
    * byte count, 0 when the peer has closed its side.
    */
   read(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): PromiseLike<number> {
-    try {
-      checkView('buffer', buffer);
-      const offset = opts?.offset ?? 0;
-      const length = opts?.length ?? buffer.byteLength - offset;
-      if (offset < 0 || length < 0 || offset + length > buffer.byteLength) {
-        throw outOfRange('length', `<= ${buffer.byteLength - offset}`, length);
-      }
-      if (this.fdv < 0) return Promise.reject(closedError('read'));
-      const op = new SendRecvOp(this.ring, Opcode.RECV, this.fdv, buffer, offset, length, opts?.signal);
-      op.owner = this;
-      return op;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.sendRecv(Opcode.RECV, 'read', buffer, opts);
   }
 
   /** send(2) of `buffer`: resolves with how many bytes went (maybe fewer). */
   write(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): PromiseLike<number> {
+    return this.sendRecv(Opcode.SEND, 'write', buffer, opts);
+  }
+
+  /** The checked request behind read() and write(); argument errors come back as rejections. */
+  private sendRecv(opcode: number, syscall: string, buffer: ArrayBufferView,
+                   opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined): PromiseLike<number> {
     try {
       checkView('buffer', buffer);
       const offset = opts?.offset ?? 0;
@@ -135,8 +128,8 @@ export class TcpStream {
       if (offset < 0 || length < 0 || offset + length > buffer.byteLength) {
         throw outOfRange('length', `<= ${buffer.byteLength - offset}`, length);
       }
-      if (this.fdv < 0) return Promise.reject(closedError('write'));
-      const op = new SendRecvOp(this.ring, Opcode.SEND, this.fdv, buffer, offset, length, opts?.signal);
+      if (this.fdv < 0) return Promise.reject(closedError(syscall));
+      const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, opts?.signal);
       op.owner = this;
       return op;
     } catch (e) {
@@ -222,13 +215,7 @@ export class TcpStream {
     if (this.closing !== undefined) return this.closing;
     const fd = this.fdv;
     this.fdv = -1;
-    if (fd < 0) return (this.closing = Promise.resolve());
-    new CancelFdOp(this.ring, fd).start();
-    const close = new CloseOp(this.ring, fd);
-    this.closing = (async () => {
-      await close;
-    })();
-    return this.closing;
+    return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
   }
 
   [Symbol.asyncDispose](): Promise<void> {
@@ -319,8 +306,7 @@ export class TcpListener {
     if (fd < 0) return;
     this.fdv = -1;
     for (const s of this.sinks) s.stop(undefined);
-    await new CancelFdOp(this.ring, fd);
-    await new CloseOp(this.ring, fd);
+    await cancelAndClose(this.ring, fd);
   }
 
   /** @internal */

@@ -13,7 +13,7 @@ import { CancelFlag, Op as Opcode } from '../sys/constants.js';
 import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
 import { invalidArgType } from './errors.js';
-import type { OpOptions } from './io.js';
+import { CloseOp, type OpOptions } from './io.js';
 
 export const ENOENT = -2;
 export const EALREADY = -114;
@@ -65,4 +65,16 @@ export class CancelFdOp extends Op<number> {
   protected value(res: number): number {
     return res;
   }
+}
+
+/**
+ * How a handle (FileHandle, TcpStream) closes its fd: cancel everything pending on
+ * it, then IORING_OP_CLOSE — both written now, so they go in the same enter, the
+ * cancel first.  Resolves when the close completed.
+ */
+export function cancelAndClose(ring: Submitter, fd: number): Promise<void> {
+  new CancelFdOp(ring, fd).start();
+  const close = new CloseOp(ring, fd);
+  close.start();
+  return Promise.resolve(close);
 }

@@ -10,10 +10,10 @@
  * May touch: /proc (read only), one short-lived ring of its own, stdout/stderr.
  * It never touches the thread's default ring.
  */
-import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Ring } from './ring.js';
+import { readProc } from './setup.js';
 import { Feature, OP_NAMES, Setup } from '../sys/constants.js';
 import { errnoName } from '../op/errors.js';
 
@@ -59,13 +59,6 @@ export interface RingFailure {
   message: string;
 }
 
-function readProc(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'utf8').trim();
-  } catch {
-    return undefined;
-  }
-}
 
 function readInt(path: string): number | null {
   const s = readProc(path);

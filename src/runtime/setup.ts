@@ -76,7 +76,8 @@ export interface UnavailableError extends Error {
   reason: string;
 }
 
-function readProc(path: string): string | undefined {
+/** A /proc or /sys file's text, trimmed, or undefined if it cannot be read. */
+export function readProc(path: string): string | undefined {
   try {
     return readFileSync(path, 'utf8').trim();
   } catch {
