@@ -16,7 +16,7 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { RwOp, ReadvOp, WritevOp } from '../op/io.js';
-import { cancelAndClose } from '../op/cancel.js';
+import { FdHandle } from '../op/handle.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
 import { checkView, checkViews, toPosition } from '../op/buffers.js';
 import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
@@ -58,17 +58,9 @@ function closedError(syscall: string): Error {
   return err;
 }
 
-export class FileHandle {
-  private fdv: number;
-  private closing: Promise<void> | undefined;
-
-  constructor(readonly ring: Ring, fd: number) {
-    this.fdv = fd;
-  }
-
-  /** The file descriptor, or -1 once close() was called. */
-  get fd(): number {
-    return this.fdv;
+export class FileHandle extends FdHandle {
+  constructor(override readonly ring: Ring, fd: number) {
+    super(ring, fd);
   }
 
   /**
@@ -223,18 +215,6 @@ export class FileHandle {
   /** Like writeFile; on a handle the file's own flags decide whether it appends. */
   appendFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
     return this.writeFile(data, options);
-  }
-
-  /** Cancel what is pending on the fd, then close it.  Idempotent. */
-  close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    const fd = this.fdv;
-    this.fdv = -1;
-    return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
   }
 
   private live(syscall: string): number {

@@ -13,7 +13,7 @@
  * May touch: its stream's ring (the recv request), the buffer group.
  */
 import { MultishotRecvOp, type RecvSink } from '../op/net.js';
-import { AbortError, netError } from '../op/errors.js';
+import { abortError, netError, onAbort } from '../op/errors.js';
 import type { BufferRing } from '../runtime/bufring.js';
 import type { Ring } from '../runtime/ring.js';
 
@@ -36,18 +36,15 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   private eof = false;
   private failure: unknown;
   private stopped = false;
-  private readonly onAbort: (() => void) | undefined;
+  private readonly unlisten: (() => void) | undefined;
 
-  constructor(private readonly source: ChunkSource, private readonly group: BufferRing, private readonly signal?: AbortSignal) {
+  constructor(private readonly source: ChunkSource, private readonly group: BufferRing, signal?: AbortSignal) {
     if (signal?.aborted) {
       this.stopped = true;
-      this.failure = new AbortError(undefined, { cause: signal.reason });
+      this.failure = abortError(signal);
       return;
     }
-    if (signal) {
-      this.onAbort = () => this.stop(new AbortError(undefined, { cause: signal.reason }));
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+    if (signal) this.unlisten = onAbort(signal, (e) => this.stop(e));
     this.arm();
   }
 
@@ -129,7 +126,7 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   stop(err: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.unlisten?.();
     if (this.op !== undefined && this.source.fd >= 0) this.source.ring.cancel(this.op).then(undefined, () => {});
     for (let i = 0; i < this.queue.length; i += 2) this.group.recycle(this.queue[i]);
     this.queue.length = 0;

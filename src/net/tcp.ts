@@ -27,9 +27,10 @@ import {
   type AcceptSink,
 } from '../op/net.js';
 import { cancelAndClose } from '../op/cancel.js';
+import { FdHandle } from '../op/handle.js';
 import { CloseOp, ReadvOp, WritevOp } from '../op/io.js';
 import { checkView, checkViews } from '../op/buffers.js';
-import { AbortError, errnoError, invalidArgType, netError, outOfRange } from '../op/errors.js';
+import { abortError, errnoError, invalidArgType, netError, onAbort, outOfRange } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { Chunks } from './chunks.js';
@@ -67,14 +68,12 @@ function closedError(syscall: string): Error {
 }
 
 /** A connected TCP (or AF_UNIX stream) socket. */
-export class TcpStream {
-  private fdv: number;
-  private closing: Promise<void> | undefined;
+export class TcpStream extends FdHandle {
   private local: SocketAddress | undefined;
   private remote: SocketAddress | undefined;
 
-  constructor(readonly ring: Ring, fd: number) {
-    this.fdv = fd;
+  constructor(override readonly ring: Ring, fd: number) {
+    super(ring, fd);
   }
 
   /** Connect to `host`:`port` (IORING_OP_SOCKET + IORING_OP_CONNECT). */
@@ -98,11 +97,6 @@ export class TcpStream {
       throw e;
     }
     return stream;
-  }
-
-  /** The socket's fd, or -1 after close(). */
-  get fd(): number {
-    return this.fdv;
   }
 
   /**
@@ -210,17 +204,6 @@ export class TcpStream {
     return (this.remote ??= sockname(this.fdv, true));
   }
 
-  /** Cancel what is pending on the socket, then close it.  Idempotent. */
-  close(): Promise<void> {
-    if (this.closing !== undefined) return this.closing;
-    const fd = this.fdv;
-    this.fdv = -1;
-    return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
-  }
-
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
-  }
 }
 
 export interface BindOptions {
@@ -326,18 +309,15 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
   private op: MultishotAcceptOp | undefined;
   private done = false;
   private failure: unknown;
-  private readonly onAbort: (() => void) | undefined;
+  private readonly unlisten: (() => void) | undefined;
 
-  constructor(private readonly listener: TcpListener, private readonly signal: AbortSignal | undefined) {
+  constructor(private readonly listener: TcpListener, signal: AbortSignal | undefined) {
     if (signal?.aborted) {
       this.done = true;
-      this.failure = new AbortError(undefined, { cause: signal.reason });
+      this.failure = abortError(signal);
       return;
     }
-    if (signal) {
-      this.onAbort = () => this.stop(new AbortError(undefined, { cause: signal.reason }));
-      signal.addEventListener('abort', this.onAbort, { once: true });
-    }
+    if (signal) this.unlisten = onAbort(signal, (e) => this.stop(e));
     this.arm();
   }
 
@@ -377,7 +357,7 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
     if (this.done) return;
     this.done = true;
     this.failure = err;
-    if (this.onAbort) this.signal!.removeEventListener('abort', this.onAbort);
+    this.unlisten?.();
     if (this.op && this.listener.fd >= 0) this.listener.ring.cancel(this.op).then(undefined, () => {});
     for (const fd of this.ready.splice(0)) closeQuietly(this.listener.ring, fd);
     const waiting = this.waiting.splice(0);

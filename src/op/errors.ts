@@ -89,6 +89,21 @@ export class AbortError extends Error {
   }
 }
 
+/** The AbortError for `signal` (its reason as the cause). */
+export function abortError(signal: AbortSignal): AbortError {
+  return new AbortError(undefined, { cause: signal.reason });
+}
+
+/**
+ * Call `stop` with an AbortError when `signal` aborts (for long-lived consumers such
+ * as incoming() and chunks()); returns the function that stops listening.
+ */
+export function onAbort(signal: AbortSignal, stop: (err: AbortError) => void): () => void {
+  const listener = () => stop(abortError(signal));
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
 /** TypeError with Node's `code: 'ERR_INVALID_ARG_TYPE'`. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
   const err = new TypeError(
