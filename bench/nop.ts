@@ -10,7 +10,7 @@
  *
  * May touch: its rings, stdout, bench/results/.
  */
-import { Ring, run, nop, stats, defaultRing } from '../src/index.js';
+import { run, nop, stats, defaultRing } from '../src/index.js';
 import { native } from '../src/sys/native.js';
 import { SubmissionQueue, CompletionQueue } from '../src/sys/rings.js';
 import { prep, setUserData } from '../src/sys/sqe.js';

@@ -19,7 +19,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { inspect } from 'node:util';
 import { spawn, execFileSync } from 'node:child_process';
-import { pathToFileURL, fileURLToPath } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import * as nodeFs from 'node:fs/promises';
 import * as ringFs from '../src/fs/promises.js';
 

@@ -176,7 +176,7 @@ describe('close() with requests in flight', SUITE, () => {
   });
 
   test('several reads and a write blocked on a full socket are all cancelled by close()', async () => {
-    const { client, server, done } = await pair();
+    const { client, done } = await pair();
     try {
       // The server never writes (the client's reads wait) and never reads (the client's writes fill up).
       const reads = [1, 2, 3].map(() => Promise.resolve(client.read(Buffer.alloc(64))));

@@ -69,8 +69,11 @@ export const IOV_MAX = 1024;
 
 abstract class VectorOp extends Op<number> {
   readonly position: number;
-  /** The iovec array the SQE points at; built at prepare time, kept until the CQE. */
-  private iov: Uint32Array | undefined;
+  /**
+   * The iovec array the SQE points at, built at prepare time.  Never read from
+   * JavaScript: holding it here is what keeps it alive until the CQE.
+   */
+  iov: Uint32Array | undefined;
   constructor(ring: Submitter, readonly fd: number, readonly buffers: ArrayBufferView[],
               position: number | bigint | null | undefined, opts: OpOptions | undefined) {
     checkFd(fd);

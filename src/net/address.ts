@@ -1,0 +1,43 @@
+/**
+ * The small facts TCP needs around a socket: the kernel's listen backlog cap, host
+ * name resolution (literals never touch DNS), port checks, getsockname/getpeername
+ * decoded, and the error for a closed socket.
+ *
+ * May touch: /proc/sys/net/core/somaxconn, node:dns for names, the native sockname.
+ */
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { native } from '../sys/native.js';
+import { decodeSockaddr, type SocketAddress } from '../sys/sockaddr.js';
+import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
+
+/** The kernel's listen backlog cap; a server that means to hold load asks for all of it. */
+export function somaxconn(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/core/somaxconn', 'utf8').trim()) || 4096;
+  } catch {
+    return 4096;
+  }
+}
+
+export async function resolveHost(host: string): Promise<string> {
+  if (isIP(host)) return host;
+  return (await lookup(host)).address;
+}
+
+export function checkPort(port: unknown, name = 'port'): number {
+  if (typeof port !== 'number' || !Number.isInteger(port)) throw invalidArgType(name, 'of type number', port);
+  if (port < 0 || port > 65535) throw outOfRange(name, '>= 0 && < 65536', port);
+  return port;
+}
+
+export function sockname(fd: number, peer: boolean): SocketAddress | undefined {
+  const r = native.sockname(fd, peer);
+  return typeof r === 'number' ? undefined : decodeSockaddr(new Uint8Array(r));
+}
+
+/** Node's error for using a closed stream or listener. */
+export function closedError(syscall: string): Error {
+  return errnoError(-9, syscall);
+}
