@@ -44,7 +44,6 @@ export class RwOp<T = number> extends Op<T> {
     super(ring, signal);
   }
   get syscall(): string { return this.opcode === Opcode.READ ? 'read' : 'write'; }
-  protected override staleOwner(ownerFd: number): boolean { return ownerFd !== this.fd; }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset,
@@ -83,7 +82,6 @@ abstract class VectorOp extends Op<number> {
     this.position = pos;
   }
   protected abstract readonly opcode: number;
-  protected override staleOwner(ownerFd: number): boolean { return ownerFd !== this.fd; }
   prepare(sqes: Uint32Array, index: number): void {
     // More than IOV_MAX buffers is EINVAL in the kernel; like libuv, pass the first
     // IOV_MAX and let the caller see a short transfer.

@@ -171,7 +171,6 @@ export class SendRecvOp extends Op<number> {
     super(ring, signal);
   }
   get syscall(): string { return this.opcode === Opcode.RECV ? 'read' : 'write'; }
-  protected override staleOwner(ownerFd: number): boolean { return ownerFd !== this.fd; }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset, n > MAX_RW ? MAX_RW : n, 0);

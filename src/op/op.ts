@@ -131,8 +131,8 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /**
    * The handle this op was made for (a FileHandle, a TcpStream), if any.  The SQE is
    * written later than the op is made (at the first `then`); if the handle was
-   * closed in between, its fd number may already name another file, so the op
-   * checks `owner.fd` against its own fd at that moment (`staleOwner`).
+   * closed in between (its fd reads -1 from close() on), the fd number the op holds
+   * may already name another file, so the op fails with EBADF instead.
    */
   owner: { readonly fd: number } | undefined = undefined;
 
@@ -168,11 +168,6 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    * nothing to release.
    */
   protected consume(_res: number, _flags: number): void {}
-
-  /** Does the owner's current fd differ from the fd this op was made for? */
-  protected staleOwner(_ownerFd: number): boolean {
-    return false;
-  }
 
   /** Has the SQE been written (or the op settled without one)? */
   get submitted(): boolean {
@@ -228,7 +223,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
       this.settle(false, ringClosedError(this.syscall));
       return;
     }
-    if (this.owner !== undefined && this.staleOwner(this.owner.fd)) {
+    if (this.owner !== undefined && this.owner.fd < 0) {
       this.settle(false, errnoError(-9, this.syscall)); // EBADF: closed before submission
       return;
     }
