@@ -2,21 +2,18 @@
  * Cancellation: AbortSignal, explicit ring.cancel(), cancel racing completion, and
  * buffer lifetime of aborted requests under GC.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ring, AbortError, cancel, sleep, defaultRing, type Op } from '../src/index.js';
-import { tempDir, tick, delay, drained, started, openFifo, getGc, SUITE, failIfKeptAlive } from './helpers.js';
+import { tempDir, tick, delay, drained, started, openFifo, getGc, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
 
 let ring: Ring;
-before(() => {
-  ring = new Ring();
-});
-after(async () => {
-  await ring.close();
+ringFixture((r) => {
+  ring = r;
 });
 
 function isAbortError(e: unknown, reason?: unknown): boolean {

@@ -8,9 +8,9 @@ import path from 'node:path';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { execFileSync, spawn } from 'node:child_process';
-import { after } from 'node:test';
+import { after, before } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Ring } from '../src/index.js';
+import { Ring } from '../src/index.js';
 
 /** file: URL of the compiled entry point (dist/src/index.js), for child processes and workers. */
 export const INDEX_URL = new URL('../src/index.js', import.meta.url).href;
@@ -159,3 +159,22 @@ export function fdTarget(fd: number): string | null {
 }
 
 export { pathToFileURL };
+
+/**
+ * A fresh Ring (and, if asked, a temp dir) for a test file: created before its tests,
+ * closed (and removed) after.  `ready` receives them, for the file's own variables.
+ */
+export function ringFixture(ready: (ring: Ring, tmp: { dir: string; cleanup: () => void } | undefined) => void,
+                            options: { tempDir?: boolean } = {}): void {
+  let ring: Ring | undefined;
+  let tmp: { dir: string; cleanup: () => void } | undefined;
+  before(() => {
+    ring = new Ring();
+    if (options.tempDir) tmp = tempDir();
+    ready(ring, tmp);
+  });
+  after(async () => {
+    await ring?.close();
+    tmp?.cleanup();
+  });
+}

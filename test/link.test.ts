@@ -1,12 +1,12 @@
 /**
  * IOSQE_IO_LINK chains and linked timeouts.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ring, nop, read, sleep, link, linkTimeout, defaultRing } from '../src/index.js';
-import { tempDir, tick, drained, started, openFifo, SUITE, failIfKeptAlive } from './helpers.js';
+import { tick, drained, started, openFifo, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -14,14 +14,10 @@ const BAD_FD = 2 ** 30; // a valid argument that is never an open fd
 
 let ring: Ring;
 let tmp: { dir: string; cleanup: () => void };
-before(() => {
-  ring = new Ring();
-  tmp = tempDir();
-});
-after(async () => {
-  await ring.close();
-  tmp.cleanup();
-});
+ringFixture((r, t) => {
+  ring = r;
+  tmp = t!;
+}, { tempDir: true });
 
 describe('link', SUITE, () => {
   test('ring.link(a, b) resolves both, in order', async () => {

@@ -4,12 +4,12 @@
  * EPIPE/ECONNRESET on write, never a crash), argument errors thrown before anything
  * reaches the kernel.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Ring } from '../src/index.js';
 import { TcpListener, TcpStream } from '../src/net/tcp.js';
-import { drained, tick, waitUntil, SUITE, failIfKeptAlive } from './helpers.js';
+import { drained, tick, waitUntil, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -22,11 +22,8 @@ interface NetErr extends Error {
 }
 
 let ring: Ring;
-before(() => {
-  ring = new Ring();
-});
-after(async () => {
-  await ring.close();
+ringFixture((r) => {
+  ring = r;
 });
 
 /** What node:net itself reports for a connect to `port`. */

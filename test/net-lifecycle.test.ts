@@ -4,13 +4,13 @@
  * leaked, the ring drains), no fd left after a server session, addresses (IPv4 and
  * IPv6 ::1), socketpair ping-pong.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Ring } from '../src/index.js';
 import { TcpListener, TcpStream, socketpair } from '../src/net/tcp.js';
-import { drained, tick, waitUntil, fdCount, fdTarget, SUITE, failIfKeptAlive } from './helpers.js';
+import { drained, tick, waitUntil, fdCount, fdTarget, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -20,12 +20,9 @@ interface NetErr extends Error {
 }
 
 let ring: Ring;
-before(() => {
-  ring = new Ring();
+ringFixture((r) => {
+  ring = r;
   void ring.recvBuffers; // registered up front: fd counts below are not disturbed by it
-});
-after(async () => {
-  await ring.close();
 });
 
 function nodeConnect(port: number, host = '127.0.0.1'): Promise<net.Socket> {

@@ -2,12 +2,12 @@
  * The basic operations and the Op contract: results, positions, vectors, close,
  * Node-shaped errors, synchronous argument checks, laziness, promise behaviour.
  */
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ring, Op, nop, read, write, close, stats, type RingStats } from '../src/index.js';
-import { tempDir, tick, fdTarget, SUITE, failIfKeptAlive } from './helpers.js';
+import { tick, fdTarget, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -27,14 +27,10 @@ function delta(a: RingStats, b: RingStats, k: keyof RingStats): number {
   return b[k] - a[k];
 }
 
-before(() => {
-  ring = new Ring();
-  tmp = tempDir();
-});
-after(async () => {
-  await ring.close();
-  tmp.cleanup();
-});
+ringFixture((r, t) => {
+  ring = r;
+  tmp = t!;
+}, { tempDir: true });
 
 describe('nop', SUITE, () => {
   test('resolves 0 (ring method and free function)', async () => {

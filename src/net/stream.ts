@@ -111,23 +111,20 @@ export class TcpStream extends FdHandle {
 
   /** readv(2) on the socket. */
   readv(buffers: ArrayBufferView[]): PromiseLike<number> {
-    try {
-      checkViews('buffers', buffers);
-      if (this.fdv < 0) return Promise.reject(closedError('read'));
-      const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
-      op.owner = this;
-      return op;
-    } catch (e) {
-      return Promise.reject(e);
-    }
+    return this.vector(ReadvOp, 'read', buffers);
   }
 
   /** writev(2) on the socket (may be short). */
   writev(buffers: ArrayBufferView[]): PromiseLike<number> {
+    return this.vector(WritevOp, 'write', buffers);
+  }
+
+  /** The checked request behind readv() and writev(); argument errors come back as rejections. */
+  private vector(Kind: typeof ReadvOp | typeof WritevOp, syscall: string, buffers: ArrayBufferView[]): PromiseLike<number> {
     try {
       checkViews('buffers', buffers);
-      if (this.fdv < 0) return Promise.reject(closedError('write'));
-      const op = new WritevOp(this.ring, this.fdv, buffers, -1, undefined);
+      if (this.fdv < 0) return Promise.reject(closedError(syscall));
+      const op = new Kind(this.ring, this.fdv, buffers, -1, undefined);
       op.owner = this;
       return op;
     } catch (e) {
