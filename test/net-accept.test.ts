@@ -7,12 +7,10 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import fs from 'node:fs';
-import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { Ring } from '../src/index.js';
 import { TcpListener, TcpStream } from '../src/net/tcp.js';
-import { drained, tick, waitUntil, tempDir, SUITE, failIfKeptAlive, type ChildResult } from './helpers.js';
+import { drained, tick, waitUntil, runChild, SUITE, failIfKeptAlive, type ChildResult } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -26,44 +24,11 @@ function nodeConnect(port: number): Promise<net.Socket> {
 }
 
 /**
- * helpers.ts's runChild, but with the child's stderr (where RINGCORE_TRACE writes)
- * going to a regular file rather than a pipe.  The tracer writes with
- * fs.writeSync(2); once Node has made a piped stderr non-blocking, a full pipe makes
- * that throw EAGAIN and kills the child (see the report on src/runtime/trace.ts).
- * A file never fills up that way, so these tests are about accepting, not that.
+ * A child with RINGCORE_TRACE=1 (the tracer survives a full non-blocking stderr pipe:
+ * src/runtime/trace.ts retries EAGAIN and short writes).
  */
 function runTracedChild(script: string, timeoutMs: number, onStdout?: (chunk: string) => void): Promise<ChildResult> {
-  const tmp = tempDir('ringcore-net-child-');
-  const file = path.join(tmp.dir, 'main.mjs');
-  fs.writeFileSync(file, script);
-  const errFile = path.join(tmp.dir, 'stderr.txt');
-  const errFd = fs.openSync(errFile, 'w');
-  const env: NodeJS.ProcessEnv = { ...process.env, RINGCORE_TRACE: '1' };
-  delete env.NODE_TEST_CONTEXT;
-  return new Promise<ChildResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env, stdio: ['ignore', 'pipe', errFd] });
-    let stdout = '';
-    let timedOut = false;
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      stdout += d;
-      onStdout?.(d);
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, timeoutMs);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr: fs.readFileSync(errFile, 'utf8'), timedOut });
-    });
-  }).finally(() => {
-    fs.closeSync(errFd);
-    tmp.cleanup();
-  });
+  return runChild(script, { RINGCORE_TRACE: '1' }, timeoutMs, onStdout && ((d: string) => onStdout(d)));
 }
 
 describe('multishot accept', SUITE, () => {
