@@ -114,7 +114,6 @@ export class Ring implements Submitter {
   /** With DEFER_TASKRUN every reap must be preceded by an enter with GETEVENTS. */
   readonly deferTaskrun: boolean;
   private driverImpl: Driver;
-  private inFlightCount = 0;
   private flushPending = false;
   private reaping = false;
   /** SQPOLL: the tail as of the last publish, to count what the kernel thread takes. */
@@ -231,7 +230,8 @@ export class Ring implements Submitter {
 
   /** Requests submitted and not yet completed. */
   get inFlight(): number {
-    return this.inFlightCount;
+    // Every submitted request holds exactly one slot until its terminal CQE.
+    return this.slots.used;
   }
 
   /** Submitter: write `op`'s SQE into the next free entry (see the file comment). */
@@ -267,14 +267,12 @@ export class Ring implements Submitter {
       // The entry is already ours: fill it with a harmless NOP for the same slot.
       prep(sqes, index, Opcode.NOP, -1, 0, 0, 0);
       setUserData(sqes, index, slot, gen);
-      this.inFlightCount++;
       this.slots.ops[slot] = { complete() {}, more() {} };
       this.requestTurn();
       throw e;
     }
     setUserData(sqes, index, slot, gen);
     if (op.sqeFlags !== 0) orSqeFlags(sqes, index, op.sqeFlags);
-    this.inFlightCount++;
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
     if (!this.flushPending) this.requestTurn();
   }
@@ -385,7 +383,7 @@ export class Ring implements Submitter {
    * so; it only calls into native code when that changes), and finish a close().
    */
   private afterReap(): void {
-    const idle = this.inFlightCount === 0;
+    const idle = this.slots.used === 0;
     this.driverImpl.idle(idle);
     if (idle && this.onDrained !== null) this.onDrained();
   }
@@ -506,7 +504,6 @@ export class Ring implements Submitter {
       return;
     }
     slots.release(lo);
-    this.inFlightCount--;
     op.complete(res, flags);
   }
 
@@ -514,7 +511,7 @@ export class Ring implements Submitter {
 
   /** Counters since creation (a snapshot). */
   stats(): RingStats {
-    return { ...this.counters, inFlight: this.inFlightCount, backlog: this.backlog.length };
+    return { ...this.counters, inFlight: this.slots.used, backlog: this.backlog.length };
   }
 
   /**
@@ -534,7 +531,7 @@ export class Ring implements Submitter {
         native.close(this.handle);
         resolve();
       };
-      if (this.inFlightCount === 0) {
+      if (this.slots.used === 0) {
         finish();
         return;
       }
