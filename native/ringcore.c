@@ -13,7 +13,10 @@
  *   watch     a uv_poll on a file descriptor (the ring fd or an eventfd) that calls
  *             a JavaScript function when it becomes readable: this is how
  *             completions wake Node's event loop;
- *   eventfd   eventfd(2) for the register-eventfd wake-up path.
+ *   eventfd   eventfd(2) for the register-eventfd wake-up path;
+ *   pin/seal  in v8pin.cc (Node only): keep an ArrayBuffer's memory alive for as long
+ *             as the ArrayBuffer object lives, even if JavaScript detaches it, and
+ *             make ring-owned memory non-detachable.
  *
  * There is deliberately no per-operation entry point: TypeScript writes SQEs into
  * the mapped SQE array and reads CQEs out of the mapped CQ ring itself.  No liburing;
@@ -118,13 +121,42 @@ static void ring_unmap(rc_ring *r) {
   close(r->fd);
 }
 
+/* IORING_REGISTER_SYNC_CANCEL (6.0): struct io_uring_sync_cancel_reg. */
+#define RC_REGISTER_SYNC_CANCEL 24
+#define RC_CANCEL_ALL (1U << 0)
+#define RC_CANCEL_ANY (1U << 2)
+struct rc_sync_cancel_reg {
+  uint64_t addr;
+  int32_t fd;
+  uint32_t flags;
+  int64_t tv_sec, tv_nsec;
+  uint8_t opcode, pad[7];
+  uint64_t pad2[3];
+};
+
 /* The thread (a worker, or the main thread at exit) is going away with the ring
- * still open: no JavaScript will touch the mappings again, so release them. */
+ * still open.  Requests may still be in flight, pointing at ArrayBuffers of a heap
+ * that is about to be freed: closing the ring fd would only start an asynchronous
+ * teardown in the kernel, during which a running request can still write into that
+ * memory.  So cancel everything synchronously first — the kernel returns once every
+ * request has completed or was cancelled (bounded: 5 s for a request that will not
+ * stop) — and only then unmap and close. */
 static void ring_cleanup(void *arg) {
   rc_ring *r = arg;
   r->hooked = 0;
   if (r->closed) return;
   r->closed = 1;
+  struct rc_sync_cancel_reg reg;
+  memset(&reg, 0, sizeof reg);
+  reg.fd = -1;
+  reg.flags = RC_CANCEL_ANY | RC_CANCEL_ALL;
+  reg.tv_sec = 5;
+  for (int i = 0; i < 100; i++) {
+    long rc = syscall(__NR_io_uring_register, r->fd, RC_REGISTER_SYNC_CANCEL, &reg, 1);
+    if (rc >= 0) continue;          /* cancelled some: look again */
+    if (errno == EINTR) continue;
+    break;                          /* -ENOENT: nothing left (or unsupported: EINVAL) */
+  }
   ring_unmap(r);
 }
 
@@ -395,19 +427,34 @@ typedef struct {
   napi_env env;
   napi_ref fn;
   napi_async_context actx;
+  /* Held from watch() until the uv close callback has run: see watch_cleanup. */
+  napi_async_cleanup_hook_handle cleanup;
   int fd;
   int drain; /* an eventfd: read its counter so that it stops being readable */
   int active;
   int referenced;
 } rc_watch;
 
-static void on_closed(uv_handle_t *h);
+/* libuv calls this once the handle is closed: the last moment the watcher's memory
+ * is touched.  Removing the async cleanup hook here is what lets a worker's
+ * environment finish tearing down — and unload this addon — only after this code
+ * has run (an earlier version closed the handle from a plain cleanup hook, libuv
+ * called back after the addon was unloaded with the worker, and the process died
+ * with SIGSEGV). */
+static void on_closed(uv_handle_t *h) {
+  rc_watch *w = h->data;
+  napi_async_cleanup_hook_handle c = w->cleanup;
+  free(w);
+  if (c) napi_remove_async_cleanup_hook(c);
+}
 
-/* The thread is going away with the watcher still open (a worker that never
- * closed its ring): a uv handle left open would abort uv_loop_close(). */
-static void watch_cleanup(void *arg) {
+/* The thread is going away with the watcher still open (a worker that never closed
+ * its ring, or one terminated mid-I/O): a uv handle left open would abort
+ * uv_loop_close(), and its close callback must run before the environment is gone.
+ * Node waits for on_closed to remove this hook. */
+static void watch_cleanup(napi_async_cleanup_hook_handle handle, void *arg) {
   rc_watch *w = arg;
-  if (!w->active) return;
+  if (!w->active) return; /* unwatch() already closed it; on_closed removes the hook */
   w->active = 0;
   uv_poll_stop(&w->poll);
   uv_close((uv_handle_t *)&w->poll, on_closed);
@@ -436,8 +483,6 @@ static void on_readable(uv_poll_t *h, int status, int events) {
   }
   napi_close_handle_scope(env, scope);
 }
-
-static void on_closed(uv_handle_t *h) { free(h->data); }
 
 static void watch_finalize(napi_env env, void *data, void *hint) {
   /* Nothing: the handle is freed in on_closed after unwatch(). */
@@ -470,7 +515,7 @@ static napi_value Watch(napi_env env, napi_callback_info info) {
   uv_poll_start(&w->poll, UV_READABLE, on_readable);
   w->active = 1;
   w->referenced = 1;
-  napi_add_env_cleanup_hook(env, watch_cleanup, w);
+  if (napi_add_async_cleanup_hook(env, watch_cleanup, w, &w->cleanup) != napi_ok) w->cleanup = NULL;
   napi_value h;
   CHECK(napi_create_external(env, w, watch_finalize, NULL, &h));
   return h;
@@ -504,8 +549,7 @@ static napi_value SetRef(napi_env env, napi_callback_info info) {
 static napi_value Unwatch(napi_env env, napi_callback_info info) {
   rc_watch *w = watch_arg(env, info, NULL);
   if (!w || !w->active) return NULL;
-  napi_remove_env_cleanup_hook(env, watch_cleanup, w);
-  w->active = 0;
+  w->active = 0; /* the async cleanup hook stays until on_closed */
   uv_poll_stop(&w->poll);
   napi_delete_reference(env, w->fn);
   napi_async_destroy(env, w->actx);
@@ -566,6 +610,10 @@ static napi_value SocketPair(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* v8pin.cc */
+napi_value rc_address_pinned(napi_env env, napi_callback_info info);
+napi_value rc_seal(napi_env env, napi_callback_info info);
+
 NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"setup", NULL, Setup, NULL, NULL, NULL, napi_enumerable, NULL},
@@ -573,6 +621,8 @@ NAPI_MODULE_INIT() {
       {"enter", NULL, Enter, NULL, NULL, NULL, napi_enumerable, NULL},
       {"register", NULL, Register, NULL, NULL, NULL, napi_enumerable, NULL},
       {"address", NULL, Address, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"addressPinned", NULL, rc_address_pinned, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"seal", NULL, rc_seal, NULL, NULL, NULL, napi_enumerable, NULL},
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRef", NULL, SetRef, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { constants as C } from 'node:fs';
-import { invalidArgType, outOfRange } from '../op/errors.js';
+import { invalidArgType, invalidArgValue, outOfRange } from '../op/errors.js';
 import type { KernelPath } from '../op/fsops.js';
 
 export type PathLike = string | Buffer | URL;
@@ -19,10 +19,7 @@ function codeError<E extends Error>(err: E, code: string): E {
   return err;
 }
 
-export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
-  const shown = typeof value === 'string' ? `'${value}'` : String(value);
-  return codeError(new TypeError(`The argument '${name}' ${reason}. Received ${shown}`), 'ERR_INVALID_ARG_VALUE');
-}
+export { invalidArgValue };
 
 /** A path for the kernel: its bytes plus NUL, and the string errors print. */
 export function toKernelPath(v: unknown, name = 'path'): KernelPath {
@@ -127,8 +124,4 @@ export function optionsObject<T extends object>(v: unknown, name = 'options'): P
   return v as Partial<T>;
 }
 
-export function checkSignal(v: unknown): AbortSignal | undefined {
-  if (v === undefined) return undefined;
-  if (!(v instanceof AbortSignal)) throw invalidArgType('options.signal', 'an instance of AbortSignal', v);
-  return v;
-}
+export { checkSignal } from '../op/op.js';

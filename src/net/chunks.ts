@@ -112,7 +112,11 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       const bid = this.queue.shift()!;
       const length = this.queue.shift()!;
       this.held = bid;
-      return Promise.resolve({ value: this.group.view(bid, length), done: false });
+      try {
+        return Promise.resolve({ value: this.group.view(bid, length), done: false });
+      } catch (e) {
+        return Promise.reject(e);
+      }
     }
     if (this.eof || this.stopped) {
       return new Promise((resolve, reject) => this.settleEnd({ resolve, reject }));

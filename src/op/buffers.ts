@@ -9,22 +9,83 @@
  * ArrayBuffer in a WeakMap: `Buffer.allocUnsafe` slices share one pooled
  * ArrayBuffer, so the native `address()` call happens once per pool, not per read.
  *
- * May touch: the native `address` call and its cache.
+ * Detaching.  JavaScript can take an ArrayBuffer's memory away from its object
+ * (`transfer()`, `structuredClone`/`postMessage` with a transfer list).  Two rules
+ * keep the kernel off freed memory:
+ *   1. Before an SQE is written, the op checks that its views still cover what it
+ *      asked for (a detached view has byteLength 0): if not, it is refused and
+ *      nothing reaches the kernel (`viewGone`, called from the ops' `check`).
+ *   2. While an op is in flight, its memory stays allocated whatever JavaScript
+ *      does: on Node the native address call also *pins* the backing store to the
+ *      ArrayBuffer object (native/v8pin.cc), and the op holds its views — hence
+ *      that object — until the terminal CQE.  A transfer then moves the memory's
+ *      ownership but cannot free it.  Memory the ring owns and lends out
+ *      (provided buffers) is *sealed* instead: it cannot be detached at all.
+ *
+ * May touch: the native `address`/`addressPinned`/`seal` calls and the cache.
  */
-import { native } from '../sys/native.js';
-import { invalidArgType, outOfRange } from './errors.js';
+import { markAsUntransferable } from 'node:worker_threads';
+import { native, v8Native } from '../sys/native.js';
+import { invalidArgType, invalidArgValue, invalidState, outOfRange } from './errors.js';
 
 const bases = new WeakMap<ArrayBuffer, number>();
 
-/** The user address of a view's first byte. */
-export function addressOf(view: ArrayBufferView): number {
-  const ab = view.buffer as ArrayBuffer; // materializes an on-heap typed array
+/** The base address of `ab`'s memory, pinned where the runtime allows (see above). */
+export function baseAddress(ab: ArrayBuffer): number {
   let base = bases.get(ab);
   if (base === undefined) {
-    base = native.address(ab);
+    base = v8Native ? native.addressPinned(ab) : native.address(ab);
     bases.set(ab, base);
   }
-  return base + view.byteOffset;
+  return base;
+}
+
+/** The user address of a view's first byte. */
+export function addressOf(view: ArrayBufferView): number {
+  return baseAddress(view.buffer as ArrayBuffer) + view.byteOffset; // .buffer materializes an on-heap typed array
+}
+
+/**
+ * Memory the ring owns and hands to the kernel for as long as it lives (provided
+ * buffers): never detachable — Node's own Buffer pool is marked the same way.
+ */
+export function ownMemory(ab: ArrayBuffer): number {
+  markAsUntransferable(ab); // postMessage/structuredClone: a copy (Node 20) or DataCloneError
+  if (sealable) native.seal(ab); // transfer(): TypeError
+  return baseAddress(ab);
+}
+
+/**
+ * V8 honours an ArrayBuffer's detach key in `transfer()` from V8 13 (Node 24) on.
+ * V8 12 (Node 22) aborts the process instead of throwing, so there the key is not
+ * set: `transfer()` can detach ring memory — the pin still keeps the kernel off freed
+ * memory, and the buffer ring reports the loss as an error (runtime/bufring.ts).
+ * V8 11 (Node 20) has no `transfer()`.
+ */
+const sealable = v8Native && Number.parseInt(process.versions.v8, 10) >= 13;
+
+/** Has `view`'s ArrayBuffer been detached (transferred away)? */
+export function isDetached(view: ArrayBufferView): boolean {
+  if (view.byteLength !== 0) return false;
+  const ab = view.buffer as ArrayBuffer & { detached?: boolean };
+  if (typeof ab.detached === 'boolean') return ab.detached; // ES2024 (Node 22+)
+  try {
+    new Uint8Array(ab, 0, 0); // throws on a detached ArrayBuffer
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * An op's check just before its SQE is written: does `view` still hold
+ * `offset + length` bytes?  A detached (or shrunk resizable) buffer does not, and the
+ * op must not reach the kernel.
+ */
+export function viewGone(view: ArrayBufferView, offset: number, length: number, syscall: string): Error | undefined {
+  if (offset + length <= view.byteLength) return undefined;
+  return invalidState(`the buffer of this ${syscall} was detached or shrunk before it was submitted ` +
+                      `(it holds ${view.byteLength} bytes, the request needs ${offset + length})`);
 }
 
 /** The largest byte count Linux moves in one read/write (MAX_RW_COUNT). */
@@ -40,6 +101,7 @@ export function checkView(name: string, v: unknown): asserts v is ArrayBufferVie
     // thread could race the kernel on it; keep it out until there is a reason.
     throw invalidArgType(name, 'a view over an ArrayBuffer (not a SharedArrayBuffer)', v);
   }
+  if (isDetached(v)) throw invalidArgValue(name, v, 'is detached (its ArrayBuffer was transferred)');
 }
 
 /** Throw unless `v` is an array of views. */
@@ -86,7 +148,7 @@ export function scratch(size: number): Buffer {
  * 16 bytes each, kept alive by the op until the terminal CQE, like the buffers it
  * points at.
  */
-export function iovecs(views: ArrayBufferView[]): Uint32Array {
+export function iovecs(views: readonly ArrayBufferView[]): Uint32Array {
   const mem = scratch(Math.max(1, views.length) * 16);
   const iov = new Uint32Array(mem.buffer, mem.byteOffset, mem.byteLength >>> 2);
   for (let i = 0; i < views.length; i++) {

@@ -11,7 +11,7 @@
  */
 import { CancelFlag, Op as Opcode } from '../sys/constants.js';
 import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
-import { Op, type Submitter } from './op.js';
+import { Op, signalOf, type Submitter } from './op.js';
 import { invalidArgType } from './errors.js';
 import { CloseOp, type OpOptions } from './io.js';
 
@@ -26,7 +26,7 @@ export const EALREADY = -114;
 export class CancelOp extends Op<number> {
   constructor(ring: Submitter, readonly target: Op<unknown>, opts?: OpOptions) {
     if (!(target instanceof Op)) throw invalidArgType('target', 'an instance of Op', target);
-    super(ring, opts?.signal);
+    super(ring, signalOf(opts));
   }
   get syscall(): string { return 'cancel'; }
   prepare(sqes: Uint32Array, index: number): void {

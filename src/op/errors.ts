@@ -6,7 +6,7 @@
  *
  * May touch: nothing; builds error objects.
  */
-import { getSystemErrorMap } from 'node:util';
+import { getSystemErrorMap, inspect } from 'node:util';
 
 const errorMap = getSystemErrorMap();
 // libuv's map (which Node's is) lacks a few Linux errnos that io_uring reports.
@@ -113,12 +113,48 @@ export function invalidArgType(name: string, expected: string, actual: unknown):
   return err;
 }
 
-/** RangeError with Node's `code: 'ERR_OUT_OF_RANGE'`. */
+/** RangeError with Node's `code: 'ERR_OUT_OF_RANGE'` and its wording ("Received 1.5"). */
 export function outOfRange(name: string, range: string, actual: unknown): RangeError {
+  let received: string;
+  if (Number.isInteger(actual) && Math.abs(actual as number) > 2 ** 32) {
+    received = separated(String(actual));
+  } else if (typeof actual === 'bigint') {
+    received = String(actual);
+    if (actual > 2n ** 32n || actual < -(2n ** 32n)) received = separated(received);
+    received += 'n';
+  } else {
+    received = inspect(actual);
+  }
   const err = new RangeError(
-    `The value of "${name}" is out of range. It must be ${range}. Received ${describe(actual)}`,
+    `The value of "${name}" is out of range. It must be ${range}. Received ${received}`,
   ) as RangeError & { code: string };
   err.code = 'ERR_OUT_OF_RANGE';
+  return err;
+}
+
+/** Node's addNumericalSeparator: 4294967297 → 4_294_967_297. */
+function separated(v: string): string {
+  let res = '';
+  let i = v.length;
+  const start = v[0] === '-' ? 1 : 0;
+  for (; i >= start + 4; i -= 3) res = `_${v.slice(i - 3, i)}${res}`;
+  return `${v.slice(0, i)}${res}`;
+}
+
+/** TypeError with Node's `code: 'ERR_INVALID_ARG_VALUE'`. */
+export function invalidArgValue(name: string, value: unknown, reason = 'is invalid'): TypeError {
+  let shown = inspect(value);
+  if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
+  const type = name.includes('.') ? 'property' : 'argument';
+  const err = new TypeError(`The ${type} '${name}' ${reason}. Received ${shown}`) as TypeError & { code: string };
+  err.code = 'ERR_INVALID_ARG_VALUE';
+  return err;
+}
+
+/** Error with Node's `code: 'ERR_INVALID_STATE'` ("Invalid state: ..."). */
+export function invalidState(message: string): Error {
+  const err = new Error(`Invalid state: ${message}`) as Error & { code: string };
+  err.code = 'ERR_INVALID_STATE';
   return err;
 }
 

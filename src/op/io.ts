@@ -10,8 +10,9 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
-import { Op, type Submitter } from './op.js';
-import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition } from './buffers.js';
+import { Op, signalOf, type Submitter } from './op.js';
+import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewGone } from './buffers.js';
+import { outOfRange } from './errors.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -44,6 +45,9 @@ export class RwOp<T = number> extends Op<T> {
     super(ring, signal);
   }
   get syscall(): string { return this.opcode === Opcode.READ ? 'read' : 'write'; }
+  protected override check(): Error | undefined {
+    return viewGone(this.buffer, this.offset, this.length, this.syscall);
+  }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset,
@@ -60,34 +64,49 @@ export function rwWhole(ring: Submitter, opcode: number, fd: unknown, buffer: un
   checkFd(fd);
   checkView('buffer', buffer);
   const pos = toPosition('position', position);
-  return new RwOp<number>(ring, opcode, fd, buffer, 0, buffer.byteLength, pos, opts?.signal, undefined);
+  return new RwOp<number>(ring, opcode, fd, buffer, 0, buffer.byteLength, pos, signalOf(opts), undefined);
 }
 
-/** Linux's IOV_MAX: readv/writev take at most this many buffers. */
+/**
+ * Linux's IOV_MAX: one readv/writev takes at most this many buffers (more is EINVAL).
+ * The raw ops refuse more; FileHandle and TcpStream loop over batches of this size.
+ */
 export const IOV_MAX = 1024;
 
 abstract class VectorOp extends Op<number> {
   readonly position: number;
+  /** The buffers, as given (a copy of the list: the caller may change theirs). */
+  readonly buffers: readonly ArrayBufferView[];
+  /** Each buffer's length when the op was made: what the iovecs will say. */
+  private readonly lengths: number[];
   /**
    * The iovec array the SQE points at, built at prepare time.  Never read from
    * JavaScript: holding it here is what keeps it alive until the CQE.
    */
   iov: Uint32Array | undefined;
-  constructor(ring: Submitter, readonly fd: number, readonly buffers: ArrayBufferView[],
+  constructor(ring: Submitter, readonly fd: number, buffers: ArrayBufferView[],
               position: number | bigint | null | undefined, opts: OpOptions | undefined) {
     checkFd(fd);
     checkViews('buffers', buffers);
+    if (buffers.length > IOV_MAX) throw outOfRange('buffers.length', `<= ${IOV_MAX} (IOV_MAX)`, buffers.length);
     const pos = toPosition('position', position);
-    super(ring, opts?.signal);
+    super(ring, signalOf(opts));
     this.position = pos;
+    this.buffers = buffers.slice();
+    this.lengths = this.buffers.map((b) => b.byteLength);
   }
   protected abstract readonly opcode: number;
+  protected override check(): Error | undefined {
+    const b = this.buffers;
+    for (let i = 0; i < b.length; i++) {
+      const gone = viewGone(b[i], 0, this.lengths[i], this.syscall);
+      if (gone !== undefined) return gone;
+    }
+    return undefined;
+  }
   prepare(sqes: Uint32Array, index: number): void {
-    // More than IOV_MAX buffers is EINVAL in the kernel; like libuv, pass the first
-    // IOV_MAX and let the caller see a short transfer.
-    const bufs = this.buffers.length > IOV_MAX ? this.buffers.slice(0, IOV_MAX) : this.buffers;
-    const iov = (this.iov = iovecs(bufs));
-    prep(sqes, index, this.opcode, this.fd, addressOf(iov), bufs.length, this.position);
+    const iov = (this.iov = iovecs(this.buffers));
+    prep(sqes, index, this.opcode, this.fd, addressOf(iov), this.buffers.length, this.position);
   }
   protected value(res: number): number { return res; }
 }
@@ -112,7 +131,7 @@ export class WritevOp extends VectorOp {
 export class CloseOp extends Op<void> {
   constructor(ring: Submitter, readonly fd: number, opts?: OpOptions) {
     checkFd(fd);
-    super(ring, opts?.signal);
+    super(ring, signalOf(opts));
   }
   get syscall(): string { return 'close'; }
   prepare(sqes: Uint32Array, index: number): void {

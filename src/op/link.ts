@@ -11,38 +11,47 @@
  * `linkTimeout(ring, op, ms)` puts an IORING_OP_LINK_TIMEOUT right after `op`: if the
  * time runs out, the kernel cancels `op`, which then rejects with ETIMEDOUT.
  *
- * May touch: its ops' `sqeFlags` and `start()`, the ring's `reserve`.
+ * May touch: its ops' `enqueue()`, the ring's `submitChain`.
  */
-import { SqeFlag } from '../sys/constants.js';
 import { Op, type Submitter } from './op.js';
 import { errnoError, invalidArgType } from './errors.js';
 import { ECANCELED, ETIME, LinkTimeoutOp } from './time.js';
 
-/** What `link` needs besides submitting. */
-export interface Linker extends Submitter {
-  reserve(n: number): void;
-}
-
-function checkChain(ring: Linker, ops: Op<unknown>[]): void {
+function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
   if (ops.length === 0) throw invalidArgType('ops', 'at least one Op', ops);
   for (const op of ops) {
     if (!(op instanceof Op)) throw invalidArgType('ops', 'Op instances', op);
     if (op.ring !== ring) throw invalidArgType('ops', 'Ops of this ring', op);
     if (op.submitted) throw invalidArgType('ops', 'Ops not yet started (a chain is written in one go)', op);
   }
+  if (new Set(ops).size !== ops.length) throw invalidArgType('ops', 'distinct Ops (the same Op twice)', ops);
+}
+
+/**
+ * Start `ops` and hand them to the ring as one chain.  A member that cannot start
+ * (its signal already aborted, the ring closed) rejects with its own error; then the
+ * others reject with ECANCELED and nothing is submitted.
+ */
+function startChain(ring: Submitter, ops: Op<unknown>[]): void {
+  let ok = true;
+  for (const op of ops) if (!op.enqueue()) ok = false;
+  if (ok) {
+    ring.submitChain(ops);
+    return;
+  }
+  for (const op of ops) if (op.queued) op.refuse(errnoError(ECANCELED, op.syscall));
 }
 
 /**
  * Submit `ops` as one IOSQE_IO_LINK chain.  Resolves with all results in order;
  * rejects with the first failure (the ops after it reject with ECANCELED, visible
- * when awaited on their own).
+ * when awaited on their own).  The chain reaches the kernel whole or not at all.
  */
-export function link(ring: Linker, ops: Op<unknown>[]): Promise<unknown[]> {
+export function link(ring: Submitter, ops: Op<unknown>[]): Promise<unknown[]> {
   checkChain(ring, ops);
-  ring.reserve(ops.length);
-  for (let i = 0; i < ops.length - 1; i++) ops[i].sqeFlags |= SqeFlag.IO_LINK;
-  for (const op of ops) op.start();
-  return Promise.all(ops);
+  const all = Promise.all(ops); // waiters first: a member refused at once settles them
+  startChain(ring, ops);
+  return all;
 }
 
 /**
@@ -50,15 +59,13 @@ export function link(ring: Linker, ops: Op<unknown>[]): Promise<unknown[]> {
  * op's result if it finishes in time; rejects with an ETIMEDOUT error if the kernel
  * cancelled it because the time ran out; otherwise with op's own error.
  */
-export async function linkTimeout<T>(ring: Linker, op: Op<T>, ms: number): Promise<T> {
+export async function linkTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
   checkChain(ring, [op as Op<unknown>]);
   const timer = new LinkTimeoutOp(ring, ms);
-  ring.reserve(2);
-  op.sqeFlags |= SqeFlag.IO_LINK;
-  op.start();
-  timer.start();
   // Both CQEs come, in either order; read them as a pair.
-  const [r, t] = await Promise.allSettled([op, timer]);
+  const pair = Promise.allSettled([op, timer]);
+  startChain(ring, [op as Op<unknown>, timer]);
+  const [r, t] = await pair;
   if (r.status === 'fulfilled') return r.value;
   const err = r.reason as { errno?: number };
   if (t.status === 'fulfilled' && t.value === ETIME && err?.errno === ECANCELED) {

@@ -15,16 +15,31 @@
  * Waiters are called as the CQE is reaped.  For `await` they are the promise's own
  * resolving functions, so the awaiting code resumes in a microtask as usual.
  *
+ * States (docs: the lifecycle diagram in the README's "Follow one await"):
+ *
+ *   IDLE ──start()──▶ QUEUED ──ring writes the SQE──▶ SUBMITTED ──terminal CQE──▶ FULFILLED | REJECTED
+ *                       │  └──refused by admit()──▶ REJECTED          │
+ *                       └──abort──▶ REJECTED                          └──abort──▶ ABANDONED ──terminal CQE──▶ (consume)
+ *
+ * QUEUED means "wants an SQE": the ring may write it at once or keep it in its
+ * backlog until the next turn (the SQ is full).  Just before writing, the ring asks
+ * `admit()` whether the op may still go to the kernel: the signal may have aborted,
+ * the handle may have closed (its fd number may already name another file), a buffer
+ * may have been detached.  Whatever was true when the op was made, only what is true
+ * when its SQE is written counts.
+ *
  * May touch: its ring (to submit and cancel), its waiters.  It never writes SQE bytes
  * itself: `prepare` calls into `sys/sqe.ts`.
  */
 import type { Completion } from './slots.js';
-import { AbortError, errnoError, ringClosedError } from './errors.js';
+import { AbortError, errnoError, invalidArgType, ringClosedError } from './errors.js';
 
 /** What an Op needs from a ring (implemented by runtime/ring.ts). */
 export interface Submitter {
-  /** Take a slot, write the SQE (via op.prepare), queue it for the next enter. */
+  /** Queue `op` for an SQE: written now if the SQ has room, else at the next turn. */
   submit(op: Op<unknown>): void;
+  /** Queue `ops` as one IOSQE_IO_LINK chain: written together, or none of them. */
+  submitChain(ops: Op<unknown>[]): void;
   /** Ask the kernel to cancel a submitted op (IORING_OP_ASYNC_CANCEL). */
   cancelSubmitted(op: Op<unknown>): void;
   /** Write a timespec for `ms` into memory owned by `slot`; its address. */
@@ -32,11 +47,12 @@ export interface Submitter {
   readonly closed: boolean;
 }
 
-const IDLE = 0; // created, no SQE yet
-const SUBMITTED = 1; // SQE written, waiting for its terminal CQE
-const ABANDONED = 2; // aborted: awaiters rejected, the terminal CQE is still due
-const FULFILLED = 3; // settled with a value
-const REJECTED = 4; // settled with an error
+const IDLE = 0; // created, nothing asked of the ring yet
+const QUEUED = 1; // started: waiting for the ring to write its SQE
+const SUBMITTED = 2; // SQE written, waiting for its terminal CQE
+const ABANDONED = 3; // aborted after submission: awaiters rejected, the terminal CQE is still due
+const FULFILLED = 4; // settled with a value
+const REJECTED = 5; // settled with an error
 
 /**
  * Something waiting for an op: the `then` callbacks (`Chained`), or a batch waiter
@@ -107,11 +123,30 @@ class Chained<R> implements PromiseLike<R>, Waiter {
   }
 }
 
+/**
+ * Node's validateAbortSignal: undefined, or an object with `aborted` (an AbortSignal,
+ * or anything shaped like one — Node only ever reads `aborted` from it).
+ */
+export function checkSignal(signal: unknown, name = 'options.signal'): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
+    throw invalidArgType(name, 'an instance of AbortSignal', signal);
+  }
+  return signal as AbortSignal;
+}
+
+/** The `signal` of an options bag (Node's rules: options is an object or undefined). */
+export function signalOf(opts: unknown): AbortSignal | undefined {
+  if (opts === undefined || opts === null) return undefined;
+  if (typeof opts !== 'object') throw invalidArgType('options', 'of type object', opts);
+  return checkSignal((opts as { signal?: unknown }).signal);
+}
+
 export abstract class Op<T> implements PromiseLike<T>, Completion {
   /** The syscall name errors report, as Node would ('read', 'openat' -> 'open'...). */
   abstract readonly syscall: string;
 
-  /** IOSQE_* bits to OR into this op's SQE (IO_LINK is set by `link`). */
+  /** IOSQE_* bits to OR into this op's SQE (BUFFER_SELECT...; IO_LINK is the ring's). */
   sqeFlags = 0;
   /** Slot index while submitted, -1 otherwise. */
   slot = -1;
@@ -126,23 +161,24 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   private rest: Waiter[] | undefined = undefined;
   /** The value or the error, once settled. */
   private outcome: unknown = undefined;
-  private signal: AbortSignal | undefined;
+  private readonly signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined = undefined;
   /**
-   * The handle this op was made for (a FileHandle, a TcpStream), if any.  The SQE is
-   * written later than the op is made (at the first `then`); if the handle was
-   * closed in between (its fd reads -1 from close() on), the fd number the op holds
-   * may already name another file, so the op fails with EBADF instead.
+   * The handle this op was made for (a FileHandle, a TcpStream), if any.  If the
+   * handle was closed before the SQE is written (its fd reads -1 from close() on),
+   * the fd number the op holds may already name another file, so the op fails with
+   * EBADF instead (see `admit`).
    */
   owner: { readonly fd: number } | undefined = undefined;
 
   constructor(readonly ring: Submitter, signal?: AbortSignal) {
-    this.signal = signal;
+    this.signal = signal === undefined ? undefined : checkSignal(signal);
   }
 
   /**
    * Write this op's SQE at `index` (through sys/sqe.ts).  Called exactly once, by
-   * the ring, with a free SQE.  user_data and sqeFlags are set by the ring after.
+   * the ring, with a free SQE, after `admit()` said yes.  user_data and sqeFlags are
+   * set by the ring after.
    */
   abstract prepare(sqes: Uint32Array, index: number): void;
 
@@ -169,9 +205,22 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    */
   protected consume(_res: number, _flags: number): void {}
 
-  /** Has the SQE been written (or the op settled without one)? */
+  /**
+   * Subclass check at submission time: is the memory this op points at still there?
+   * (A view can be detached between the call and the SQE.)  An Error refuses it.
+   */
+  protected check(): Error | undefined {
+    return undefined;
+  }
+
+  /** Has the op been started (queued, submitted or settled)? */
   get submitted(): boolean {
     return this.state !== IDLE;
+  }
+
+  /** Waiting for the ring to write its SQE? */
+  get queued(): boolean {
+    return this.state === QUEUED;
   }
 
   /** Aborted before its terminal CQE: nobody wants the result any more. */
@@ -192,7 +241,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   }
 
   /**
-   * Add a waiter and, if this is the first, write the SQE.  A waiter added after the
+   * Add a waiter and, if this is the first, start the op.  A waiter added after the
    * op settled is called in a microtask (never synchronously).
    */
   watch(w: Waiter): void {
@@ -208,35 +257,59 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     if (state === IDLE) this.start();
   }
 
-  /** Write the SQE now, without waiting for an awaiter (used by `link`). */
+  /** Ask the ring for an SQE now, without waiting for an awaiter. */
   start(): void {
-    if (this.state !== IDLE) return;
-    this.state = SUBMITTED;
+    if (this.enqueue()) this.ring.submit(this);
+  }
+
+  /**
+   * IDLE → QUEUED, listening to the signal; false if the op settled instead (already
+   * aborted, ring closed).  `start()` and `link()` (which submits a whole chain) use it.
+   */
+  enqueue(): boolean {
+    if (this.state !== IDLE) return false;
+    this.state = QUEUED;
     const signal = this.signal;
-    if (signal !== undefined) {
-      if (signal.aborted) {
-        this.settle(false, new AbortError(undefined, { cause: signal.reason }));
-        return;
-      }
+    if (signal !== undefined && signal.aborted) {
+      this.settle(false, new AbortError(undefined, { cause: signal.reason }));
+      return false;
     }
     if (this.ring.closed) {
       this.settle(false, ringClosedError(this.syscall));
-      return;
-    }
-    if (this.owner !== undefined && this.owner.fd < 0) {
-      this.settle(false, errnoError(-9, this.syscall)); // EBADF: closed before submission
-      return;
-    }
-    try {
-      this.ring.submit(this);
-    } catch (e) {
-      this.settle(false, e);
-      return;
+      return false;
     }
     if (signal !== undefined) {
-      this.onAbort = () => this.abort();
-      signal.addEventListener('abort', this.onAbort, { once: true });
+      const onAbort = () => this.abort();
+      try {
+        signal.addEventListener('abort', onAbort, { once: true });
+        this.onAbort = onAbort;
+      } catch {
+        // Not a real EventTarget (Node accepts anything with `aborted`): no
+        // cancellation in flight, but `admit` still checks `aborted` before submitting.
+      }
     }
+    return true;
+  }
+
+  /**
+   * The ring is about to write this op's SQE: may it?  undefined = yes; otherwise
+   * the error to reject with (nothing reaches the kernel).
+   */
+  admit(): unknown {
+    const signal = this.signal;
+    if (signal !== undefined && signal.aborted) return new AbortError(undefined, { cause: signal.reason });
+    if (this.owner !== undefined && this.owner.fd < 0) return errnoError(-9, this.syscall); // EBADF: closed before submission
+    return this.check();
+  }
+
+  /** The ring wrote the SQE (slot and user_data are set). */
+  sent(): void {
+    this.state = SUBMITTED;
+  }
+
+  /** The ring will not submit this op: reject it with `err`. */
+  refuse(err: unknown): void {
+    this.settle(false, err);
   }
 
   /** The terminal CQE (the ring has already freed the slot). */
@@ -245,6 +318,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     if (this.state === ABANDONED) {
       // Nobody is waiting any more; the kernel may still have done the work.
       if (res >= 0) this.consume(res, flags);
+      this.state = REJECTED;
       return;
     }
     if (!this.accepts(res)) this.settle(false, this.error(res));
@@ -264,15 +338,28 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   more(_res: number, _flags: number): void {}
 
   /**
+   * Handling this op's CQE threw (user code reached from a getter, a listener...):
+   * the error is the op's outcome if it has none yet.  The ring calls this so that
+   * one op's exception never stops the reaping of the others.
+   */
+  fail(err: unknown): void {
+    if (this.state === QUEUED || this.state === SUBMITTED) this.settle(false, err);
+    else process.emitWarning(err instanceof Error ? err : new Error(String(err)), 'RingCoreWarning');
+  }
+
+  /**
    * Abort: reject the awaiters now with an AbortError and ask the kernel to cancel.
    * The slot, and every buffer the SQE points at, stays alive until the terminal CQE.
+   * An op still queued simply never reaches the kernel.
    */
   private abort(): void {
-    if (this.state !== SUBMITTED) return;
-    const err = new AbortError(undefined, { cause: this.signal?.reason });
-    this.settle(false, err);
-    this.state = ABANDONED; // (after settle) the terminal CQE is still to come
-    if (this.slot >= 0) this.ring.cancelSubmitted(this);
+    const state = this.state;
+    if (state !== SUBMITTED && state !== QUEUED) return;
+    this.settle(false, new AbortError(undefined, { cause: this.signal?.reason }));
+    if (state === SUBMITTED) {
+      this.state = ABANDONED; // (after settle) the terminal CQE is still to come
+      this.ring.cancelSubmitted(this);
+    }
   }
 
   protected settle(ok: boolean, v: unknown): void {
@@ -280,16 +367,33 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     this.state = ok ? FULFILLED : REJECTED;
     this.outcome = v;
     if (this.onAbort !== undefined) {
-      this.signal!.removeEventListener('abort', this.onAbort);
+      const onAbort = this.onAbort;
       this.onAbort = undefined;
+      try {
+        this.signal!.removeEventListener('abort', onAbort);
+      } catch {
+        // A signal whose removeEventListener throws: the listener is `once` and
+        // `abort` ignores a settled op, so nothing is left to undo.
+      }
     }
     const first = this.first;
     this.first = undefined;
-    if (first !== undefined) first.settle(ok, v);
+    if (first !== undefined) notify(first, ok, v);
     const rest = this.rest;
     if (rest !== undefined) {
       this.rest = undefined;
-      for (const c of rest) c.settle(ok, v);
+      for (const c of rest) notify(c, ok, v);
     }
+  }
+}
+
+/** Tell one waiter; a waiter that throws does not keep the others from hearing. */
+function notify(w: Waiter, ok: boolean, v: unknown): void {
+  try {
+    w.settle(ok, v);
+  } catch (e) {
+    queueMicrotask(() => {
+      throw e;
+    });
   }
 }

@@ -21,6 +21,8 @@ export interface Completion {
   complete(res: number, flags: number): void;
   /** A CQE with IORING_CQE_F_MORE: the request is still live. */
   more(res: number, flags: number): void;
+  /** Handling one of its CQEs threw `err`: make it the request's outcome. */
+  fail(err: unknown): void;
 }
 
 export class SlotTable {

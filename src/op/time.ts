@@ -10,7 +10,7 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
-import { Op, type Submitter } from './op.js';
+import { Op, signalOf, type Submitter } from './op.js';
 import { invalidArgType, outOfRange } from './errors.js';
 import type { OpOptions } from './io.js';
 
@@ -27,6 +27,27 @@ export function checkMs(name: string, ms: unknown): number {
 }
 
 /**
+ * The largest tv_sec we write: 2^53 - 1 s (285 million years), exact as a Number.  The
+ * kernel clamps anything past KTIME_MAX (292 years) to "never", so a longer sleep is
+ * never cut short — unlike a timespec whose s64 seconds wrapped, or Node's
+ * setTimeout, which turns a delay past 2^31 - 1 ms into 1 ms.
+ */
+const MAX_SEC = Number.MAX_SAFE_INTEGER;
+
+/** `ms` as a `struct __kernel_timespec`: [tv_sec, tv_nsec], never shorter than asked. */
+export function toTimespec(ms: number): [number, number] {
+  if (ms / 1000 >= MAX_SEC) return [MAX_SEC, 0];
+  let sec = Math.floor(ms / 1000);
+  let nsec = Math.ceil((ms - sec * 1000) * 1e6);
+  if (nsec < 0) nsec = 0;
+  if (nsec >= 1e9) {
+    sec += 1;
+    nsec -= 1e9;
+  }
+  return [sec, nsec];
+}
+
+/**
  * IORING_OP_TIMEOUT with count 0: completes with -ETIME after `ms`, which here is
  * success.  Resolves with undefined; rejects with an AbortError if aborted.
  */
@@ -34,7 +55,7 @@ export class TimeoutOp extends Op<void> {
   readonly ms: number;
   constructor(ring: Submitter, ms: number, opts?: OpOptions) {
     const v = checkMs('ms', ms);
-    super(ring, opts?.signal);
+    super(ring, signalOf(opts));
     this.ms = v;
   }
   get syscall(): string { return 'timeout'; }

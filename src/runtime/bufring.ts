@@ -13,11 +13,17 @@
  * A CQE that used a buffer carries IORING_CQE_F_BUFFER and the bid in flags >> 16.
  * The consumer gives it back with `recycle(bid)` once it is done with the bytes.
  *
+ * Both ArrayBuffers are the kernel's for as long as the registration lasts, so they
+ * are sealed (op/buffers.ts `ownMemory`): a consumer that transfers a chunk's
+ * `.buffer` (postMessage, structuredClone, transfer()) gets a copy or an error, and
+ * the group is never taken away from the kernel under the other connections.
+ *
  * May touch: its two ArrayBuffers, io_uring_register on its ring's fd.
  */
 import { native } from '../sys/native.js';
+import { ownMemory } from '../op/buffers.js';
 import { Register } from '../sys/constants.js';
-import { errnoError, outOfRange } from '../op/errors.js';
+import { errnoError, invalidState, outOfRange } from '../op/errors.js';
 
 const PAGE = 4096;
 const TWO32 = 4294967296;
@@ -47,10 +53,10 @@ export class BufferRing {
     this.mask = count - 1;
     const mem = new ArrayBuffer(count * size);
     this.memory = new Uint8Array(mem);
-    this.memBase = native.address(mem);
+    this.memBase = ownMemory(mem);
     // Over-allocate by a page and start the ring at the first page boundary inside.
     this.ringMemory = new ArrayBuffer(count * 16 + PAGE);
-    const base = native.address(this.ringMemory);
+    const base = ownMemory(this.ringMemory);
     const skip = (PAGE - (base % PAGE)) % PAGE;
     this.entries = new Uint32Array(this.ringMemory, skip, count * 4);
     this.entries16 = new Uint16Array(this.ringMemory, skip, count * 8);
@@ -109,6 +115,12 @@ export class BufferRing {
   /** The bytes a CQE reported in buffer `bid`. */
   view(bid: number, length: number): Uint8Array {
     const at = bid * this.size;
+    if (this.memory.byteLength === 0) {
+      // Only on Node 22, where transfer() ignores the seal (op/buffers.ts): the memory
+      // is still allocated (pinned) for the kernel, but JavaScript lost its view of it.
+      throw invalidState('the provided-buffer memory was detached by ArrayBuffer.prototype.transfer(); ' +
+                         'received data can no longer be read from this buffer group');
+    }
     return this.memory.subarray(at, at + length);
   }
 

@@ -22,16 +22,17 @@
  */
 import { native } from '../sys/native.js';
 import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
-import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqRingFlag } from '../sys/constants.js';
+import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
 import { SlotTable } from '../op/slots.js';
-import { Op, type Submitter } from '../op/op.js';
+import { Op, signalOf, type Submitter } from '../op/op.js';
 import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
-import { TimeoutOp } from '../op/time.js';
+import { TimeoutOp, toTimespec } from '../op/time.js';
 import { link, linkTimeout } from '../op/link.js';
 import { all } from '../op/batch.js';
-import { errnoError, outOfRange } from '../op/errors.js';
+import { errnoError, outOfRange, ringClosedError } from '../op/errors.js';
+import { baseAddress } from '../op/buffers.js';
 import { setupRing } from './setup.js';
 import { Tracer, traceFromEnv } from './trace.js';
 import { EventLoopDriver } from './loop.js';
@@ -90,6 +91,8 @@ const EINTR = -4;
 const EAGAIN = -11;
 const EBUSY = -16;
 const ECANCELED = -125;
+/** placeChain: a member that settled while it waited (nothing to reject it with). */
+const SETTLED = Symbol('settled');
 const TWO32 = 4294967296;
 const TS_CHUNK_SHIFT = 12; // 4096 timespecs (64 KiB) per chunk
 
@@ -119,10 +122,14 @@ export class Ring implements Submitter {
   /** SQPOLL: the tail as of the last publish, to count what the kernel thread takes. */
   private sqPublished = 0;
   /** Ops that found the SQ full even after a flush (SQPOLL, or a kernel refusing). */
-  private backlog: Op<unknown>[] = [];
+  private backlog: (Op<unknown> | Op<unknown>[])[] = [];
   private readonly tsChunks: Uint32Array[] = [];
   private readonly tsAddrs: number[] = [];
   private onDrained: (() => void) | null = null;
+  /** close() wants the cancel-everything request written at the next turn. */
+  private cancelAllDue = false;
+  /** close() finished: nothing may touch the mapped memory any more. */
+  private unmapped = false;
   private readonly bufferRings: BufferRing[] = [];
   private recvGroup: BufferRing | undefined;
   private closing: Promise<void> | null = null;
@@ -167,7 +174,7 @@ export class Ring implements Submitter {
 
   /** IORING_OP_NOP. */
   nop(opts?: OpOptions): NopOp {
-    return new NopOp(this, opts?.signal);
+    return new NopOp(this, signalOf(opts));
   }
   /** read(2) at `position` (-1/null: the current file position) into `buffer`. */
   read(fd: number, buffer: ArrayBufferView, position?: number | bigint | null, opts?: OpOptions): RwOp<number> {
@@ -234,45 +241,125 @@ export class Ring implements Submitter {
     return this.slots.used;
   }
 
-  /** Submitter: write `op`'s SQE into the next free entry (see the file comment). */
+  /**
+   * Submitter: write `op`'s SQE into the next free entry, or — if the SQ is full, or
+   * older requests are already waiting — keep it for the next turn.  Never enters the
+   * kernel itself: a turn does, from the event loop, so that however many requests
+   * are ready, Node's timers and I/O get their share of every loop turn (a ring that
+   * entered and reaped here would keep continuations in the microtask queue forever).
+   */
   submit(op: Op<unknown>): void {
-    if (this.backlog.length > 0) {
-      this.backlog.push(op);
-      return;
-    }
-    let index = this.sq.next();
-    if (index < 0) {
-      // The SQ is full within one turn: hand what we have to the kernel now.
-      this.enterAndReap(0);
-      index = this.sq.next();
-      if (index < 0) {
-        this.backlog.push(op);
-        this.requestTurn();
+    if (this.backlog.length === 0) {
+      const index = this.sq.next();
+      if (index >= 0) {
+        this.place(op, index);
         return;
       }
     }
-    this.writeSqe(op, index);
+    this.backlog.push(op);
+    this.requestTurn();
   }
 
-  private writeSqe(op: Op<unknown>, index: number): void {
-    const sqes = this.sq.sqes;
+  /**
+   * Submitter: `ops` as one IOSQE_IO_LINK chain, written back to back in one
+   * submission (a chain split across two enters would link to whatever comes next).
+   * Throws if the SQ could never hold it.
+   */
+  submitChain(ops: Op<unknown>[]): void {
+    if (ops.length > this.sqEntries) {
+      throw outOfRange('chain length', `<= the ring's SQ entries (${this.sqEntries})`, ops.length);
+    }
+    if (this.backlog.length === 0 && this.sq.free() >= ops.length) {
+      this.placeChain(ops);
+      return;
+    }
+    this.backlog.push(ops);
+    this.requestTurn();
+  }
+
+  /**
+   * Write one op's SQE at `index` if it may still go to the kernel; otherwise give
+   * the entry back.  The only place (with placeChain) that takes slots.
+   */
+  private place(op: Op<unknown>, index: number): void {
+    if (!op.queued) {
+      this.sq.rewind(1); // settled while it waited (aborted): it never reaches the kernel
+      return;
+    }
+    const refusal = op.admit();
+    if (refusal !== undefined) {
+      this.sq.rewind(1);
+      op.refuse(refusal);
+      return;
+    }
     const slot = this.slots.alloc(op);
+    try {
+      this.writeSqe(op, index, slot, 0);
+    } catch (e) {
+      this.sq.rewind(1);
+      this.slots.release(slot);
+      op.slot = -1;
+      op.refuse(e);
+      return;
+    }
+    op.sent();
+  }
+
+  /**
+   * Write a chain whole, or none of it: every member must be admitted first.  If one
+   * is refused (aborted, its handle closed, a buffer detached...), it rejects with its
+   * own error and the others with ECANCELED — what the kernel would have done had
+   * the chain broken there — and no SQE is written, so nothing outside the chain can
+   * ever be linked to it.
+   */
+  private placeChain(ops: Op<unknown>[]): void {
+    let refusals: unknown[] | undefined;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      const r = op.queued ? op.admit() : SETTLED;
+      if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
+    }
+    if (refusals === undefined) {
+      const slots: number[] = [];
+      try {
+        for (let i = 0; i < ops.length; i++) {
+          const index = this.sq.next(); // room was checked by the caller
+          const slot = this.slots.alloc(ops[i]);
+          slots.push(slot);
+          this.writeSqe(ops[i], index, slot, i < ops.length - 1 ? SqeFlag.IO_LINK : 0);
+        }
+      } catch (e) {
+        this.sq.rewind(slots.length);
+        for (let i = 0; i < slots.length; i++) {
+          this.slots.release(slots[i]);
+          ops[i].slot = -1;
+        }
+        refusals = new Array(ops.length);
+        refusals[slots.length - 1] = e;
+      }
+      if (refusals === undefined) {
+        for (const op of ops) op.sent();
+        return;
+      }
+    }
+    for (let i = 0; i < ops.length; i++) {
+      const r = refusals[i];
+      if (r === SETTLED) continue;
+      ops[i].refuse(r !== undefined ? r : errnoError(ECANCELED, ops[i].syscall));
+    }
+  }
+
+  /** Encode `op` into entry `index` for `slot`: prepare, user_data, flags, trace. */
+  private writeSqe(op: Op<unknown>, index: number, slot: number, linkFlag: number): void {
+    const sqes = this.sq.sqes;
     const gen = this.slots.gen[slot];
     op.slot = slot;
     op.udLo = slot;
     op.udHi = gen;
-    try {
-      op.prepare(sqes, index);
-    } catch (e) {
-      // The entry is already ours: fill it with a harmless NOP for the same slot.
-      prep(sqes, index, Opcode.NOP, -1, 0, 0, 0);
-      setUserData(sqes, index, slot, gen);
-      this.slots.ops[slot] = { complete() {}, more() {} };
-      this.requestTurn();
-      throw e;
-    }
+    op.prepare(sqes, index);
     setUserData(sqes, index, slot, gen);
-    if (op.sqeFlags !== 0) orSqeFlags(sqes, index, op.sqeFlags);
+    const f = op.sqeFlags | linkFlag;
+    if (f !== 0) orSqeFlags(sqes, index, f);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
     if (!this.flushPending) this.requestTurn();
   }
@@ -284,7 +371,7 @@ export class Ring implements Submitter {
 
   /** Submitter: cancel a submitted op on behalf of its AbortSignal. */
   cancelSubmitted(op: Op<unknown>): void {
-    if (this.closed && this.closing !== null) return; // close() already cancels everything
+    if (this.closed) return; // close() cancels everything
     new CancelOp(this, op).start();
   }
 
@@ -297,16 +384,11 @@ export class Ring implements Submitter {
     while (this.tsChunks.length <= c) {
       const ab = new ArrayBuffer(16 << TS_CHUNK_SHIFT);
       this.tsChunks.push(new Uint32Array(ab));
-      this.tsAddrs.push(native.address(ab));
+      this.tsAddrs.push(baseAddress(ab));
     }
     const words = this.tsChunks[c];
     const w = (slot & ((1 << TS_CHUNK_SHIFT) - 1)) * 4;
-    let sec = Math.floor(ms / 1000);
-    let nsec = Math.round((ms - sec * 1000) * 1e6);
-    if (nsec >= 1e9) {
-      sec += 1;
-      nsec -= 1e9;
-    }
+    const [sec, nsec] = toTimespec(ms);
     const lo = sec >>> 0;
     words[w] = lo;
     words[w + 1] = (sec - lo) / TWO32;
@@ -316,31 +398,23 @@ export class Ring implements Submitter {
   }
 
   /**
-   * Make room for `n` consecutive SQEs in this submission (a linked chain must not
-   * be split across two enters).  Throws if the SQ can never hold them.
+   * Write what waited for room, in order, as far as the SQ holds it (a chain only
+   * whole).  Once one unit does not fit, the rest waits too: order is kept.
    */
-  reserve(n: number): void {
-    if (n > this.sqEntries) throw outOfRange('chain length', `<= the ring's SQ entries (${this.sqEntries})`, n);
-    for (let i = 0; this.backlog.length > 0 || this.sqFree() < n; i++) {
-      this.enterAndReap(0);
-      this.drainBacklog();
-      if (i > 1000) throw errnoError(EBUSY, 'io_uring_enter');
-    }
-  }
-
-  private sqFree(): number {
-    return this.sq.entries - this.sq.pending();
-  }
-
   private drainBacklog(): void {
     const b = this.backlog;
     if (b.length === 0) return;
     let i = 0;
     for (; i < b.length; i++) {
-      if (b[i].abandoned) continue; // aborted while waiting: it never reaches the kernel
-      const index = this.sq.next();
-      if (index < 0) break;
-      this.writeSqe(b[i], index);
+      const unit = b[i];
+      if (Array.isArray(unit)) {
+        if (this.sq.free() < unit.length) break;
+        this.placeChain(unit);
+      } else {
+        const index = this.sq.next();
+        if (index < 0) break;
+        this.place(unit, index);
+      }
     }
     b.splice(0, i);
   }
@@ -352,16 +426,19 @@ export class Ring implements Submitter {
    * then reap.  The event-loop driver calls this once per loop turn.
    */
   turn(minComplete = 0): void {
+    if (this.unmapped) return;
     this.flushPending = false;
     this.counters.turns++;
     this.drainBacklog();
+    if (this.cancelAllDue) this.writeCancelAll();
     this.enterAndReap(minComplete);
-    if (this.backlog.length > 0) this.requestTurn();
+    if (this.backlog.length > 0 || this.cancelAllDue) this.requestTurn();
     this.afterReap();
   }
 
   /** The watcher saw completions while Node slept. */
   wake(): void {
+    if (this.unmapped) return;
     this.counters.wakeups++;
     if (this.deferTaskrun) this.enterAndReap(0); // completions are posted only inside enter
     else this.reapAll();
@@ -370,12 +447,12 @@ export class Ring implements Submitter {
 
   /** Are CQEs waiting to be reaped? */
   hasCompletions(): boolean {
-    return this.cq.tail() !== this.cq.head();
+    return !this.unmapped && this.cq.tail() !== this.cq.head();
   }
 
   /** SQEs written but not yet consumed by the kernel, or ops waiting for an SQE. */
   hasUnsubmitted(): boolean {
-    return this.sq.pending() > 0 || this.backlog.length > 0;
+    return !this.unmapped && (this.sq.pending() > 0 || this.backlog.length > 0 || this.cancelAllDue);
   }
 
   /**
@@ -385,7 +462,7 @@ export class Ring implements Submitter {
   private afterReap(): void {
     const idle = this.slots.used === 0;
     this.driverImpl.idle(idle);
-    if (idle && this.onDrained !== null) this.onDrained();
+    if (idle && this.onDrained !== null && !this.cancelAllDue) this.onDrained();
   }
 
   /**
@@ -479,7 +556,7 @@ export class Ring implements Submitter {
           const flags = ring[w + 3];
           head = (head + 1) >>> 0;
           n++;
-          this.dispatch(lo, hi, res, flags);
+          this.dispatch(lo, hi, res, flags); // never throws: see dispatch
         } while (head !== tail);
         Atomics.store(ring, cq.headIdx, head);
       }
@@ -499,12 +576,18 @@ export class Ring implements Submitter {
       if (lo !== 0 || hi !== 0) this.counters.staleCqes++; // (0, 0): the ring's own request
       return;
     }
-    if ((flags & CqeFlag.MORE) !== 0) {
-      op.more(res, flags);
-      return;
+    // Handling one CQE can reach user code (a getter, a signal's listeners); if it
+    // throws, the error is that op's — it must not stop the other CQEs of the batch.
+    try {
+      if ((flags & CqeFlag.MORE) !== 0) {
+        op.more(res, flags);
+        return;
+      }
+      slots.release(lo);
+      op.complete(res, flags);
+    } catch (e) {
+      op.fail(e);
     }
-    slots.release(lo);
-    op.complete(res, flags);
   }
 
   // --------------------------------------------------------------- control --
@@ -517,41 +600,51 @@ export class Ring implements Submitter {
   /**
    * Cancel everything in flight (one IORING_OP_ASYNC_CANCEL with CANCEL_ANY|ALL),
    * wait for every terminal CQE — so no buffer is still in the kernel's hands — then
-   * unmap the rings and close the fd.  Operations started afterwards reject with EBADF.
+   * unmap the rings and close the fd.  Operations started afterwards reject with EBADF;
+   * those still waiting for an SQE reject with the same ring-closed error now.
+   *
+   * Safe from anywhere, a completion callback included: the unmapping happens at the
+   * end of a driver turn, never in the middle of a reap, so the CQEs of the batch
+   * being delivered are all delivered.
    */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.closed = true;
-    for (const op of this.backlog.splice(0)) op.complete(ECANCELED, 0); // never reached the kernel
     this.closing = new Promise<void>((resolve) => {
-      const finish = () => {
+      this.onDrained = () => {
         this.onDrained = null;
+        this.unmapped = true;
         for (const b of this.bufferRings) b.close();
         this.driverImpl.close();
         native.close(this.handle);
         resolve();
       };
-      if (this.slots.used === 0) {
-        finish();
-        return;
-      }
-      this.onDrained = finish;
-      let index = this.sq.next();
-      if (index < 0) {
-        this.enterAndReap(0);
-        index = this.sq.next();
-      }
-      if (index >= 0) {
-        const sqes = this.sq.sqes;
-        prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
-        setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
-        // user_data 0 names no slot: the ring's own request (see op/slots.ts).
-        setUserData(sqes, index, 0, 0);
-        if (this.tracer !== null) this.tracer.sqe(sqes, index);
-      }
-      this.requestTurn();
     });
+    this.cancelAllDue = this.slots.used > 0;
+    this.requestTurn();
+    for (const unit of this.backlog.splice(0)) {
+      for (const op of Array.isArray(unit) ? unit : [unit]) {
+        if (op.queued) op.refuse(ringClosedError(op.syscall)); // never reached the kernel
+      }
+    }
     return this.closing;
+  }
+
+  /** The ring's own request: cancel everything (user_data 0 names no slot; op/slots.ts). */
+  private writeCancelAll(): void {
+    const index = this.sq.next();
+    if (index < 0) return; // the SQ is full of unsubmitted entries: after this enter
+    this.cancelAllDue = false;
+    const sqes = this.sq.sqes;
+    prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+    setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
+    setUserData(sqes, index, 0, 0);
+    if (this.tracer !== null) this.tracer.sqe(sqes, index);
+  }
+
+  /** close() has finished: the rings are unmapped and the fd closed. */
+  get finished(): boolean {
+    return this.unmapped;
   }
 
   /** Who drives this ring (the event loop, or a run() executor). */

@@ -23,22 +23,25 @@
  */
 import { Ring, type Driver, type RingOptions } from './ring.js';
 import { peekDefaultRing, swapDefaultRing } from './current.js';
+import { invalidArgType } from '../op/errors.js';
 
 class Executor implements Driver {
   private scheduled = false;
   private readonly iterate = (): void => {
     this.scheduled = false;
     const ring = this.ring!;
-    if (ring.closed && ring.inFlight === 0) return;
+    if (ring.finished) return;
     // Sleep in the kernel only if requests are in flight and no completion is
     // waiting: then no JavaScript can run until the kernel posts one.
     const wait = ring.inFlight > 0 && !ring.hasCompletions() ? 1 : 0;
     ring.turn(wait);
-    if (ring.inFlight > 0 || ring.hasUnsubmitted()) this.schedule();
+    if (!ring.finished && (ring.inFlight > 0 || ring.hasUnsubmitted())) this.schedule();
   };
   ring: Ring | undefined;
   /** Tasks spawned while this executor owns the thread; run() waits for them. */
   readonly tasks = new Set<Promise<unknown>>();
+  /** The first failure of main or of a spawned task. */
+  failure: { error: unknown } | undefined;
 
   schedule(): void {
     if (!this.scheduled) {
@@ -48,15 +51,30 @@ class Executor implements Driver {
   }
   idle(): void {}
   close(): void {}
+
+  /** Track a task: run() waits for it, and its failure is run()'s — never unhandled. */
+  track(p: Promise<unknown>): void {
+    this.tasks.add(p);
+    p.then(undefined, (error: unknown) => {
+      this.failure ??= { error };
+    });
+  }
 }
 
 export interface RunOptions extends RingOptions {}
 
+function checkTask(name: string, fn: unknown): void {
+  if (typeof fn !== 'function') throw invalidArgType(name, 'of type function', fn);
+}
+
 /**
  * Run `main` with a ring that owns the thread; resolves with main's result once
- * main and every task it `spawn`ed are done (rejects with the first failure).
+ * main and every task it `spawn`ed are done (rejects with the first failure, of main
+ * or of a spawned task).
  */
 export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
+  checkTask('main', main);
+  if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
   const exec = new Executor();
   const ring = new Ring(options, () => exec, true);
   exec.ring = ring;
@@ -64,19 +82,13 @@ export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions
   const mine = exec.tasks;
   try {
     const result = Promise.resolve().then(main);
-    let failure: { error: unknown } | undefined;
-    result.catch((error) => {
-      failure ??= { error };
-    });
-    mine.add(result);
+    exec.track(result);
     while (mine.size > 0) {
       const batch = [...mine];
       mine.clear();
-      for (const r of await Promise.allSettled(batch)) {
-        if (r.status === 'rejected') failure ??= { error: r.reason };
-      }
+      await Promise.allSettled(batch);
     }
-    if (failure) throw failure.error;
+    if (exec.failure) throw exec.failure.error;
     return await result;
   } finally {
     swapDefaultRing(prevRing);
@@ -85,12 +97,14 @@ export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions
 }
 
 /**
- * Start `task` concurrently.  Inside run(), run() waits for it too.  Returns the
- * task's promise.
+ * Start `task` concurrently.  Inside run(), run() waits for it too, and a failure
+ * of the task is run()'s failure (it is handled: never an unhandled rejection).
+ * Returns the task's promise.
  */
 export function spawn<T>(task: () => T | PromiseLike<T>): Promise<T> {
+  checkTask('task', task);
   const p = Promise.resolve().then(task);
   const driver = peekDefaultRing()?.driver;
-  if (driver instanceof Executor) driver.tasks.add(p);
+  if (driver instanceof Executor) driver.track(p);
   return p;
 }

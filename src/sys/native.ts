@@ -51,6 +51,13 @@ export interface Native {
   register(fd: number, opcode: number, arg: ArrayBuffer | ArrayBufferView | null, nrArgs: number): number;
   /** Base address of an ArrayBuffer's backing store. */
   address(ab: ArrayBuffer): number;
+  /**
+   * Base address, and the backing store kept allocated for as long as the ArrayBuffer
+   * object lives, even if it is detached (native/v8pin.cc).  Only where `v8Native`.
+   */
+  addressPinned(ab: ArrayBuffer): number;
+  /** Make an ArrayBuffer non-detachable (V8 detach key).  Only where `v8Native`. */
+  seal(ab: ArrayBuffer): void;
   /** uv_poll(fd, READABLE) that calls fn in Node's poll phase. Starts referenced. */
   watch(fd: number, drainEventfd: boolean, fn: (status: number) => void): object;
   /** uv_ref / uv_unref of a watcher. */
@@ -88,3 +95,10 @@ function load(): Native {
 }
 
 export const native: Native = load();
+
+/**
+ * Are Node-API values V8 handles here, so that native/v8pin.cc may use V8's own API
+ * (pinning and sealing ArrayBuffers)?  True on Node; false in runtimes that implement
+ * Node-API over another engine (Bun) or without V8's C++ symbols (Deno).
+ */
+export const v8Native: boolean = process.versions.bun === undefined && !('Deno' in globalThis);

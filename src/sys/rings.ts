@@ -70,6 +70,20 @@ export class SubmissionQueue {
     return index;
   }
 
+  /** How many SQEs can be written now (re-reading the kernel head if needed). */
+  free(): number {
+    this.cachedHead = Atomics.load(this.ring, this.headIdx);
+    return this.entries - ((this.tail - this.cachedHead) >>> 0);
+  }
+
+  /**
+   * Give back the last `n` entries taken by `next()`.  Only entries not yet
+   * published can be given back: the kernel never saw them.
+   */
+  rewind(n: number): void {
+    this.tail = (this.tail - n) >>> 0;
+  }
+
   /**
    * Store-release our tail: every SQE written before this is now visible to the
    * kernel.  Returns how many SQEs the kernel has not consumed yet (what to pass as
