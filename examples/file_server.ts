@@ -1,6 +1,6 @@
 /**
- * file_server [--root DIR] [--port N] [--host H]: static files under DIR (default: the
- * current directory) over HTTP/1.1, with the sockets on ringcore/net and the files on
+ * file_server [--root DIR] [--port N] [--host H] [--dotfiles ignore|deny|allow]: static
+ * files under DIR (default: the current directory; printed at start) over HTTP/1.1, with the sockets on ringcore/net and the files on
  * ringcore/fs — every accept, recv, send, open, statx, read and close is an io_uring
  * request.  (Only the path checks of confine.ts — realpath and stat — go through
  * node:fs/promises: the kernel has no IORING_OP for realpath.)
@@ -46,8 +46,14 @@
  *         each submitted in the same io_uring_enter as the SEND of the block before it;
  *         per request one OPENAT (flags O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC = 0xa0800),
  *         one STATX on the fd, and ASYNC_CANCEL + CLOSE when it is done.
- * It prints `listening on http://HOST:PORT (root DIR)`; SIGINT/SIGTERM close the
- * listener and every connection, then print ring stats.  `--port 0` picks a port.
+ * Dotfiles (`/.env`, `/.git/config`) are 404 unless `--dotfiles allow` (or 403 with
+ * `deny`), as serve-static does by default.  Timeouts and shutdown as in http_server
+ * (examples/lib/lifecycle.ts): --headers-timeout, --request-timeout,
+ * --keep-alive-timeout with node:http's defaults; SIGINT/SIGTERM stop accepting, close
+ * idle connections, let responses being sent finish, and after --grace 10000 ms close
+ * the rest.
+ *
+ * It prints `listening on http://HOST:PORT (root DIR)`; `--port 0` picks a port.
  */
 import path from 'node:path';
 import { constants as C } from 'node:fs';
@@ -55,7 +61,8 @@ import { TcpListener, type TcpStream } from '../src/net/tcp.js';
 import { open, type FileHandle } from '../src/fs/promises.js';
 import { defaultRing } from '../src/index.js';
 import { RequestParser, errorResponse, reasonPhrase, response, type ParsedRequest } from './lib/http1.js';
-import { contentType, resolveUnderRoot } from './lib/confine.js';
+import { contentType, resolveUnderRoot, type DotfilesPolicy } from './lib/confine.js';
+import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -65,6 +72,14 @@ function arg(name: string, dflt: string): string {
 const root = path.resolve(arg('root', '.'));
 const port = Number(arg('port', '8080'));
 const host = arg('host', '127.0.0.1');
+const dotfiles = arg('dotfiles', 'ignore') as DotfilesPolicy;
+if (!['ignore', 'deny', 'allow'].includes(dotfiles)) {
+  process.stderr.write(`file_server: --dotfiles must be ignore, deny or allow\n`);
+  process.exit(2);
+}
+const tracker = new ConnectionTracker(timeoutArgs(process.argv));
+const graceMs = msArg(process.argv, 'grace', 10_000);
+const TIMEOUT_408 = errorResponse(408);
 
 /** Read size for streamed bodies; also the largest body sent in one piece with its head. */
 const BLOCK = 64 * 1024;
@@ -147,7 +162,7 @@ class Connection {
     }
     let resolved;
     try {
-      resolved = await resolveUnderRoot(root, req.pathname);
+      resolved = await resolveUnderRoot(root, req.pathname, dotfiles);
     } catch (e) {
       // The root itself has become unusable (removed, replaced by a file).
       process.stderr.write(`file_server: ${(e as Error).message}\n`);
@@ -233,17 +248,18 @@ class Connection {
   }
 }
 
-const connections = new Set<TcpStream>();
-let stopping = false;
-
 async function serve(conn: TcpStream): Promise<void> {
-  connections.add(conn);
   const c = new Connection(conn);
   let close = false;
+  const clock = tracker.add(conn, (status) => {
+    if (status === 408) void conn.write(TIMEOUT_408).then(() => conn.close(), () => conn.close());
+    else void conn.close();
+  });
   try {
     for await (const chunk of conn.chunks()) {
       c.parser.push(chunk); // copies: the chunk's buffer goes back to the kernel next turn
       for (let r = c.parser.next(); r !== null; r = c.parser.next()) {
+        clock.busy();
         if (r.kind === 'error') {
           c.queue(errorResponse(r));
           close = true;
@@ -257,21 +273,27 @@ async function serve(conn: TcpStream): Promise<void> {
       }
       await c.flush();
       if (close) break;
+      if (c.parser.buffered === 0) {
+        if (clock.draining) break; // shutting down: this connection is idle now
+        clock.idle();
+      } else {
+        clock.receiving(c.parser.headComplete);
+      }
     }
   } catch (e) {
     const code = (e as { code?: string }).code;
     // A client that resets or vanishes is ordinary life for a server; so is a
-    // connection closed under us by the shutdown.
-    const quiet = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECANCELED' || (stopping && code === 'EBADF');
+    // connection closed under us by a timeout or the shutdown.
+    const quiet = code === 'ECONNRESET' || code === 'EPIPE' || code === 'ECANCELED' || code === 'EBADF';
     if (!quiet) process.stderr.write(`file_server: ${(e as Error).message}\n`);
   } finally {
-    connections.delete(conn);
+    tracker.remove(clock);
     await conn.close();
   }
 }
 
 try {
-  await resolveUnderRoot(root, '/'); // throws for a missing root or one that is not a directory
+  await resolveUnderRoot(root, '/', 'allow'); // throws for a missing root or one that is not a directory
 } catch (e) {
   process.stderr.write(`file_server: bad --root: ${(e as Error).message}\n`);
   process.exit(1);
@@ -294,10 +316,7 @@ try {
 } catch (e) {
   if ((e as Error).name !== 'AbortError') throw e;
 } finally {
-  stopping = true;
   await listener.close();
-  // Closing a stream cancels its pending recv/send: each serve() then ends on its own.
-  await Promise.all([...connections].map((c) => c.close()));
-  await Promise.allSettled([...serving]);
+  await tracker.drain(Promise.allSettled([...serving]), graceMs);
   process.stderr.write(`file_server: stopped; ring stats ${JSON.stringify(defaultRing().stats())}\n`);
 }

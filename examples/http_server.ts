@@ -20,14 +20,21 @@
  * simultaneous connects and clients waited out a 1 s retry: `nstat -az
  * TcpExtListenOverflows`); IPv4 only.  Here the backlog is net.core.somaxconn.
  *
+ * Timeouts, as node:http has them and with its defaults (examples/lib/lifecycle.ts):
+ * --headers-timeout 60000, --request-timeout 300000, --keep-alive-timeout 5000 (ms).
+ * A client that drips a request is answered 408 and closed; an idle keep-alive
+ * connection is closed.  SIGINT/SIGTERM: stop accepting, close idle connections, let
+ * requests being answered finish, and after --grace 10000 ms close the rest; then exit.
+ *
  * Try:  npm run example http_server -- --port 8080   then   curl -v localhost:8080/
  *       RINGCORE_TRACE=1 npm run example http_server    (every SQE and CQE)
  * It prints the address it listens on (--port-json: {"port":N}, and it stops when
- * stdin closes); SIGINT/SIGTERM stop it and print ring stats.
+ * stdin closes); it prints ring stats when it stops.
  */
 import { TcpListener, type TcpStream } from '../src/net/tcp.js';
 import { defaultRing } from '../src/index.js';
 import { RequestParser, errorResponse, helloResponse, type ParsedRequest } from './lib/http1.js';
+import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -36,6 +43,9 @@ function arg(name: string, dflt: string): string {
 
 const port = Number(arg('port', '8080'));
 const host = arg('host', '127.0.0.1');
+const tracker = new ConnectionTracker(timeoutArgs(process.argv));
+const graceMs = msArg(process.argv, 'grace', 10_000);
+const TIMEOUT_408 = errorResponse(408);
 
 /** The response to one request: the cached hello world, or its head for HEAD. */
 const headOnly = new Map<boolean, Buffer>();
@@ -54,6 +64,11 @@ async function serve(conn: TcpStream): Promise<void> {
   const parser = new RequestParser();
   const out: Buffer[] = [];
   let close = false;
+  const clock = tracker.add(conn, (status) => {
+    // Overstayed a timeout: a started request gets its 408, then the connection goes.
+    if (status === 408) void conn.write(TIMEOUT_408).then(() => conn.close(), () => conn.close());
+    else void conn.close();
+  });
   try {
     for await (const chunk of conn.chunks()) {
       parser.push(chunk); // copies: the chunk's buffer goes back to the kernel next turn
@@ -70,6 +85,7 @@ async function serve(conn: TcpStream): Promise<void> {
         }
       }
       if (out.length > 0) {
+        clock.busy();
         // One send for everything this read asked for; a short send (a full socket
         // buffer) finishes with writeAll.
         const data = out.length === 1 ? out[0] : Buffer.concat(out);
@@ -78,14 +94,22 @@ async function serve(conn: TcpStream): Promise<void> {
         if (n < data.length) await conn.writeAll(data.subarray(n));
       }
       if (close) break;
+      if (parser.buffered === 0) {
+        if (clock.draining) break; // shutting down: this connection is idle now
+        clock.idle();
+      } else {
+        clock.receiving(parser.headComplete);
+      }
     }
   } catch (e) {
     const code = (e as { code?: string }).code;
-    // A client that resets or vanishes is ordinary life for a server.
-    if (code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ECANCELED') {
+    // A client that resets or vanishes is ordinary life for a server; so is a
+    // connection closed under us (a timeout, the shutdown).
+    if (code !== 'ECONNRESET' && code !== 'EPIPE' && code !== 'ECANCELED' && code !== 'EBADF') {
       process.stderr.write(`http_server: ${(e as Error).message}\n`);
     }
   } finally {
+    tracker.remove(clock);
     await conn.close();
   }
 }
@@ -102,11 +126,18 @@ if (process.argv.includes('--port-json')) {
 } else {
   console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`);
 }
+const serving = new Set<Promise<void>>();
 try {
-  for await (const conn of listener.incoming({ signal: stop.signal })) void serve(conn);
+  for await (const conn of listener.incoming({ signal: stop.signal })) {
+    const p = serve(conn);
+    serving.add(p);
+    void p.finally(() => serving.delete(p));
+  }
 } catch (e) {
   if ((e as Error).name !== 'AbortError') throw e;
 } finally {
   await listener.close();
+  await tracker.drain(Promise.allSettled([...serving]), graceMs);
+  process.stdin.destroy(); // --port-json listens to it
   process.stderr.write(`http_server: stopped; ring stats ${JSON.stringify(defaultRing().stats())}\n`);
 }

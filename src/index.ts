@@ -6,7 +6,8 @@
  * May touch: nothing of its own; it re-exports and forwards.
  */
 import { defaultRing } from './runtime/current.js';
-import type { Op } from './op/op.js';
+import { Op as OpClass, type Op } from './op/op.js';
+import { invalidArgType } from './op/errors.js';
 import type { OpOptions } from './op/io.js';
 import { link as linkOps, linkTimeout as linkTimeoutOp } from './op/link.js';
 import { all as allOps } from './op/batch.js';
@@ -55,6 +56,7 @@ export function sleep(ms: number, opts?: OpOptions): Op<void> {
 }
 /** IORING_OP_ASYNC_CANCEL of `target`: resolves 0, -2 (ENOENT) or -114 (EALREADY). */
 export function cancel(target: Op<unknown>, opts?: OpOptions): Op<number> {
+  if (!(target instanceof OpClass)) throw invalidArgType('target', 'an instance of Op', target);
   return (target.ring as Ring).cancel(target, opts);
 }
 /** Start all ops and wait for them with one promise (cheaper than Promise.all). */
@@ -67,6 +69,7 @@ export function link(...ops: Op<unknown>[]): Promise<unknown[]> {
 }
 /** Run `op` with a linked timeout: rejects with ETIMEDOUT if `ms` passes first. */
 export function linkTimeout<T>(op: Op<T>, ms: number): Promise<T> {
+  if (!(op instanceof OpClass)) throw invalidArgType('op', 'an instance of Op', op);
   return linkTimeoutOp(op.ring as Ring, op, ms);
 }
 /** Counters of the default ring. */

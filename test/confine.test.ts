@@ -84,9 +84,31 @@ describe('resolveUnderRoot', () => {
     await expectPath('/sub/page.css', 'sub/page.css');
     await expectPath('/./sub/./page.css', 'sub/page.css');
     await expectPath('/sub//page.css', 'sub/page.css');
-    await expectPath('/..x', '..x');
+    assert.deepEqual(await resolveUnderRoot(root, '/..x', 'allow'), { path: path.join(root, '..x') }, 'a name that starts with ".." is not a ".." segment');
     await expectPath('/a\\b.txt', 'a\\b.txt');
     await expectPath('/a%5Cb.txt', 'a\\b.txt');
+  });
+
+  test('dotfiles: ignored (404) by default, 403 with deny, served with allow; also through a symlink', async () => {
+    fs.writeFileSync(`${root}/.env`, 'SECRET=1');
+    fs.mkdirSync(`${root}/.git`, { recursive: true });
+    fs.writeFileSync(`${root}/.git/config`, '[core]');
+    fs.symlinkSync('.git', `${root}/public-git`);
+    try {
+      for (const t of ['/.env', '/.git/config', '/%2eenv', '/%2Egit/config', '/sub/../.env', '/.git/', '/..x']) {
+        const expected = t === '/sub/../.env' ? 400 : 404;
+        assert.deepEqual(await resolveUnderRoot(root, t), { status: expected }, t);
+      }
+      assert.deepEqual(await resolveUnderRoot(root, '/public-git/config'), { status: 404 }, 'symlink to a dot directory');
+      assert.deepEqual(await resolveUnderRoot(root, '/.env', 'deny'), { status: 403 });
+      assert.deepEqual(await resolveUnderRoot(root, '/public-git/config', 'deny'), { status: 403 });
+      assert.deepEqual(await resolveUnderRoot(root, '/.env', 'allow'), { path: path.join(root, '.env') });
+      assert.deepEqual(await resolveUnderRoot(root, '/.git/config', 'allow'), { path: path.join(root, '.git/config') });
+    } finally {
+      fs.rmSync(`${root}/.env`);
+      fs.rmSync(`${root}/.git`, { recursive: true });
+      fs.rmSync(`${root}/public-git`);
+    }
   });
 
   test('percent-decoding happens once: %25 stays a literal percent', async () => {

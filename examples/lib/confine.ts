@@ -25,6 +25,11 @@
  *    from `/dir` to `/dir/`.  A trailing slash after a file is 404.  Anything that is
  *    not a regular file or a directory (FIFO, socket, device) is 403: reading a FIFO
  *    would hang the server.
+ *  - Dotfiles (`.env`, `.git/config`, anything under a segment that starts with "."):
+ *    by default ignored — 404, as if absent, which is serve-static's default — or 403
+ *    with `dotfiles: 'deny'`, or served with `dotfiles: 'allow'`.  Checked on the
+ *    request's segments and again on the resolved real path below the root, so a
+ *    symlink `/public -> .git` does not open the way either.
  *  - An unusable root (missing, not a directory) throws: that is a configuration
  *    error of the server, not an answer for the client.
  *
@@ -36,6 +41,19 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 
 export type Resolved = { path: string } | { status: 400 | 403 | 404 };
+
+/** What to do with a path that has a segment starting with "." (see the policies). */
+export type DotfilesPolicy = 'ignore' | 'deny' | 'allow';
+
+function hasDotSegment(segments: readonly string[]): boolean {
+  return segments.some((s) => s.charCodeAt(0) === 46 /* . */);
+}
+
+/** 404 / 403 for a dot path under `policy`, or undefined if it may be served. */
+function dotStatus(segments: readonly string[], policy: DotfilesPolicy): 403 | 404 | undefined {
+  if (policy === 'allow' || !hasDotSegment(segments)) return undefined;
+  return policy === 'deny' ? 403 : 404;
+}
 
 function isInside(rootReal: string, real: string): boolean {
   if (real === rootReal) return true;
@@ -77,7 +95,8 @@ async function confined(
  * The real path of the file to serve for `target` under `root`, or the status to
  * answer with.  See the policies above.
  */
-export async function resolveUnderRoot(root: string, target: string): Promise<Resolved> {
+export async function resolveUnderRoot(root: string, target: string,
+                                       dotfiles: DotfilesPolicy = 'ignore'): Promise<Resolved> {
   let end = target.length;
   const q = target.indexOf('?');
   if (q !== -1) end = q;
@@ -102,6 +121,8 @@ export async function resolveUnderRoot(root: string, target: string): Promise<Re
     segments.push(seg);
   }
   const trailingSlash = decoded.endsWith('/') && segments.length > 0;
+  const dot = dotStatus(segments, dotfiles);
+  if (dot !== undefined) return { status: dot };
 
   const rootReal = await fsp.realpath(root);
   if (!(await fsp.stat(rootReal)).isDirectory()) throw new Error(`root is not a directory: ${root}`);
@@ -112,10 +133,14 @@ export async function resolveUnderRoot(root: string, target: string): Promise<Re
 
   const r = await confined(rootReal, joined);
   if ('status' in r) return r;
+  const realDot = dotStatus(path.relative(rootReal, r.real).split(path.sep), dotfiles);
+  if (realDot !== undefined) return { status: realDot };
   if (!r.dir) return trailingSlash ? { status: 404 } : { path: r.real };
   const index = await confined(rootReal, path.join(r.real, 'index.html'));
   if ('status' in index) return index;
   if (index.dir) return { status: 404 };
+  const indexDot = dotStatus(path.relative(rootReal, index.real).split(path.sep), dotfiles);
+  if (indexDot !== undefined) return { status: indexDot };
   return { path: index.real };
 }
 

@@ -182,6 +182,11 @@ export class RequestParser {
     return this.end - this.start;
   }
 
+  /** Have the headers of the request being received all arrived (only its body is missing)? */
+  get headComplete(): boolean {
+    return this.head !== null;
+  }
+
   /** True once an error was returned; the connection must then be closed. */
   get failed(): boolean {
     return this.error !== null;

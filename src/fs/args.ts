@@ -108,13 +108,7 @@ export function checkEncoding(v: unknown, name = 'encoding'): BufferEncoding | n
   return v;
 }
 
-/** An integer >= min (Node's validateInteger). */
-export function checkInteger(v: unknown, name: string, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
-  if (v < min || v > max) throw outOfRange(name, `>= ${min} && <= ${max}`, v);
-  return v;
-}
+export { checkInteger } from '../op/buffers.js';
 
 /** Options may be an encoding string or an object (Node's getOptions). */
 export function optionsObject<T extends object>(v: unknown, name = 'options'): Partial<T> & { encoding?: unknown } {

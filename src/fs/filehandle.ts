@@ -15,11 +15,11 @@
  * May touch: its ring (ops), its fd.
  */
 import { Op as Opcode } from '../sys/constants.js';
-import { RwOp, ReadvOp, WritevOp } from '../op/io.js';
+import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
-import { checkView, checkViews, toPosition } from '../op/buffers.js';
-import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
+import { checkOffsetLength, checkView, checkViews, toPosition } from '../op/buffers.js';
+import { errnoError, invalidArgType } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { Stats } from './stats.js';
 import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
@@ -151,24 +151,27 @@ export class FileHandle extends FdHandle {
     }
   }
 
-  /** readv(buffers, position?) → `{ bytesRead, buffers }`. */
+  /** readv(buffers, position?) → `{ bytesRead, buffers }` (all buffers, or up to EOF). */
   async readv<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesRead: number; buffers: T }> {
     checkViews('buffers', buffers);
     const pos = toPosition('position', position);
     const fd = this.live('readv');
     // Node (libuv's preadv) refuses an empty list with EINVAL; so do we.
     if (buffers.length === 0) throw errnoError(-22, 'read');
-    const bytesRead = await new ReadvOp(this.ring, fd, buffers, pos, undefined);
+    // Past IOV_MAX buffers, batch after batch until the buffers are full or EOF
+    // (libuv would fill only the first 1024).
+    const bytesRead = await readvAll(this.ring, fd, buffers, pos, this);
     return { bytesRead, buffers };
   }
 
-  /** writev(buffers, position?) → `{ bytesWritten, buffers }` (one writev(2)). */
+  /** writev(buffers, position?) → `{ bytesWritten, buffers }`: every byte. */
   async writev<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesWritten: number; buffers: T }> {
     checkViews('buffers', buffers);
     const pos = toPosition('position', position);
     const fd = this.live('writev');
     if (buffers.length === 0) return { bytesWritten: 0, buffers };
-    const bytesWritten = await new WritevOp(this.ring, fd, buffers, pos, undefined);
+    // Every byte, as Node writes them: batches of IOV_MAX, short writes resumed.
+    const bytesWritten = await writevAll(this.ring, fd, buffers, pos, this);
     return { bytesWritten, buffers };
   }
 
@@ -221,12 +224,4 @@ export class FileHandle extends FdHandle {
     if (this.fdv < 0) throw closedError(syscall);
     return this.fdv;
   }
-}
-
-/** Node's validateOffsetLengthRead/Write. */
-function checkOffsetLength(offset: number, length: number, bufferLength: number): void {
-  if (typeof length !== 'number' || !Number.isInteger(length)) throw invalidArgType('length', 'of type number', length);
-  if (offset > bufferLength) throw outOfRange('offset', `<= ${bufferLength}`, offset);
-  if (length < 0) throw outOfRange('length', '>= 0', length);
-  if (offset + length > bufferLength) throw outOfRange('length', `<= ${bufferLength - offset}`, length);
 }

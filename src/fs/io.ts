@@ -57,10 +57,11 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
 export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Array> | AsyncIterable<Uint8Array>,
                                signal?: AbortSignal): Promise<void> {
   for await (const chunk of chunks) {
+    const total = chunk.byteLength; // fixed now: a buffer detached midway is an error, not the end
     let off = 0;
-    while (off < chunk.byteLength) {
+    while (off < total) {
       checkAborted(signal);
-      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, chunk.byteLength - off, -1, signal, undefined);
+      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined);
     }
   }
   checkAborted(signal);

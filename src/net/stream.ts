@@ -16,9 +16,10 @@ import {
   ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, TCP_NODELAY,
 } from '../op/net.js';
 import { FdHandle } from '../op/handle.js';
-import { ReadvOp, WritevOp } from '../op/io.js';
-import { checkView, checkViews } from '../op/buffers.js';
-import { errnoError, invalidArgType, netError, outOfRange } from '../op/errors.js';
+import { ReadvOp, writevAll } from '../op/io.js';
+import { checkOffsetLength, checkView, checkViews } from '../op/buffers.js';
+import { signalOf } from '../op/op.js';
+import { errnoError, invalidArgType, netError } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { Chunks } from './chunks.js';
@@ -74,13 +75,12 @@ export class TcpStream extends FdHandle {
                    opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined): PromiseLike<number> {
     try {
       checkView('buffer', buffer);
+      const signal = signalOf(opts);
       const offset = opts?.offset ?? 0;
-      const length = opts?.length ?? buffer.byteLength - offset;
-      if (offset < 0 || length < 0 || offset + length > buffer.byteLength) {
-        throw outOfRange('length', `<= ${buffer.byteLength - offset}`, length);
-      }
+      const length = opts?.length ?? buffer.byteLength - (offset as number);
+      checkOffsetLength(offset, length, buffer.byteLength);
       if (this.fdv < 0) return Promise.reject(closedError(syscall));
-      const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, opts?.signal);
+      const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
       op.owner = this;
       return op;
     } catch (e) {
@@ -101,32 +101,37 @@ export class TcpStream extends FdHandle {
   async writeAll(buffer: ArrayBufferView | string, opts?: { signal?: AbortSignal }): Promise<void> {
     const b = typeof buffer === 'string' ? Buffer.from(buffer) : buffer;
     checkView('buffer', b);
+    const total = b.byteLength; // fixed now: a buffer detached midway is an error, not the end
     let off = 0;
-    while (off < b.byteLength) {
-      const n = await this.write(b, { offset: off, length: b.byteLength - off, signal: opts?.signal });
+    while (off < total) {
+      const n = await this.write(b, { offset: off, length: total - off, signal: opts?.signal });
       if (n === 0) throw netError(-32, 'write'); // EPIPE: nothing more will go
       off += n;
     }
   }
 
-  /** readv(2) on the socket. */
+  /**
+   * readv(2) on the socket: what has arrived, scattered over `buffers` (at most
+   * IOV_MAX = 1024 of them: one request; more is an ERR_OUT_OF_RANGE error).
+   */
   readv(buffers: ArrayBufferView[]): PromiseLike<number> {
-    return this.vector(ReadvOp, 'read', buffers);
-  }
-
-  /** writev(2) on the socket (may be short). */
-  writev(buffers: ArrayBufferView[]): PromiseLike<number> {
-    return this.vector(WritevOp, 'write', buffers);
-  }
-
-  /** The checked request behind readv() and writev(); argument errors come back as rejections. */
-  private vector(Kind: typeof ReadvOp | typeof WritevOp, syscall: string, buffers: ArrayBufferView[]): PromiseLike<number> {
     try {
       checkViews('buffers', buffers);
-      if (this.fdv < 0) return Promise.reject(closedError(syscall));
-      const op = new Kind(this.ring, this.fdv, buffers, -1, undefined);
+      if (this.fdv < 0) return Promise.reject(closedError('read'));
+      const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
       op.owner = this;
       return op;
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  /** writev(2) of every byte of `buffers` (batches of IOV_MAX, short writes resumed). */
+  writev(buffers: ArrayBufferView[]): Promise<number> {
+    try {
+      checkViews('buffers', buffers);
+      if (this.fdv < 0) return Promise.reject(closedError('write'));
+      return writevAll(this.ring, this.fdv, buffers, -1, this);
     } catch (e) {
       return Promise.reject(e);
     }

@@ -127,6 +127,30 @@ export function toPosition(name: string, v: unknown): number {
   return v;
 }
 
+/** An integer in [min, max] (Node's validateInteger, same errors). */
+export function checkInteger(v: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
+  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
+  if (v < min || v > max) throw outOfRange(name, `>= ${min} && <= ${max}`, v);
+  return v;
+}
+
+/**
+ * `offset` and `length` inside a buffer of `bufferLength` bytes, with Node's rules and
+ * wording (validateInteger + validateOffsetLengthRead/Write): integers, offset within
+ * the buffer, length >= 0 and not past its end.  NaN, 1.5 or -1 are errors, never
+ * truncated into a 0-byte request that looks like end of file.
+ */
+export function checkOffsetLength(offset: unknown, length: unknown, bufferLength: number): void {
+  checkInteger(offset, 'offset', 0);
+  checkInteger(length, 'length', Number.MIN_SAFE_INTEGER);
+  const off = offset as number;
+  const len = length as number;
+  if (off > bufferLength) throw outOfRange('offset', `<= ${bufferLength}`, off);
+  if (len < 0) throw outOfRange('length', '>= 0', len);
+  if (off + len > bufferLength) throw outOfRange('length', `<= ${bufferLength - off}`, len);
+}
+
 /** A file descriptor: an int32 >= 0. */
 export function checkFd(v: unknown, name = 'fd'): asserts v is number {
   if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);

@@ -4,10 +4,30 @@
  * made later can reach a reused fd number; see `Op.owner`), what is still pending on
  * the fd is cancelled, and the close itself is one IORING_OP_CLOSE.
  *
- * May touch: its ring (cancel + close requests).
+ * A handle dropped without close() is closed when it is garbage-collected, with a
+ * process warning naming the fd — what Node does for its FileHandle.  (While a
+ * request on the fd is in flight, the op references the handle, so it cannot be
+ * collected then.)
+ *
+ * May touch: its ring (cancel + close requests), the native close for a handle
+ * collected after its ring closed.
  */
 import { cancelAndClose } from './cancel.js';
+import { CloseOp } from './io.js';
 import type { Submitter } from './op.js';
+import { native } from '../sys/native.js';
+
+/** What the collector needs to close a forgotten handle's fd: never the handle itself. */
+interface Forgotten {
+  ring: Submitter;
+  fd: number;
+}
+
+const collector = new FinalizationRegistry<Forgotten>(({ ring, fd }) => {
+  process.emitWarning(`Closing file descriptor ${fd} on garbage collection`, 'Warning');
+  if (!ring.closed) new CloseOp(ring, fd).start();
+  else native.closeFd(fd);
+});
 
 export class FdHandle {
   protected fdv: number;
@@ -15,6 +35,7 @@ export class FdHandle {
 
   constructor(readonly ring: Submitter, fd: number) {
     this.fdv = fd;
+    collector.register(this, { ring, fd }, this);
   }
 
   /** The file descriptor, or -1 once close() was called. */
@@ -27,6 +48,7 @@ export class FdHandle {
     if (this.closing !== undefined) return this.closing;
     const fd = this.fdv;
     this.fdv = -1;
+    collector.unregister(this);
     return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
   }
 

@@ -12,7 +12,7 @@ import { Op as Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewGone } from './buffers.js';
-import { outOfRange } from './errors.js';
+import { errnoError, outOfRange } from './errors.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -121,6 +121,70 @@ export class ReadvOp extends VectorOp {
 export class WritevOp extends VectorOp {
   get syscall(): string { return 'write'; }
   protected get opcode(): number { return Opcode.WRITEV; }
+}
+
+/** Who owns the fd of a looped transfer (its ops fail with EBADF once it closed). */
+type Owner = { readonly fd: number } | undefined;
+
+/**
+ * Every byte of `views`, written in order: batches of IOV_MAX buffers, and after a
+ * short write the rest of the same batch (as libuv's uv__fs_write_all does).  With a
+ * position (>= 0) each batch writes at its own offset; -1 writes at the file position.
+ * Resolves with the total (the sum of the lengths); a write of 0 bytes is EIO, never a
+ * silent stop.
+ */
+export async function writevAll(ring: Submitter, fd: number, views: readonly ArrayBufferView[], position: number,
+                                owner: Owner): Promise<number> {
+  let rest = views.slice();
+  let total = 0;
+  while (rest.length > 0) {
+    const batch = rest.length > IOV_MAX ? rest.slice(0, IOV_MAX) : rest;
+    const op = new WritevOp(ring, fd, batch as ArrayBufferView[], position, undefined);
+    op.owner = owner;
+    const n = await op;
+    if (n === 0 && batch.some((b) => b.byteLength > 0)) throw errnoError(-5, 'write'); // EIO: no progress
+    total += n;
+    if (position >= 0) position += n;
+    rest = skipBytes(rest, n);
+  }
+  return total;
+}
+
+/**
+ * Fill `views` in order, batch after batch of IOV_MAX buffers, until they are full or
+ * a batch comes back short (end of file, or what a socket had).  Resolves with the
+ * total read.
+ */
+export async function readvAll(ring: Submitter, fd: number, views: readonly ArrayBufferView[], position: number,
+                               owner: Owner): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < views.length; i += IOV_MAX) {
+    const batch = views.slice(i, i + IOV_MAX);
+    const op = new ReadvOp(ring, fd, batch as ArrayBufferView[], position, undefined);
+    op.owner = owner;
+    const n = await op;
+    total += n;
+    if (position >= 0) position += n;
+    let want = 0;
+    for (const b of batch) want += b.byteLength;
+    if (n < want) break;
+  }
+  return total;
+}
+
+/** `views` without their first `n` bytes (whole views dropped, the next one cut). */
+function skipBytes(views: ArrayBufferView[], n: number): ArrayBufferView[] {
+  let i = 0;
+  while (i < views.length && n >= views[i].byteLength) {
+    n -= views[i].byteLength;
+    i++;
+  }
+  const out = views.slice(i);
+  if (n > 0 && out.length > 0) {
+    const v = out[0];
+    out[0] = new Uint8Array(v.buffer, v.byteOffset + n, v.byteLength - n);
+  }
+  return out;
 }
 
 /**

@@ -43,15 +43,32 @@ function startChain(ring: Submitter, ops: Op<unknown>[]): void {
 }
 
 /**
- * Submit `ops` as one IOSQE_IO_LINK chain.  Resolves with all results in order;
- * rejects with the first failure (the ops after it reject with ECANCELED, visible
- * when awaited on their own).  The chain reaches the kernel whole or not at all.
+ * Submit `ops` as one IOSQE_IO_LINK chain.  Resolves with all results in order once
+ * every member completed; rejects with the error that broke the chain (the others
+ * reject with ECANCELED, visible when awaited on their own).  The chain reaches the
+ * kernel whole or not at all.
  */
 export function link(ring: Submitter, ops: Op<unknown>[]): Promise<unknown[]> {
   checkChain(ring, ops);
-  const all = Promise.all(ops); // waiters first: a member refused at once settles them
+  const settled = Promise.allSettled(ops);
   startChain(ring, ops);
-  return all;
+  return settled.then(chainOutcome);
+}
+
+/**
+ * All values, or the error that broke the chain: the first failure that is not
+ * ECANCELED (members after a failed link, and before a refused one, are ECANCELED
+ * only because of it), else the first failure.
+ */
+function chainOutcome(results: PromiseSettledResult<unknown>[]): unknown[] {
+  let first: PromiseRejectedResult | undefined;
+  for (const r of results) {
+    if (r.status !== 'rejected') continue;
+    if ((r.reason as { errno?: number })?.errno !== ECANCELED) throw r.reason;
+    first ??= r;
+  }
+  if (first !== undefined) throw first.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value);
 }
 
 /**
