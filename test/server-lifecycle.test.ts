@@ -1,0 +1,233 @@
+/**
+ * The example servers' lifecycle (examples/lib/lifecycle.ts), end to end over raw
+ * node:net sockets: node:http's three timeouts (headers, request, keep-alive) with
+ * short values, a client that drips bytes, silent connections under a low fd limit,
+ * graceful shutdown with an idle keep-alive client, and file_server's dotfile policy.
+ */
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { tempDir, delay, SUITE } from './helpers.js';
+
+const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
+
+interface Server {
+  child: ChildProcess;
+  port: number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
+  stderr: () => string;
+}
+
+async function startServer(args: string[], prefix: string[] = []): Promise<Server> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  delete env.RINGCORE_TRACE;
+  const [cmd, ...pre] = prefix.length > 0 ? prefix : [process.execPath];
+  const child = spawn(cmd, [...pre, ...(prefix.length > 0 ? [process.execPath] : []), RUN_JS, ...args, '--port', '0'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env,
+  });
+  let stderr = '';
+  child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
+    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+  });
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 5000);
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl !== -1) {
+        clearTimeout(timer);
+        resolve(out.slice(0, nl));
+      }
+    });
+    child.on('exit', () => reject(new Error(`server exited; stderr: ${stderr}`)));
+  });
+  const m = /:(\d+)/.exec(line);
+  assert.ok(m, line);
+  return { child, port: Number(m[1]), exited, stderr: () => stderr };
+}
+
+/** A raw client: everything it received, and when it was closed. */
+function client(port: number): { sock: net.Socket; data: () => string; closed: Promise<number> } {
+  const sock = net.connect(port, '127.0.0.1');
+  let data = '';
+  sock.setEncoding('latin1').on('data', (d: string) => (data += d));
+  sock.on('error', () => {});
+  const closed = new Promise<number>((resolve) => sock.on('close', () => resolve(Date.now())));
+  return { sock, data: () => data, closed };
+}
+
+const TIMEOUTS = ['--headers-timeout', '300', '--request-timeout', '600', '--keep-alive-timeout', '200'];
+
+describe('http_server: timeouts and shutdown', SUITE, () => {
+  test('a dripping client gets 408 and is closed; an idle keep-alive connection is closed; a silent one too', async () => {
+    const s = await startServer(['http_server', ...TIMEOUTS]);
+    try {
+      const t0 = Date.now();
+      const drip = client(s.port);
+      const req = 'GET / HTTP/1.1\r\nHost: x\r\n';
+      let i = 0;
+      const iv = setInterval(() => drip.sock.write(req[i++ % req.length]), 40);
+      const dripClosed = await drip.closed;
+      clearInterval(iv);
+      assert.match(drip.data(), /^HTTP\/1\.1 408 Request Timeout\r\n/);
+      assert.ok(dripClosed - t0 < 5000, 'closed by the headers timeout, not left open');
+
+      const ka = client(s.port);
+      ka.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const kaClosed = await ka.closed;
+      assert.match(ka.data(), /^HTTP\/1\.1 200 OK/);
+      assert.ok(kaClosed - t0 < 10000);
+
+      const silent = client(s.port);
+      await silent.closed;
+      assert.equal(silent.data(), '', 'nothing was asked, nothing is answered');
+
+      // A body that never completes: the request timeout.
+      const body = client(s.port);
+      body.sock.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc');
+      const iv2 = setInterval(() => body.sock.write('d'), 50);
+      await body.closed;
+      clearInterval(iv2);
+      assert.match(body.data(), /408 Request Timeout/);
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+
+  test('keep-alive requests within the timeout keep the connection', async () => {
+    const s = await startServer(['http_server', ...TIMEOUTS]);
+    try {
+      const c = client(s.port);
+      for (let i = 0; i < 5; i++) {
+        c.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+        await delay(100); // < keep-alive timeout
+      }
+      assert.equal(c.data().match(/HTTP\/1\.1 200 OK/g)?.length, 5);
+      await c.closed;
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+
+  test('SIGTERM with an idle keep-alive client: the server closes it and exits promptly', async () => {
+    const s = await startServer(['http_server']); // Node's defaults: keep-alive 5 s
+    const c = client(s.port);
+    c.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    while (!c.data().includes('Hello')) await delay(5);
+    const t = Date.now();
+    s.child.kill('SIGTERM');
+    const e = await s.exited;
+    await c.closed;
+    assert.equal(e.code, 0, s.stderr());
+    assert.ok(e.at - t < 3000, `exited ${e.at - t} ms after SIGTERM`);
+    assert.match(s.stderr(), /stopped/);
+  });
+
+  test('SIGTERM with a half-sent request: the grace period bounds the exit', async () => {
+    const s = await startServer(['http_server', '--grace', '300']);
+    const c = client(s.port);
+    c.sock.write('GET / HTTP/1.1\r\nHost: x\r\n'); // never finished
+    await delay(50);
+    const t = Date.now();
+    s.child.kill('SIGTERM');
+    const e = await s.exited;
+    assert.equal(e.code, 0, s.stderr());
+    assert.ok(e.at - t < 3000, `exited ${e.at - t} ms after SIGTERM`);
+    await c.closed;
+  });
+
+  test('under a low fd limit, half-sent requests time out and new clients get in again', async (t) => {
+    try {
+      execFileSync('prlimit', ['--version'], { stdio: 'ignore' });
+    } catch {
+      t.skip('prlimit (util-linux) is not installed');
+      return;
+    }
+    const s = await startServer(['http_server', '--headers-timeout', '400', '--keep-alive-timeout', '400'],
+                                ['prlimit', '--nofile=64:64']);
+    const hogs: ReturnType<typeof client>[] = [];
+    try {
+      for (let i = 0; i < 80; i++) {
+        const h = client(s.port);
+        h.sock.write('GET / HTTP/1.1\r\n');
+        hogs.push(h);
+      }
+      await delay(100);
+      await Promise.all(hogs.map((h) => h.closed)); // every hog is timed out (or refused)
+      const c = client(s.port);
+      c.sock.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+      await c.closed;
+      assert.match(c.data(), /^HTTP\/1\.1 200 OK/, 'a new client is served');
+    } finally {
+      for (const h of hogs) h.sock.destroy();
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+});
+
+describe('file_server: dotfiles and root', SUITE, () => {
+  test('/.env and /.git/config are 404 by default, served with --dotfiles allow; the root is printed', async () => {
+    const tmp = tempDir('ringcore-dotfiles-');
+    try {
+      const root = fs.realpathSync(tmp.dir);
+      fs.writeFileSync(path.join(root, '.env'), 'SECRET=1\n');
+      fs.mkdirSync(path.join(root, '.git'));
+      fs.writeFileSync(path.join(root, '.git', 'config'), '[core]\n');
+      fs.writeFileSync(path.join(root, 'ok.txt'), 'fine\n');
+      const get = async (port: number, p: string): Promise<string> => {
+        const c = client(port);
+        c.sock.write(`GET ${p} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+        await c.closed;
+        return c.data();
+      };
+      const s = await startServer(['file_server', '--root', root]);
+      try {
+        assert.match(await get(s.port, '/.env'), /^HTTP\/1\.1 404 /);
+        assert.match(await get(s.port, '/.git/config'), /^HTTP\/1\.1 404 /);
+        assert.match(await get(s.port, '/%2egit/config'), /^HTTP\/1\.1 404 /);
+        assert.match(await get(s.port, '/ok.txt'), /^HTTP\/1\.1 200 OK[\s\S]*fine\n$/);
+      } finally {
+        s.child.kill('SIGTERM');
+        assert.equal((await s.exited).code, 0);
+      }
+      const a = await startServer(['file_server', '--root', root, '--dotfiles', 'allow']);
+      try {
+        assert.match(await get(a.port, '/.env'), /^HTTP\/1\.1 200 OK[\s\S]*SECRET=1\n$/);
+      } finally {
+        a.child.kill('SIGTERM');
+        await a.exited;
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+
+  test('file_server times out a dripping client too', async () => {
+    const tmp = tempDir('ringcore-fs-timeout-');
+    try {
+      const s = await startServer(['file_server', '--root', tmp.dir, ...TIMEOUTS]);
+      try {
+        const c = client(s.port);
+        c.sock.write('GET /x HTTP/1.1\r\n');
+        await c.closed;
+        assert.match(c.data(), /^HTTP\/1\.1 408 /);
+      } finally {
+        s.child.kill('SIGTERM');
+        assert.equal((await s.exited).code, 0, s.stderr());
+      }
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
