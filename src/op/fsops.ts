@@ -14,7 +14,7 @@ import { prep, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';
 import { errnoError } from './errors.js';
-import type { OpOptions } from './io.js';
+import { closeQuietly, type OpOptions } from './io.js';
 
 /** A path as the kernel reads it (bytes + NUL) and as errors print it. */
 export interface KernelPath {
@@ -54,16 +54,8 @@ export class OpenatOp extends Op<number> {
   protected value(res: number): number { return res; }
   protected override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
   protected override consume(fd: number): void {
-    new CloseFdQuietly(this.ring, fd).start();
+    closeQuietly(this.ring, fd);
   }
-}
-
-/** A close nobody waits for (an fd whose owner went away); errors are dropped. */
-class CloseFdQuietly extends Op<void> {
-  constructor(ring: Submitter, readonly fd: number) { super(ring); }
-  get syscall(): string { return 'close'; }
-  prepare(sqes: Uint32Array, index: number): void { prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0); }
-  protected value(): void {}
 }
 
 /** statx(2) mask bits. */

@@ -9,10 +9,11 @@
  * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses).
  */
 import { Op as Opcode } from '../sys/constants.js';
+import { native } from '../sys/native.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewGone } from './buffers.js';
-import { errnoError, outOfRange } from './errors.js';
+import { AbortError, errnoError, outOfRange } from './errors.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -188,9 +189,14 @@ function skipBytes(views: ArrayBufferView[], n: number): ArrayBufferView[] {
 }
 
 /**
- * IORING_OP_CLOSE: close(2) through the ring.  Closing an fd does not cancel
- * requests still pending on it (io_uring_cancelation(7)); callers that own such
- * requests cancel them first.
+ * IORING_OP_CLOSE: close(2) through the ring — the one way RingCore closes an fd.
+ * Closing an fd does not cancel requests still pending on it
+ * (io_uring_cancelation(7)); callers that own such requests cancel them first.
+ *
+ * If the ring is closed before this request can be submitted (it waited for SQ room
+ * when `ring.close()` came, or it was made afterwards), the fd is closed with close(2)
+ * directly once the ring has finished closing: a handle closed around a ring's close
+ * must not leak its fd.
  */
 export class CloseOp extends Op<void> {
   constructor(ring: Submitter, readonly fd: number, opts?: OpOptions) {
@@ -202,4 +208,22 @@ export class CloseOp extends Op<void> {
     prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0);
   }
   protected value(): void {}
+  override refuse(err: unknown): void {
+    if (this.ring.closed && !(err instanceof AbortError)) {
+      // After the ring's cancel-everything has run: requests still pending on the fd
+      // end with ECANCELED, not with a surprise from a closed fd.
+      this.ring.afterClose(() => {
+        const r = native.closeFd(this.fd);
+        if (r < 0) super.refuse(errnoError(r, 'close'));
+        else this.settle(true, undefined);
+      });
+      return;
+    }
+    super.refuse(err);
+  }
+}
+
+/** Close an fd nobody waits for (an accepted or opened fd whose owner went away). */
+export function closeQuietly(ring: Submitter, fd: number): void {
+  new CloseOp(ring, fd).start();
 }

@@ -14,7 +14,7 @@
  * May touch: its ops' `enqueue()`, the ring's `submitChain`.
  */
 import { Op, type Submitter } from './op.js';
-import { errnoError, invalidArgType } from './errors.js';
+import { errnoError, invalidArgType, outOfRange } from './errors.js';
 import { ECANCELED, ETIME, LinkTimeoutOp } from './time.js';
 
 function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
@@ -25,6 +25,9 @@ function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
     if (op.submitted) throw invalidArgType('ops', 'Ops not yet started (a chain is written in one go)', op);
   }
   if (new Set(ops).size !== ops.length) throw invalidArgType('ops', 'distinct Ops (the same Op twice)', ops);
+  if (ops.length > ring.sqEntries) {
+    throw outOfRange('chain length', `<= the ring's SQ entries (${ring.sqEntries})`, ops.length);
+  }
 }
 
 /**

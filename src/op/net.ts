@@ -24,7 +24,10 @@ import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, set
 import { Op, type Submitter } from './op.js';
 import { addressOf, MAX_RW } from './buffers.js';
 import { netError } from './errors.js';
+import { closeQuietly } from './io.js';
 import type { OpOptions } from './io.js';
+
+export { closeQuietly };
 
 export const SOCK_STREAM = 1;
 export const SOCK_CLOEXEC = 0o2000000;
@@ -43,18 +46,6 @@ const SOCKET_URING_OP_SETSOCKOPT = 3;
 export interface Peer {
   address?: string;
   port?: number;
-}
-
-/** A fd the kernel handed us after nobody wanted it any more: close it quietly. */
-class CloseQuietly extends Op<void> {
-  constructor(ring: Submitter, readonly fd: number) { super(ring); }
-  get syscall(): string { return 'close'; }
-  prepare(sqes: Uint32Array, index: number): void { prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0); }
-  protected value(): void {}
-}
-
-export function closeQuietly(ring: Submitter, fd: number): void {
-  new CloseQuietly(ring, fd).start();
 }
 
 /** IORING_OP_SOCKET (5.19): socket(2) → the new fd. */

@@ -44,6 +44,10 @@ export interface Submitter {
   cancelSubmitted(op: Op<unknown>): void;
   /** Write a timespec for `ms` into memory owned by `slot`; its address. */
   timespec(slot: number, ms: number): number;
+  /** SQ entries: the longest chain that fits one submission. */
+  readonly sqEntries: number;
+  /** Call `fn` once the ring, closed, has no request left in the kernel. */
+  afterClose(fn: () => void): void;
   readonly closed: boolean;
 }
 
@@ -275,7 +279,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
       return false;
     }
     if (this.ring.closed) {
-      this.settle(false, ringClosedError(this.syscall));
+      this.refuse(ringClosedError(this.syscall));
       return false;
     }
     if (signal !== undefined) {
@@ -307,7 +311,10 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     this.state = SUBMITTED;
   }
 
-  /** The ring will not submit this op: reject it with `err`. */
+  /**
+   * The ring will not submit this op: reject it with `err`.  (CloseOp overrides it:
+   * an fd whose close could not go through a closed ring is closed directly.)
+   */
   refuse(err: unknown): void {
     this.settle(false, err);
   }

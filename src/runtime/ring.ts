@@ -263,12 +263,9 @@ export class Ring implements Submitter {
   /**
    * Submitter: `ops` as one IOSQE_IO_LINK chain, written back to back in one
    * submission (a chain split across two enters would link to whatever comes next).
-   * Throws if the SQ could never hold it.
+   * The caller (op/link.ts) has checked that the SQ can hold it.
    */
   submitChain(ops: Op<unknown>[]): void {
-    if (ops.length > this.sqEntries) {
-      throw outOfRange('chain length', `<= the ring's SQ entries (${this.sqEntries})`, ops.length);
-    }
     if (this.backlog.length === 0 && this.sq.free() >= ops.length) {
       this.placeChain(ops);
       return;
@@ -640,6 +637,12 @@ export class Ring implements Submitter {
     setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
     setUserData(sqes, index, 0, 0);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
+  }
+
+  /** Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */
+  afterClose(fn: () => void): void {
+    if (this.closing === null) throw new Error('afterClose before close()'); // never: only refused ops ask
+    void this.closing.then(fn);
   }
 
   /** close() has finished: the rings are unmapped and the fd closed. */
