@@ -14,6 +14,10 @@
  *             a JavaScript function when it becomes readable: this is how
  *             completions wake Node's event loop;
  *   eventfd   eventfd(2) for the register-eventfd wake-up path;
+ *   fds       the thread's ledger of file descriptors RingCore owns (one byte per fd
+ *             number, written by JavaScript, read only here): when the thread ends
+ *             — a worker terminated mid-I/O — they are closed, as Node closes its
+ *             own handles, instead of leaking from the process;
  *   pin/seal  in v8pin.cc (Node only): keep an ArrayBuffer's memory alive for as long
  *             as the ArrayBuffer object lives, even if JavaScript detaches it, and
  *             make ring-owned memory non-detachable.
@@ -572,6 +576,52 @@ static napi_value CloseFd(napi_env env, napi_callback_info info) {
   return num(env, r < 0 ? -errno : 0);
 }
 
+/* -------------------------------------------------------------- fds --- */
+
+/* One byte per fd number: 1 = owned by a RingCore object of this thread.  Reserved
+ * for the largest fd Linux can hand out by default (fs.nr_open = 2^20); pages are
+ * only touched when fds that high are used.  Per Node environment (a thread): a
+ * worker's ledger is closed out by its own cleanup hook. */
+#define RC_LEDGER_SIZE (1u << 20)
+
+typedef struct {
+  uint8_t *owned;
+} rc_ledger;
+
+/* The thread is ending: close what it still owns.  Rings are cleaned up before
+ * (hooks run in reverse order of registration, and the ledger is created at load,
+ * before any ring), so no request is still pending on these fds. */
+static void ledger_cleanup(void *arg) {
+  rc_ledger *l = arg;
+  for (uint32_t fd = 0; fd < RC_LEDGER_SIZE; fd++)
+    if (l->owned[fd]) close((int)fd);
+  munmap(l->owned, RC_LEDGER_SIZE);
+  free(l);
+}
+
+/* fdLedger() -> ArrayBuffer of RC_LEDGER_SIZE bytes (the same one for the thread). */
+static napi_value FdLedger(napi_env env, napi_callback_info info) {
+  rc_ledger *l = NULL;
+  if (napi_get_instance_data(env, (void **)&l) != napi_ok || l == NULL) {
+    l = calloc(1, sizeof *l);
+    if (l == NULL) {
+      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: out of memory");
+      return NULL;
+    }
+    l->owned = mmap(NULL, RC_LEDGER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (l->owned == MAP_FAILED) {
+      free(l);
+      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: mmap failed");
+      return NULL;
+    }
+    napi_set_instance_data(env, l, NULL, NULL);
+    napi_add_env_cleanup_hook(env, ledger_cleanup, l);
+  }
+  napi_value ab;
+  CHECK(napi_create_external_arraybuffer(env, l->owned, RC_LEDGER_SIZE, NULL, NULL, &ab));
+  return ab;
+}
+
 /* ----------------------------------------------------------- sockets --- */
 
 /* sockname(fd, peer) -> the raw sockaddr bytes (ArrayBuffer) of getsockname(2), or of
@@ -628,6 +678,7 @@ NAPI_MODULE_INIT() {
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfd", NULL, EventFd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, CloseFd, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"fdLedger", NULL, FdLedger, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sockname", NULL, SockName, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, SocketPair, NULL, NULL, NULL, napi_enumerable, NULL},
   };

@@ -88,6 +88,52 @@ describe('worker threads that end with a ring', SUITE, () => {
   }
 });
 
+describe('a worker terminated with files and sockets open', SUITE, () => {
+  test('their fds are closed with the thread, not leaked from the process', async () => {
+    const t = tempDir('ringcore-worker-fds-');
+    try {
+      const worker = path.join(t.dir, 'w.mjs');
+      const file = path.join(t.dir, 'f');
+      fs.writeFileSync(file, 'x');
+      fs.writeFileSync(worker, `
+        import { parentPort } from 'node:worker_threads';
+        const { open } = await import(${JSON.stringify(FS_URL)});
+        const { TcpListener, TcpStream, socketpair } = await import(${JSON.stringify(NET_URL)});
+        const keep = [];
+        for (let i = 0; i < 50; i++) keep.push(await open(${JSON.stringify(file)}));
+        const l = await TcpListener.bind({ port: 0 });
+        for (let i = 0; i < 10; i++) keep.push(await TcpStream.connect({ port: l.port }), await l.accept());
+        keep.push(...socketpair());
+        keep[keep.length - 1].read(new Uint8Array(16)).then(() => {}, () => {}); // in flight
+        parentPort.postMessage('ready');
+      `);
+      const main = `
+        import fs from 'node:fs';
+        import { Worker } from 'node:worker_threads';
+        const count = () => fs.readdirSync('/proc/self/fd').length;
+        const one = () => new Promise((resolve, reject) => {
+          const w = new Worker(${JSON.stringify(worker)});
+          w.on('error', reject);
+          w.on('message', () => { peak = Math.max(peak, count()); w.terminate(); });
+          w.on('exit', resolve);
+        });
+        let peak = 0;
+        await one(); // warm: the addon, libuv's own fds
+        const before = count();
+        for (let i = 0; i < 5; i++) await one();
+        console.log(JSON.stringify({ before, peak, after: count() }));
+      `;
+      const r = await runChild(main, {}, 30000);
+      assertCleanExit(r, 'terminated workers with open fds');
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      assert.ok(out.peak >= out.before + 70, `the workers did hold fds: ${JSON.stringify(out)}`);
+      assert.ok(out.after <= out.before, `fds back: ${JSON.stringify(out)}`);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('buffers detached while the kernel holds them', SUITE, () => {
   test('a read in flight keeps its memory after the view is transferred and collected (child process)', async () => {
     const t = tempDir('ringcore-detach-');

@@ -10,6 +10,7 @@
  */
 import { isIP } from 'node:net';
 import { native } from '../sys/native.js';
+import { adoptFd } from '../sys/fds.js';
 import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, type SocketAddress } from '../sys/sockaddr.js';
 import { Op as Opcode } from '../sys/constants.js';
 import {
@@ -169,6 +170,8 @@ export class TcpStream extends FdHandle {
 export function socketpair(options?: { ring?: Ring }): [TcpStream, TcpStream] {
   const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   if (typeof r === 'number') throw errnoError(r, 'socketpair');
+  adoptFd(r[0]);
+  adoptFd(r[1]);
   const ring = options?.ring ?? defaultRing();
   return [new TcpStream(ring, r[0]), new TcpStream(ring, r[1])];
 }

@@ -16,6 +16,7 @@ import { cancelAndClose } from './cancel.js';
 import { CloseOp } from './io.js';
 import type { Submitter } from './op.js';
 import { native } from '../sys/native.js';
+import { releaseFd } from '../sys/fds.js';
 
 /** What the collector needs to close a forgotten handle's fd: never the handle itself. */
 interface Forgotten {
@@ -26,7 +27,10 @@ interface Forgotten {
 const collector = new FinalizationRegistry<Forgotten>(({ ring, fd }) => {
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`, 'Warning');
   if (!ring.closed) new CloseOp(ring, fd).start();
-  else native.closeFd(fd);
+  else {
+    releaseFd(fd);
+    native.closeFd(fd);
+  }
 });
 
 export class FdHandle {

@@ -10,6 +10,7 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
+import { releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewGone } from './buffers.js';
@@ -206,6 +207,7 @@ export class CloseOp extends Op<void> {
   get syscall(): string { return 'close'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0);
+    releaseFd(this.fd);
   }
   protected value(): void {}
   override refuse(err: unknown): void {
@@ -213,6 +215,7 @@ export class CloseOp extends Op<void> {
       // After the ring's cancel-everything has run: requests still pending on the fd
       // end with ECANCELED, not with a surprise from a closed fd.
       this.ring.afterClose(() => {
+        releaseFd(this.fd);
         const r = native.closeFd(this.fd);
         if (r < 0) super.refuse(errnoError(r, 'close'));
         else this.settle(true, undefined);

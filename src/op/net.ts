@@ -25,6 +25,7 @@ import { Op, type Submitter } from './op.js';
 import { addressOf, MAX_RW } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
+import { adoptFd } from '../sys/fds.js';
 import type { OpOptions } from './io.js';
 
 export { closeQuietly };
@@ -57,8 +58,8 @@ export class SocketOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.SOCKET, this.domain, 0, this.protocol, this.type);
   }
-  protected value(res: number): number { return res; }
-  protected override consume(fd: number): void { closeQuietly(this.ring, fd); }
+  protected value(res: number): number { adoptFd(res); return res; }
+  protected override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
 }
 
 /** IORING_OP_BIND (6.11): bind(2).  Errors read like node:net's listen errors. */
@@ -97,9 +98,9 @@ export class AcceptOp extends Op<number> {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
   }
-  protected value(res: number): number { return res; }
+  protected value(res: number): number { adoptFd(res); return res; }
   protected override error(res: number): Error { return netError(res, 'accept'); }
-  protected override consume(fd: number): void { closeQuietly(this.ring, fd); }
+  protected override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
 }
 
 /** Where a multishot accept delivers. */
@@ -126,12 +127,18 @@ export class MultishotAcceptOp extends Op<void> {
     setIoprio(sqes, index, IoprioFlag.ACCEPT_MULTISHOT);
   }
   override more(res: number): void {
-    if (res >= 0) this.sink.accepted(res);
+    if (res >= 0) {
+      adoptFd(res);
+      this.sink.accepted(res);
+    }
   }
   override complete(res: number, flags: number): void {
     // The terminal CQE may itself carry a connection (then the request just
     // stopped being multishot) or the reason it ended.
-    if (res >= 0) this.sink.accepted(res);
+    if (res >= 0) {
+      adoptFd(res);
+      this.sink.accepted(res);
+    }
     this.sink.ended(res >= 0 ? 0 : res);
     super.complete(0, flags);
   }

@@ -68,6 +68,8 @@ export interface Native {
   eventfd(): number;
   /** close(2): 0 or -errno. */
   closeFd(fd: number): number;
+  /** The thread's fd ledger (sys/fds.ts): one byte per fd number, closed out at thread exit. */
+  fdLedger(): ArrayBuffer;
   /** getsockname(2) (or getpeername(2) with `peer`): the sockaddr bytes, or -errno. */
   sockname(fd: number, peer: boolean): ArrayBuffer | number;
   /** socketpair(2): two connected fds, or -errno. */
