@@ -101,6 +101,53 @@ static void set(napi_env env, napi_value obj, const char *k, napi_value v) {
   napi_set_named_property(env, obj, k, v);
 }
 
+/* -------------------------------------------------------------- fds --- */
+
+/* One byte per fd number: 1 = owned by a RingCore object of this thread.  Reserved
+ * for the largest fd Linux can hand out by default (fs.nr_open = 2^20); pages are
+ * only touched when fds that high are used.  Per Node environment (a thread): a
+ * worker's ledger is closed out by its own cleanup hook. */
+#define RC_LEDGER_SIZE (1u << 20)
+
+typedef struct {
+  uint8_t *owned;
+} rc_ledger;
+
+/* The thread is ending: close what it still owns (1), not what a submitted CLOSE
+ * already took care of (2: its CLOSE was written, and ring_cleanup submitted it).
+ * Rings are cleaned up before (hooks run in reverse order of registration, and the
+ * ledger is created at load, before any ring), so no request is pending on these. */
+static void ledger_cleanup(void *arg) {
+  rc_ledger *l = arg;
+  for (uint32_t fd = 0; fd < RC_LEDGER_SIZE; fd++)
+    if (l->owned[fd] == 1) close((int)fd);
+  munmap(l->owned, RC_LEDGER_SIZE);
+  free(l);
+}
+
+/* fdLedger() -> ArrayBuffer of RC_LEDGER_SIZE bytes (the same one for the thread). */
+static napi_value FdLedger(napi_env env, napi_callback_info info) {
+  rc_ledger *l = NULL;
+  if (napi_get_instance_data(env, (void **)&l) != napi_ok || l == NULL) {
+    l = calloc(1, sizeof *l);
+    if (l == NULL) {
+      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: out of memory");
+      return NULL;
+    }
+    l->owned = mmap(NULL, RC_LEDGER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (l->owned == MAP_FAILED) {
+      free(l);
+      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: mmap failed");
+      return NULL;
+    }
+    napi_set_instance_data(env, l, NULL, NULL);
+    napi_add_env_cleanup_hook(env, ledger_cleanup, l);
+  }
+  napi_value ab;
+  CHECK(napi_create_external_arraybuffer(env, l->owned, RC_LEDGER_SIZE, NULL, NULL, &ab));
+  return ab;
+}
+
 /* ---------------------------------------------------------------- rings -- */
 
 /* What close() needs to undo setup(): the mappings and the ArrayBuffers over them. */
@@ -116,6 +163,12 @@ typedef struct {
   int closed;
   int hooked; /* an env cleanup hook is registered for this ring */
   napi_env env;
+  /* For ring_cleanup: the shared head/tail words and the CQEs. */
+  uint32_t *sq_head, *sq_tail, *sq_flags, *cq_head, *cq_tail, cq_mask;
+  uint8_t *cqes;
+  size_t cqe_size;
+  uint32_t sq_mask;
+  uint8_t *ledger; /* the thread's fd ledger (see FdLedger), or NULL */
 } rc_ring;
 
 static void ring_unmap(rc_ring *r) {
@@ -138,18 +191,42 @@ struct rc_sync_cancel_reg {
   uint64_t pad2[3];
 };
 
+#define RC_ENTER_GETEVENTS (1U << 0)
+#define RC_OP_CLOSE 19
+#define RC_SQ_CQ_OVERFLOW (1U << 1)
+/* user_data high-word bit: "this request's result is a new fd" (op/slots.ts). */
+#define RC_UD_FD_RESULT 0x80000000u
+
 /* The thread (a worker, or the main thread at exit) is going away with the ring
- * still open.  Requests may still be in flight, pointing at ArrayBuffers of a heap
- * that is about to be freed: closing the ring fd would only start an asynchronous
- * teardown in the kernel, during which a running request can still write into that
- * memory.  So cancel everything synchronously first — the kernel returns once every
- * request has completed or was cancelled (bounded: 5 s for a request that will not
- * stop) — and only then unmap and close. */
+ * still open.  In order:
+ *  1. Submit what JavaScript wrote but had not entered yet (it publishes the SQ tail
+ *     with every SQE): a CLOSE written just before the thread ended still happens.
+ *  2. Cancel everything synchronously.  Requests may still be in flight, pointing at
+ *     ArrayBuffers of a heap that is about to be freed; closing the ring fd would only
+ *     start an asynchronous teardown in the kernel, during which a running request
+ *     can still write into that memory.  The kernel returns once every request has
+ *     completed or was cancelled (bounded: 5 s for a request that will not stop).
+ *  3. Read the completions JavaScript will never see: one that carries a new fd (an
+ *     open or accept that finished, marked in its user_data) is closed here.
+ *  4. Unmap and close the ring. */
 static void ring_cleanup(void *arg) {
   rc_ring *r = arg;
   r->hooked = 0;
   if (r->closed) return;
   r->closed = 1;
+  uint32_t head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
+  uint32_t pending = __atomic_load_n(r->sq_tail, __ATOMIC_ACQUIRE) - head;
+  if (pending > 0 && pending <= 65536) {
+    /* A CLOSE among them closes its fd now: the ledger must not close it again
+     * (JavaScript may not have had time to note that it was written). */
+    for (uint32_t i = 0; i < pending && r->ledger; i++) {
+      const uint8_t *sqe = (const uint8_t *)r->sqes + (size_t)((head + i) & r->sq_mask) * 64;
+      int32_t fd;
+      memcpy(&fd, sqe + 4, 4);
+      if (sqe[0] == RC_OP_CLOSE && fd >= 0 && (uint32_t)fd < RC_LEDGER_SIZE) r->ledger[fd] = 0;
+    }
+    syscall(__NR_io_uring_enter, r->fd, pending, 0, RC_ENTER_GETEVENTS, NULL, 0);
+  }
   struct rc_sync_cancel_reg reg;
   memset(&reg, 0, sizeof reg);
   reg.fd = -1;
@@ -160,6 +237,25 @@ static void ring_cleanup(void *arg) {
     if (rc >= 0) continue;          /* cancelled some: look again */
     if (errno == EINTR) continue;
     break;                          /* -ENOENT: nothing left (or unsupported: EINVAL) */
+  }
+  for (int pass = 0; pass < 64; pass++) {
+    /* GETEVENTS flushes overflowed CQEs and runs deferred task work. */
+    syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_GETEVENTS, NULL, 0);
+    uint32_t ch = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+    for (; ch != tail; ch++) {
+      const uint8_t *cqe = r->cqes + (size_t)(ch & r->cq_mask) * r->cqe_size;
+      uint32_t ud_hi;
+      int32_t res;
+      memcpy(&ud_hi, cqe + 4, 4);
+      memcpy(&res, cqe + 8, 4);
+      if ((ud_hi & RC_UD_FD_RESULT) && res >= 0) {
+        close(res);
+        /* JavaScript may have seen this CQE (a batch cut short) and noted the fd. */
+        if (r->ledger && (uint32_t)res < RC_LEDGER_SIZE) r->ledger[res] = 0;
+      }
+    }
+    __atomic_store_n(r->cq_head, ch, __ATOMIC_RELEASE);
+    if (!(__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) & RC_SQ_CQ_OVERFLOW)) break;
   }
   ring_unmap(r);
 }
@@ -252,6 +348,17 @@ static napi_value Setup(napi_env env, napi_callback_info info) {
   r->sqes = sqes;
   r->sqes_sz = sqes_sz;
   r->env = env;
+  r->sq_head = (uint32_t *)((uint8_t *)sq + p.sq_off.head);
+  r->sq_tail = (uint32_t *)((uint8_t *)sq + p.sq_off.tail);
+  r->sq_flags = (uint32_t *)((uint8_t *)sq + p.sq_off.flags);
+  r->cq_head = (uint32_t *)((uint8_t *)cq + p.cq_off.head);
+  r->cq_tail = (uint32_t *)((uint8_t *)cq + p.cq_off.tail);
+  r->cq_mask = *(uint32_t *)((uint8_t *)cq + p.cq_off.ring_mask);
+  r->cqes = (uint8_t *)cq + p.cq_off.cqes;
+  r->cqe_size = cqe_sz;
+  r->sq_mask = *(uint32_t *)((uint8_t *)sq + p.sq_off.ring_mask);
+  rc_ledger *ledger = NULL;
+  if (napi_get_instance_data(env, (void **)&ledger) == napi_ok && ledger) r->ledger = ledger->owned;
   if (napi_add_env_cleanup_hook(env, ring_cleanup, r) == napi_ok) r->hooked = 1;
 
   napi_value out, handle, sqab, cqab, sqesab, so, co;
@@ -574,52 +681,6 @@ static napi_value CloseFd(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   int r = close((int)arg_i64(env, argv[0]));
   return num(env, r < 0 ? -errno : 0);
-}
-
-/* -------------------------------------------------------------- fds --- */
-
-/* One byte per fd number: 1 = owned by a RingCore object of this thread.  Reserved
- * for the largest fd Linux can hand out by default (fs.nr_open = 2^20); pages are
- * only touched when fds that high are used.  Per Node environment (a thread): a
- * worker's ledger is closed out by its own cleanup hook. */
-#define RC_LEDGER_SIZE (1u << 20)
-
-typedef struct {
-  uint8_t *owned;
-} rc_ledger;
-
-/* The thread is ending: close what it still owns.  Rings are cleaned up before
- * (hooks run in reverse order of registration, and the ledger is created at load,
- * before any ring), so no request is still pending on these fds. */
-static void ledger_cleanup(void *arg) {
-  rc_ledger *l = arg;
-  for (uint32_t fd = 0; fd < RC_LEDGER_SIZE; fd++)
-    if (l->owned[fd]) close((int)fd);
-  munmap(l->owned, RC_LEDGER_SIZE);
-  free(l);
-}
-
-/* fdLedger() -> ArrayBuffer of RC_LEDGER_SIZE bytes (the same one for the thread). */
-static napi_value FdLedger(napi_env env, napi_callback_info info) {
-  rc_ledger *l = NULL;
-  if (napi_get_instance_data(env, (void **)&l) != napi_ok || l == NULL) {
-    l = calloc(1, sizeof *l);
-    if (l == NULL) {
-      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: out of memory");
-      return NULL;
-    }
-    l->owned = mmap(NULL, RC_LEDGER_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (l->owned == MAP_FAILED) {
-      free(l);
-      napi_throw_error(env, "ERR_RINGCORE_NAPI", "fdLedger: mmap failed");
-      return NULL;
-    }
-    napi_set_instance_data(env, l, NULL, NULL);
-    napi_add_env_cleanup_hook(env, ledger_cleanup, l);
-  }
-  napi_value ab;
-  CHECK(napi_create_external_arraybuffer(env, l->owned, RC_LEDGER_SIZE, NULL, NULL, &ab));
-  return ab;
 }
 
 /* ----------------------------------------------------------- sockets --- */

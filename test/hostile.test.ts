@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
-  Ring, Op, nop, read, readv, sleep, run, spawn, cancel, link, linkTimeout, defaultRing, all,
+  Ring, Op, nop, read, readv, sleep, run, spawn, cancel, linkTimeout, defaultRing, all,
 } from '../src/index.js';
 import { toTimespec } from '../src/op/time.js';
 import { open } from '../src/fs/promises.js';
@@ -128,6 +128,54 @@ describe('a worker terminated with files and sockets open', SUITE, () => {
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
       assert.ok(out.peak >= out.before + 70, `the workers did hold fds: ${JSON.stringify(out)}`);
       assert.ok(out.after <= out.before, `fds back: ${JSON.stringify(out)}`);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
+describe('a worker that closes handles and ends at once, or is terminated mid open/close', SUITE, () => {
+  test('no fd of the files it opened stays open in the process', async () => {
+    const t = tempDir('ringcore-worker-close-');
+    try {
+      const file = path.join(t.dir, 'f');
+      fs.writeFileSync(file, 'x');
+      const main = `
+        import fs from 'node:fs';
+        import { Worker } from 'node:worker_threads';
+        const file = ${JSON.stringify(file)};
+        const count = () => fs.readdirSync('/proc/self/fd').filter((f) => {
+          try { return fs.readlinkSync('/proc/self/fd/' + f) === file; } catch { return false; }
+        }).length;
+        const closeAndExit = \`
+          const { open } = await import(${JSON.stringify(FS_URL)});
+          const hs = [];
+          for (let i = 0; i < 20; i++) hs.push(await open(${JSON.stringify(file)}));
+          for (const h of hs) h.close(); // CLOSE written, not yet entered
+          process.exit(0);
+        \`;
+        await new Promise((r) => new Worker(closeAndExit, { eval: true }).on('exit', r));
+        const afterExit = count();
+        const loop = \`
+          const { open } = await import(${JSON.stringify(FS_URL)});
+          const { parentPort } = await import('node:worker_threads');
+          parentPort.postMessage('ready');
+          for (;;) {
+            const hs = await Promise.all(Array.from({ length: 64 }, () => open(${JSON.stringify(file)})));
+            await Promise.all(hs.map((h) => h.close()));
+          }
+        \`;
+        for (let i = 0; i < 20; i++) {
+          const w = new Worker(loop, { eval: true });
+          await new Promise((r) => w.once('message', r));
+          await new Promise((r) => setTimeout(r, 2 + Math.random() * 20));
+          await w.terminate();
+        }
+        console.log(JSON.stringify({ afterExit, afterTerminate: count() }));
+      `;
+      const r = await runChild(main, {}, 60000);
+      assertCleanExit(r, 'workers closing and ending');
+      assert.deepEqual(JSON.parse(r.stdout.trim()), { afterExit: 0, afterTerminate: 0 });
     } finally {
       t.cleanup();
     }
@@ -425,6 +473,115 @@ describe('liveness: more ready work than the SQ holds', SUITE, () => {
   });
 });
 
+describe('what the hostile tester found next', SUITE, () => {
+  test('linkTimeout on a 1-entry ring: ERR_OUT_OF_RANGE, and the ring keeps working', async () => {
+    const r = new Ring({ entries: 1 });
+    try {
+      await assert.rejects(r.linkTimeout(r.nop(), 1000), { code: 'ERR_OUT_OF_RANGE' });
+      assert.equal(await r.nop(), 0);
+      assert.equal(r.stats().backlog, 0);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a signal whose `aborted` getter throws while its op waits in the backlog: that op rejects, the rest run', async () => {
+    const r = new Ring({ entries: 2 });
+    try {
+      let reads = 0;
+      const signal = { get aborted() { if (++reads === 2) throw new Error('getter boom'); return false; } } as unknown as AbortSignal;
+      const ops = [r.nop(), r.nop(), r.nop({ signal }), r.nop(), r.nop()];
+      const out = await Promise.all(ops.map((o) => Promise.resolve(o).then((v) => v, (e: Error) => e.message)));
+      assert.deepEqual(out, [0, 0, 'getter boom', 0, 0]);
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('a view whose byteLength/byteOffset/buffer properties lie: the kernel sees the real ones', async () => {
+    const fd = fs.openSync('/dev/zero', 'r');
+    try {
+      const canary = Buffer.alloc(1 << 16, 0x55);
+      const v = new Uint8Array(new ArrayBuffer(4096));
+      Object.defineProperty(v, 'byteLength', { value: 64 << 20 });
+      assert.equal(await ring.read(fd, v), 4096);
+      const w = new Uint8Array(new ArrayBuffer(4096));
+      Object.defineProperty(w, 'byteOffset', { value: 1 << 20 });
+      assert.equal(await ring.read(fd, w), 4096);
+      const x = new Uint8Array(new ArrayBuffer(4096)).fill(1);
+      Object.defineProperty(x, 'buffer', { value: new ArrayBuffer(16) });
+      assert.equal(await ring.read(fd, x), 4096);
+      assert.equal(x[4095], 0, 'its own memory was read into');
+      const y = new Uint8Array(new ArrayBuffer(64));
+      Object.setPrototypeOf(y, { get byteLength() { return 1 << 20; }, __proto__: Uint8Array.prototype });
+      assert.equal(await ring.read(fd, y), 64);
+      assert.ok(canary.every((b) => b === 0x55), 'nothing else was written');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('a chain member detached by a getter run while another member is admitted: nothing submitted', async () => {
+    const [a, b] = socketpair({ ring });
+    try {
+      for (const cached of [false, true]) {
+        const buf = Buffer.from(new ArrayBuffer(16));
+        buf.write('SECRET-PAYLOAD!!');
+        if (cached) {
+          await ring.write(a.fd, buf.subarray(0, 1));
+          await b.read(Buffer.alloc(1));
+        }
+        let calls = 0;
+        const evil = { get aborted() { if (++calls === 2) structuredClone(buf.buffer, { transfer: [buf.buffer] }); return false; } };
+        await assert.rejects(ring.link(ring.write(a.fd, buf), ring.nop({ signal: evil as unknown as AbortSignal })), { code: 'ERR_INVALID_STATE' });
+      }
+      const got = Buffer.alloc(64);
+      const n = await Promise.race([b.read(got), delay(100).then(() => -1)]);
+      assert.equal(n, -1, 'the peer received nothing');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('Ring and listener options are checked like Node checks its own', async () => {
+    const bad: [unknown, string][] = [
+      [null, 'ERR_INVALID_ARG_TYPE'], [5, 'ERR_INVALID_ARG_TYPE'],
+      [{ entries: '4' }, 'ERR_INVALID_ARG_TYPE'], [{ entries: 0 }, 'ERR_OUT_OF_RANGE'], [{ entries: 1.5 }, 'ERR_OUT_OF_RANGE'],
+      [{ flags: 1.5 }, 'ERR_OUT_OF_RANGE'], [{ flags: -1 }, 'ERR_OUT_OF_RANGE'], [{ flags: 2 ** 32 }, 'ERR_OUT_OF_RANGE'],
+      [{ sqpoll: { idleMs: -5 } }, 'ERR_OUT_OF_RANGE'], [{ sqpoll: { idleMs: NaN } }, 'ERR_OUT_OF_RANGE'],
+      [{ sqpoll: { cpu: -1 } }, 'ERR_OUT_OF_RANGE'], [{ sqpoll: 'yes' }, 'ERR_INVALID_ARG_TYPE'], [{ trace: 1 }, 'ERR_INVALID_ARG_TYPE'],
+    ];
+    for (const [opts, code] of bad) assert.throws(() => new Ring(opts as never), { code }, JSON.stringify(opts));
+    for (const port of [NaN, -1, 65536, 1.5, '', 'x', {}]) {
+      await assert.rejects(TcpListener.bind({ port: port as never }), { code: 'ERR_SOCKET_BAD_PORT', name: 'RangeError' }, String(port));
+    }
+    await assert.rejects(TcpListener.bind({ port: 0, backlog: 2 ** 40 }), { code: 'ERR_OUT_OF_RANGE' });
+    await assert.rejects(open(path.join(tmp.dir, 'm'), 'w', NaN as never), { code: 'ERR_OUT_OF_RANGE', message: /must be an integer/ });
+  });
+
+  test('argument errors read like Node\'s: the code after the name in toString() and in the stack', () => {
+    try {
+      read('x' as never, Buffer.alloc(1));
+      assert.fail('no throw');
+    } catch (e) {
+      assert.equal(String(e), 'TypeError [ERR_INVALID_ARG_TYPE]: The "fd" argument must be of type number. Received type string (\'x\')');
+      assert.match((e as Error).stack!, /^TypeError \[ERR_INVALID_ARG_TYPE\]: The "fd" argument/);
+      assert.equal((e as Error).name, 'TypeError');
+    }
+  });
+
+  test('socket writev errors are worded as node:net words them', async () => {
+    const [a, b] = socketpair({ ring });
+    await b.close();
+    try {
+      await assert.rejects(a.writev([Buffer.from('x')]), { code: 'EPIPE', message: 'write EPIPE' });
+    } finally {
+      await a.close();
+    }
+  });
+});
+
 describe('run() and spawn()', SUITE, () => {
   test('a failing spawned task rejects run with its error; nothing is left unhandled', async () => {
     const unhandled: unknown[] = [];
@@ -509,22 +666,45 @@ describe('link(): a chain reaches the kernel whole or not at all', SUITE, () => 
     }
   });
 
-  test('a member whose handle closed before submission: EBADF, the rest ECANCELED, nothing submitted', async () => {
-    const p = path.join(tmp.dir, 'link-closed');
-    fs.writeFileSync(p, 'abc');
-    const fh = await open(p);
-    const rd = fh.read(Buffer.alloc(3), 0, 3, 0) as unknown as Op<unknown>;
-    const n = nop();
-    const d = defaultRing();
-    void fh.close();
-    const before = d.stats().sqesSubmitted;
-    const settled = Promise.allSettled([rd, n]);
-    await assert.rejects(link(rd, n), { code: 'EBADF' });
-    const [a, b] = await settled;
-    assert.equal((a as PromiseRejectedResult).reason.code, 'EBADF');
-    assert.equal((b as PromiseRejectedResult).reason.code, 'ECANCELED');
-    await tick();
-    assert.equal(d.stats().sqesSubmitted - before, 2, 'only the handle close (cancel + close) went');
+  test('a member whose buffer was detached while the chain waited: refused, the rest ECANCELED, nothing submitted', async () => {
+    const r = new Ring({ entries: 2 });
+    try {
+      const fill = [started(r.nop()), started(r.nop())]; // the SQ is full until the next turn
+      const v = new Uint8Array(8);
+      const rd = r.read(0, v);
+      const n = r.nop();
+      const settled = Promise.allSettled([rd, n]);
+      const chain = r.link(rd, n);
+      structuredClone(v.buffer, { transfer: [v.buffer] });
+      await assert.rejects(chain, { code: 'ERR_INVALID_STATE' });
+      const [a, b] = await settled;
+      assert.equal((a as PromiseRejectedResult).reason.code, 'ERR_INVALID_STATE');
+      assert.equal((b as PromiseRejectedResult).reason.code, 'ECANCELED');
+      await Promise.all(fill);
+      assert.equal(r.stats().sqesSubmitted, 2, 'only the two NOPs that filled the SQ');
+    } finally {
+      await r.close();
+    }
+  });
+
+  test('an eager read waiting for SQ room when its handle closes: EBADF, never submitted on the fd', async () => {
+    const r = new Ring({ entries: 2 });
+    const [a, b] = socketpair({ ring: r });
+    try {
+      const fill = [started(r.nop()), started(r.nop())];
+      const rd = a.read(Buffer.alloc(4)); // eager, but waits in the backlog
+      rd.catch(() => {});
+      assert.equal(r.stats().backlog, 1);
+      void a.close();
+      await assert.rejects(rd, { code: 'EBADF' });
+      await Promise.all(fill);
+      await tick();
+      assert.equal(r.stats().sqesSubmitted, 4, 'the NOPs, then cancel-by-fd + close: no RECV');
+    } finally {
+      await a.close();
+      await b.close();
+      await r.close();
+    }
   });
 
   test('a chain longer than the SQ is an error; the same op twice is an error', async () => {

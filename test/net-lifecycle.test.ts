@@ -266,13 +266,14 @@ describe('close() with requests in flight', SUITE, () => {
     }
   }
 
-  test('a read created before close() and awaited after it does not read from a socket that reused the fd number', async () => {
+  test('a read made before close() and awaited after it does not read from a socket that reused the fd number', async () => {
     const { server, done } = await pair();
     const other = { cleanup: async () => {} };
     try {
       const fd = server.fd;
       const buf = Buffer.alloc(16);
-      const late = server.read(buf); // created while open; its SQE is not written yet
+      const late = server.read(buf); // on its way (eager); close() cancels it
+      late.catch(() => {}); // awaited below, after the close
       await server.close();
       const { mine, peer, cleanup } = await reuseFdNumber(fd);
       other.cleanup = cleanup;
@@ -291,22 +292,25 @@ describe('close() with requests in flight', SUITE, () => {
     await drained(ring);
   });
 
-  test('a write created before close() and awaited after it does not send on a socket that reused the fd number', async () => {
+  test('a write made before close() and awaited after it does not send on a socket that reused the fd number', async () => {
     const { client, done } = await pair();
     const other = { cleanup: async () => {} };
     try {
       const fd = client.fd;
+      // Eager, as node:net: the write is on its way to the socket it was made for, and
+      // goes (or is cancelled) before the close — it can never reach a later owner of
+      // the fd number.
       const late = client.write(Buffer.from('stale-'));
+      late.catch(() => {});
       await client.close();
       const { mine, peer, cleanup } = await reuseFdNumber(fd);
       other.cleanup = cleanup;
-      const outcome = await Promise.resolve(late).then((n) => `resolved with ${n}`, (e: NetErr) => e);
+      const outcome = await Promise.resolve(late).then((n) => n, (e: NetErr) => e);
       await mine.writeAll('fresh');
-      const got = Buffer.alloc(5);
-      await readExact(peer, got);
-      assert.equal(got.toString(), 'fresh', "the fd's new owner's peer receives only its own data");
-      assert.ok(outcome instanceof Error, `the stale write must reject (EBADF/ECANCELED), but it ${String(outcome)}`);
-      assert.ok(['EBADF', 'ECANCELED'].includes((outcome as NetErr).code!), `code ${(outcome as NetErr).code}`);
+      const got = Buffer.alloc(16);
+      const n = await peer.read(got);
+      assert.equal(got.toString('latin1', 0, n), 'fresh', "the fd's new owner's peer receives only its own data");
+      assert.ok(outcome === 6 || ['EBADF', 'ECANCELED'].includes((outcome as NetErr).code!), `outcome ${String(outcome)}`);
     } finally {
       await other.cleanup();
       await done();

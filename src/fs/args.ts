@@ -9,15 +9,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { constants as C } from 'node:fs';
-import { invalidArgType, invalidArgValue, outOfRange } from '../op/errors.js';
+import { codedError, invalidArgType, invalidArgValue, outOfRange } from '../op/errors.js';
 import type { KernelPath } from '../op/fsops.js';
 
 export type PathLike = string | Buffer | URL;
 
-function codeError<E extends Error>(err: E, code: string): E {
-  (err as E & { code: string }).code = code;
-  return err;
-}
 
 export { invalidArgValue };
 
@@ -28,7 +24,7 @@ export function toKernelPath(v: unknown, name = 'path'): KernelPath {
   if (typeof v === 'string') {
     s = v;
   } else if (v instanceof URL) {
-    if (v.protocol !== 'file:') throw codeError(new TypeError('The URL must be of scheme file'), 'ERR_INVALID_URL_SCHEME');
+    if (v.protocol !== 'file:') throw codedError(TypeError, 'ERR_INVALID_URL_SCHEME', 'The URL must be of scheme file');
     s = fileURLToPath(v);
   } else if (v instanceof Uint8Array) {
     if (v.includes(0)) {
@@ -94,9 +90,7 @@ export function toMode(v: unknown, name: string, dflt: number): number {
     if (!/^[0-7]+$/.test(v)) throw invalidArgValue(name, v, 'must be a 32-bit unsigned integer or an octal string');
     v = parseInt(v, 8);
   }
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw outOfRange(name, '>= 0 && <= 4294967295', v);
-  return v;
+  return checkInteger(v, name, 0, 0xffffffff); // Node's validateUint32
 }
 
 /** An encoding name Buffer knows, or null/undefined for "return a Buffer". */
@@ -108,7 +102,8 @@ export function checkEncoding(v: unknown, name = 'encoding'): BufferEncoding | n
   return v;
 }
 
-export { checkInteger } from '../op/buffers.js';
+import { checkInteger } from '../op/buffers.js';
+export { checkInteger };
 
 /** Options may be an encoding string or an object (Node's getOptions). */
 export function optionsObject<T extends object>(v: unknown, name = 'options'): Partial<T> & { encoding?: unknown } {

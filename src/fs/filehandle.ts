@@ -18,7 +18,7 @@ import { Op as Opcode } from '../sys/constants.js';
 import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
-import { checkOffsetLength, checkView, checkViews, toPosition } from '../op/buffers.js';
+import { checkOffsetLength, checkView, checkViews, toPosition, viewLength } from '../op/buffers.js';
 import { errnoError, invalidArgType } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { Stats } from './stats.js';
@@ -68,7 +68,7 @@ export class FileHandle extends FdHandle {
    * → `{ bytesRead, buffer }`.  position null/-1: from the current file position.
    */
   read<T extends ArrayBufferView = Buffer>(buffer?: T | ReadOptions<T>, offset?: number | ReadOptions<T> | null,
-                                            length?: number | null, position?: number | bigint | null): PromiseLike<ReadResult<T>> {
+                                            length?: number | null, position?: number | bigint | null): Promise<ReadResult<T>> {
     try {
       let buf: ArrayBufferView;
       if (ArrayBuffer.isView(buffer)) {
@@ -91,15 +91,16 @@ export class FileHandle extends FdHandle {
         position = o.position;
       }
       const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-      const len = length === undefined || length === null ? buf.byteLength - off : length;
+      const size = viewLength(buf);
+      const len = length === undefined || length === null ? size - off : length;
       if (len === 0) return Promise.resolve({ bytesRead: 0, buffer: buf as T });
-      if (buf.byteLength === 0) throw invalidArgValue('buffer', buf, 'is empty and cannot be written');
-      checkOffsetLength(off, len, buf.byteLength);
+      if (size === 0) throw invalidArgValue('buffer', buf, 'is empty and cannot be written');
+      checkOffsetLength(off, len, size);
       const pos = toPosition('position', position);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
       const op = new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
       op.owner = this;
-      return op;
+      return op.promise();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -111,10 +112,11 @@ export class FileHandle extends FdHandle {
    * it may be short; writeFile() loops.
    */
   write<T extends ArrayBufferView | string>(buffer: T, offset?: number | ReadOptions | null, length?: number | BufferEncoding | null,
-                                            position?: number | bigint | null): PromiseLike<WriteResult<T>> {
+                                            position?: number | bigint | null): Promise<WriteResult<T>> {
     try {
       if (ArrayBuffer.isView(buffer)) {
-        if (buffer.byteLength === 0) return Promise.resolve({ bytesWritten: 0, buffer });
+        const size = viewLength(buffer);
+        if (size === 0) return Promise.resolve({ bytesWritten: 0, buffer });
         if (offset !== null && typeof offset === 'object') {
           const o = offset;
           offset = o.offset;
@@ -122,13 +124,13 @@ export class FileHandle extends FdHandle {
           position = o.position;
         }
         const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
-        const len = typeof length === 'number' ? length : buffer.byteLength - off;
-        checkOffsetLength(off, len, buffer.byteLength);
+        const len = typeof length === 'number' ? length : size - off;
+        checkOffsetLength(off, len, size);
         const pos = typeof position === 'number' || typeof position === 'bigint' ? toPosition('position', position) : -1;
         if (this.fdv < 0) return Promise.reject(closedError('write'));
         const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
         op.owner = this;
-        return op;
+        return op.promise();
       }
       if (typeof buffer !== 'string') {
         throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
@@ -145,7 +147,7 @@ export class FileHandle extends FdHandle {
       const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
                                           (n) => ({ bytesWritten: n, buffer: str }));
       op.owner = this;
-      return op;
+      return op.promise();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -179,25 +181,25 @@ export class FileHandle extends FdHandle {
   async stat(options?: { bigint?: boolean }): Promise<Stats> {
     if (options?.bigint) throw invalidArgValue('options.bigint', true, 'is not supported by ringcore/fs yet');
     const fd = this.live('fstat');
-    const buf = await new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, fd, 'fstat');
+    const buf = await new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, fd, 'fstat').promise();
     return new Stats(buf);
   }
 
   /** fsync(2). */
   async sync(): Promise<void> {
-    await new FsyncOp(this.ring, this.live('fsync'), false);
+    await new FsyncOp(this.ring, this.live('fsync'), false).promise();
   }
 
   /** fdatasync(2). */
   async datasync(): Promise<void> {
-    await new FsyncOp(this.ring, this.live('fdatasync'), true);
+    await new FsyncOp(this.ring, this.live('fdatasync'), true).promise();
   }
 
   /** ftruncate(2) to `len` bytes (default 0). */
   async truncate(len = 0): Promise<void> {
     checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
     const fd = this.live('ftruncate');
-    await new FtruncateOp(this.ring, fd, Math.max(0, len));
+    await new FtruncateOp(this.ring, fd, Math.max(0, len)).promise();
   }
 
   /** Everything from the current position to EOF, as a Buffer or a string. */

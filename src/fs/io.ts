@@ -36,7 +36,7 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
       let want = buf.length * 2;
       if (!sized) {
         sized = true;
-        const st = await new StatxOp(ring, EMPTY_PATH, AT.EMPTY_PATH, { signal }, fd, 'fstat');
+        const st = await new StatxOp(ring, EMPTY_PATH, AT.EMPTY_PATH, { signal }, fd, 'fstat').promise();
         const size = st.readUInt32LE(40) + st.readUInt32LE(44) * 4294967296;
         if (size + 1 > want) want = size + 1;
       }
@@ -44,7 +44,7 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
       buf.copy(next, 0, 0, n);
       buf = next;
     }
-    const r = await new RwOp<number>(ring, Opcode.READ, fd, buf, n, buf.length - n, -1, signal, undefined);
+    const r = await new RwOp<number>(ring, Opcode.READ, fd, buf, n, buf.length - n, -1, signal, undefined).promise();
     if (r === 0) break;
     n += r;
   }
@@ -61,7 +61,7 @@ export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Arr
     let off = 0;
     while (off < total) {
       checkAborted(signal);
-      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined);
+      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined).promise();
     }
   }
   checkAborted(signal);

@@ -38,7 +38,7 @@ export async function open(path: PathLike, flags?: string | number, mode?: strin
   const f = toFlags(flags, 'r');
   const m = toMode(mode, 'mode', 0o666);
   const ring = defaultRing();
-  const fd = await new OpenatOp(ring, p, f, m);
+  const fd = await new OpenatOp(ring, p, f, m).promise();
   return new FileHandle(ring, fd);
 }
 
@@ -58,12 +58,12 @@ export async function readFile(path: PathLike | FileHandle, options?: unknown): 
   const p = toKernelPath(path);
   const flags = toFlags(o.flag, 'r', 'flag');
   const ring = defaultRing();
-  const fd = await new OpenatOp(ring, p, flags, 0o666, { signal });
+  const fd = await new OpenatOp(ring, p, flags, 0o666, { signal }).promise();
   let data: Buffer;
   try {
     data = await readAll(ring, fd, signal);
   } finally {
-    await new CloseOp(ring, fd);
+    await new CloseOp(ring, fd).promise();
   }
   return enc === null ? data : data.toString(enc);
 }
@@ -89,7 +89,7 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
   const flags = toFlags(o.flag, dfltFlag, 'flag');
   const mode = toMode(o.mode, 'mode', 0o666);
   const ring = defaultRing();
-  const fh = new FileHandle(ring, await new OpenatOp(ring, p, flags, mode, { signal }));
+  const fh = new FileHandle(ring, await new OpenatOp(ring, p, flags, mode, { signal }).promise());
   try {
     await writeAll(ring, fh.fd, chunks, signal);
     if (o.flush === true) await fh.sync();
@@ -135,15 +135,15 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
   let inFd = -1;
   let outFd = -1;
   try {
-    inFd = await new OpenatOp(ring, s, C.O_RDONLY, 0);
-    const st = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat'));
+    inFd = await new OpenatOp(ring, s, C.O_RDONLY, 0).promise();
+    const st = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat').promise());
     if (st.isDirectory()) throw errnoError(-21, 'copyfile'); // before dest is created, as libuv
     const excl = (m & C.COPYFILE_EXCL) !== 0;
-    outFd = await new OpenatOp(ring, d, C.O_WRONLY | C.O_CREAT | (excl ? C.O_EXCL : 0), st.mode);
+    outFd = await new OpenatOp(ring, d, C.O_WRONLY | C.O_CREAT | (excl ? C.O_EXCL : 0), st.mode).promise();
     if (!excl) {
-      const dst = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, outFd, 'fstat'));
+      const dst = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, outFd, 'fstat').promise());
       if (dst.dev === st.dev && dst.ino === st.ino) return; // copying a file onto itself
-      await new FtruncateOp(ring, outFd, 0);
+      await new FtruncateOp(ring, outFd, 0).promise();
     }
     await fchmod(outFd, st.mode).catch((e: RingError) => {
       if (e.code !== 'EPERM') throw e; // as libuv: some filesystems refuse, the copy goes on
@@ -151,18 +151,18 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
     const chunk = Buffer.allocUnsafeSlow(Math.min(Math.max(st.size, 4096), 1 << 20));
     let pos = 0;
     for (;;) {
-      const n = await new RwOp<number>(ring, Opcode.READ, inFd, chunk, 0, chunk.length, pos, undefined, undefined);
+      const n = await new RwOp<number>(ring, Opcode.READ, inFd, chunk, 0, chunk.length, pos, undefined, undefined).promise();
       if (n === 0) break;
       let off = 0;
-      while (off < n) off += await new RwOp<number>(ring, Opcode.WRITE, outFd, chunk, off, n - off, pos + off, undefined, undefined);
+      while (off < n) off += await new RwOp<number>(ring, Opcode.WRITE, outFd, chunk, off, n - off, pos + off, undefined, undefined).promise();
       pos += n;
     }
   } catch (e) {
     throw copyError(e, s.display, d.display);
   } finally {
     const closes: PromiseLike<void>[] = [];
-    if (inFd >= 0) closes.push(new CloseOp(ring, inFd));
-    if (outFd >= 0) closes.push(new CloseOp(ring, outFd));
+    if (inFd >= 0) closes.push(new CloseOp(ring, inFd).promise());
+    if (outFd >= 0) closes.push(new CloseOp(ring, outFd).promise());
     await Promise.all(closes);
   }
 }
@@ -174,7 +174,7 @@ interface StatOptions {
 async function statWith(path: PathLike, options: StatOptions | undefined, flags: number, syscall: string): Promise<Stats> {
   const p = toKernelPath(path);
   if (options?.bigint) throw outOfRange('options.bigint', 'false (BigInt stats are not supported by ringcore/fs yet)', true);
-  const buf = await new StatxOp(defaultRing(), p, flags, undefined, undefined, syscall);
+  const buf = await new StatxOp(defaultRing(), p, flags, undefined, undefined, syscall).promise();
   return new Stats(buf);
 }
 
@@ -190,18 +190,18 @@ export function lstat(path: PathLike, options?: StatOptions): Promise<Stats> {
 
 /** unlink(path). */
 export async function unlink(path: PathLike): Promise<void> {
-  await new UnlinkatOp(defaultRing(), toKernelPath(path), false);
+  await new UnlinkatOp(defaultRing(), toKernelPath(path), false).promise();
 }
 
 /** rmdir(path): the directory must be empty. */
 export async function rmdir(path: PathLike, options?: { recursive?: boolean }): Promise<void> {
   if (options?.recursive) throw outOfRange('options.recursive', 'false (use rm -r semantics elsewhere)', true);
-  await new UnlinkatOp(defaultRing(), toKernelPath(path), true);
+  await new UnlinkatOp(defaultRing(), toKernelPath(path), true).promise();
 }
 
 /** rename(oldPath, newPath). */
 export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
-  await new RenameatOp(defaultRing(), toKernelPath(oldPath, 'oldPath'), toKernelPath(newPath, 'newPath'));
+  await new RenameatOp(defaultRing(), toKernelPath(oldPath, 'oldPath'), toKernelPath(newPath, 'newPath')).promise();
 }
 
 interface MkdirOptions {
@@ -219,7 +219,7 @@ export async function mkdir(path: PathLike, options?: MkdirOptions | number | st
   const p = toKernelPath(path);
   const ring = defaultRing();
   if (!o.recursive) {
-    await new MkdiratOp(ring, p, mode);
+    await new MkdiratOp(ring, p, mode).promise();
     return undefined;
   }
   return mkdirp(ring, p.display, mode);
@@ -228,7 +228,7 @@ export async function mkdir(path: PathLike, options?: MkdirOptions | number | st
 async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: number): Promise<string | undefined> {
   const p = toKernelPath(path);
   try {
-    await new MkdiratOp(ring, p, mode);
+    await new MkdiratOp(ring, p, mode).promise();
     return path;
   } catch (e) {
     const err = e as RingError;
@@ -242,7 +242,7 @@ async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: 
     if (parent === path) throw e;
     const first = await mkdirp(ring, parent, mode);
     try {
-      await new MkdiratOp(ring, p, mode);
+      await new MkdiratOp(ring, p, mode).promise();
     } catch (e2) {
       if ((e2 as RingError).code !== 'EEXIST') throw e2;
     }
@@ -254,10 +254,10 @@ async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: 
 export async function truncate(path: PathLike, len = 0): Promise<void> {
   checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
   const ring = defaultRing();
-  const fd = await new OpenatOp(ring, toKernelPath(path), C.O_WRONLY, 0);
+  const fd = await new OpenatOp(ring, toKernelPath(path), C.O_WRONLY, 0).promise();
   try {
-    await new FtruncateOp(ring, fd, Math.max(0, len));
+    await new FtruncateOp(ring, fd, Math.max(0, len)).promise();
   } finally {
-    await new CloseOp(ring, fd);
+    await new CloseOp(ring, fd).promise();
   }
 }

@@ -10,7 +10,7 @@ import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { native } from '../sys/native.js';
 import { decodeSockaddr, type SocketAddress } from '../sys/sockaddr.js';
-import { errnoError, invalidArgType, outOfRange } from '../op/errors.js';
+import { codedError, describeValue, errnoError } from '../op/errors.js';
 
 /** The kernel's listen backlog cap; a server that means to hold load asks for all of it. */
 export function somaxconn(): number {
@@ -26,10 +26,17 @@ export async function resolveHost(host: string): Promise<string> {
   return (await lookup(host)).address;
 }
 
-export function checkPort(port: unknown, name = 'port'): number {
-  if (typeof port !== 'number' || !Number.isInteger(port)) throw invalidArgType(name, 'of type number', port);
-  if (port < 0 || port > 65535) throw outOfRange(name, '>= 0 && < 65536', port);
-  return port;
+/**
+ * Node's validatePort: a number or numeric string in [0, 65536), else a RangeError
+ * with code ERR_SOCKET_BAD_PORT and Node's wording.
+ */
+export function checkPort(port: unknown, name = 'options.port'): number {
+  const ok = (typeof port === 'number' || (typeof port === 'string' && port.trim().length > 0)) &&
+    +port === (+port >>> 0) && +port <= 0xffff;
+  if (!ok) {
+    throw codedError(RangeError, 'ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${describeValue(port)}.`);
+  }
+  return +port;
 }
 
 export function sockname(fd: number, peer: boolean): SocketAddress | undefined {

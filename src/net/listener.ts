@@ -15,7 +15,8 @@ import {
 } from '../op/net.js';
 import { cancelAndClose } from '../op/cancel.js';
 import { CloseOp } from '../op/io.js';
-import { abortError, invalidArgType, netError, onAbort, outOfRange } from '../op/errors.js';
+import { abortError, invalidArgType, netError, onAbort } from '../op/errors.js';
+import { checkInteger } from '../op/buffers.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { checkPort, closedError, resolveHost, sockname, somaxconn } from './address.js';
@@ -55,20 +56,19 @@ export class TcpListener {
     const port = checkPort(options.port ?? 0);
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
-    const backlog = options.backlog ?? somaxconn();
-    if (!Number.isInteger(backlog) || backlog < 0) throw outOfRange('options.backlog', 'an integer >= 0', backlog);
+    const backlog = checkInteger(options.backlog ?? somaxconn(), 'options.backlog', 0, 2147483647);
     const address = await resolveHost(host);
     const v6 = isIP(address) === 6;
     const ring = options.ring ?? defaultRing();
-    const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
     try {
-      await new SetsockoptOp(ring, fd, 1 /* SOL_SOCKET */, SO_REUSEADDR, 1);
-      if (options.reusePort) await new SetsockoptOp(ring, fd, 1, SO_REUSEPORT, 1);
-      if (v6 && options.ipv6Only !== undefined) await new SetsockoptOp(ring, fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0);
-      await new BindOp(ring, fd, encodeSockaddr(address, port), { address, port });
-      await new ListenOp(ring, fd, backlog, { address, port });
+      await new SetsockoptOp(ring, fd, 1 /* SOL_SOCKET */, SO_REUSEADDR, 1).promise();
+      if (options.reusePort) await new SetsockoptOp(ring, fd, 1, SO_REUSEPORT, 1).promise();
+      if (v6 && options.ipv6Only !== undefined) await new SetsockoptOp(ring, fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0).promise();
+      await new BindOp(ring, fd, encodeSockaddr(address, port), { address, port }).promise();
+      await new ListenOp(ring, fd, backlog, { address, port }).promise();
     } catch (e) {
-      await new CloseOp(ring, fd);
+      await new CloseOp(ring, fd).promise();
       throw e;
     }
     const bound = sockname(fd, false);
@@ -83,7 +83,7 @@ export class TcpListener {
   /** One connection (one IORING_OP_ACCEPT). */
   async accept(opts?: { signal?: AbortSignal }): Promise<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
-    const fd = await new AcceptOp(this.ring, this.fdv, opts);
+    const fd = await new AcceptOp(this.ring, this.fdv, opts).promise();
     return new TcpStream(this.ring, fd);
   }
 

@@ -18,7 +18,7 @@ import {
 } from '../op/net.js';
 import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
-import { checkOffsetLength, checkView, checkViews } from '../op/buffers.js';
+import { checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
 import { signalOf } from '../op/op.js';
 import { errnoError, invalidArgType, netError } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
@@ -44,10 +44,10 @@ export class TcpStream extends FdHandle {
     const address = await resolveHost(host);
     const sockaddr = encodeSockaddr(address, port);
     const ring = options.ring ?? defaultRing();
-    const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC);
+    const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
     const stream = new TcpStream(ring, fd);
     try {
-      await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal: options.signal });
+      await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal: options.signal }).promise();
       // Known now; getpeername would fail once the peer has gone (ENOTCONN).
       stream.remote = { family: isIP(address) === 6 ? 'IPv6' : 'IPv4', address, port };
       if (options.noDelay) await stream.setNoDelay(true);
@@ -62,28 +62,29 @@ export class TcpStream extends FdHandle {
    * recv(2) into `buffer` (or `length` bytes at `offset` of it): resolves with the
    * byte count, 0 when the peer has closed its side.
    */
-  read(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): PromiseLike<number> {
+  read(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<number> {
     return this.sendRecv(Opcode.RECV, 'read', buffer, opts);
   }
 
   /** send(2) of `buffer`: resolves with how many bytes went (maybe fewer). */
-  write(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): PromiseLike<number> {
+  write(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<number> {
     return this.sendRecv(Opcode.SEND, 'write', buffer, opts);
   }
 
   /** The checked request behind read() and write(); argument errors come back as rejections. */
   private sendRecv(opcode: number, syscall: string, buffer: ArrayBufferView,
-                   opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined): PromiseLike<number> {
+                   opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined): Promise<number> {
     try {
       checkView('buffer', buffer);
       const signal = signalOf(opts);
       const offset = opts?.offset ?? 0;
-      const length = opts?.length ?? buffer.byteLength - (offset as number);
-      checkOffsetLength(offset, length, buffer.byteLength);
+      const size = viewLength(buffer);
+      const length = opts?.length ?? size - (offset as number);
+      checkOffsetLength(offset, length, size);
       if (this.fdv < 0) return Promise.reject(closedError(syscall));
       const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
       op.owner = this;
-      return op;
+      return op.promise();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -102,7 +103,7 @@ export class TcpStream extends FdHandle {
   async writeAll(buffer: ArrayBufferView | string, opts?: { signal?: AbortSignal }): Promise<void> {
     const b = typeof buffer === 'string' ? Buffer.from(buffer) : buffer;
     checkView('buffer', b);
-    const total = b.byteLength; // fixed now: a buffer detached midway is an error, not the end
+    const total = viewLength(b); // fixed now: a buffer detached midway is an error, not the end
     let off = 0;
     while (off < total) {
       const n = await this.write(b, { offset: off, length: total - off, signal: opts?.signal });
@@ -115,13 +116,14 @@ export class TcpStream extends FdHandle {
    * readv(2) on the socket: what has arrived, scattered over `buffers` (at most
    * IOV_MAX = 1024 of them: one request; more is an ERR_OUT_OF_RANGE error).
    */
-  readv(buffers: ArrayBufferView[]): PromiseLike<number> {
+  readv(buffers: ArrayBufferView[]): Promise<number> {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
       const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
       op.owner = this;
-      return op;
+      op.netStyle = true;
+      return op.promise();
     } catch (e) {
       return Promise.reject(e);
     }
@@ -132,7 +134,7 @@ export class TcpStream extends FdHandle {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('write'));
-      return writevAll(this.ring, this.fdv, buffers, -1, this);
+      return writevAll(this.ring, this.fdv, buffers, -1, this, true);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -143,13 +145,13 @@ export class TcpStream extends FdHandle {
     const h = how === 'read' ? 0 : how === 'write' ? 1 : how === 'both' ? 2 : -1;
     if (h < 0) throw invalidArgType('how', "one of 'read', 'write', 'both'", how);
     if (this.fdv < 0) throw closedError('shutdown');
-    await new ShutdownOp(this.ring, this.fdv, h);
+    await new ShutdownOp(this.ring, this.fdv, h).promise();
   }
 
   /** TCP_NODELAY on or off (setsockopt through IORING_OP_URING_CMD). */
   async setNoDelay(noDelay = true): Promise<void> {
     if (this.fdv < 0) throw closedError('setsockopt');
-    await new SetsockoptOp(this.ring, this.fdv, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0);
+    await new SetsockoptOp(this.ring, this.fdv, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0).promise();
   }
 
   /** getsockname(2), decoded; undefined once closed. */

@@ -30,6 +30,38 @@ import { invalidArgType, invalidArgValue, invalidState, outOfRange } from './err
 
 const bases = new WeakMap<ArrayBuffer, number>();
 
+// A view's buffer, offset and length as the engine knows them.  `view.byteLength` is
+// an ordinary property lookup: an own property or a swapped prototype can make it say
+// anything, and an SQE built from such a lie would let the kernel write past the
+// ArrayBuffer.  Everything that reaches an SQE goes through these instead (what Node's
+// primordials do).
+const TypedArrayProto = Object.getPrototypeOf(Uint8Array.prototype) as object;
+function getter(proto: object, name: string): (this: unknown) => any {
+  return Object.getOwnPropertyDescriptor(proto, name)!.get!;
+}
+const taTag = getter(TypedArrayProto, Symbol.toStringTag as unknown as string);
+const taBuffer = getter(TypedArrayProto, 'buffer');
+const taOffset = getter(TypedArrayProto, 'byteOffset');
+const taLength = getter(TypedArrayProto, 'byteLength');
+const dvBuffer = getter(DataView.prototype, 'buffer');
+const dvOffset = getter(DataView.prototype, 'byteOffset');
+const dvLength = getter(DataView.prototype, 'byteLength');
+
+/** The engine's own byteLength of a TypedArray or DataView (0 once detached). */
+export function viewLength(v: ArrayBufferView): number {
+  return taTag.call(v) !== undefined ? taLength.call(v) : dvLength.call(v);
+}
+
+/** The engine's own byteOffset. */
+export function viewOffset(v: ArrayBufferView): number {
+  return taTag.call(v) !== undefined ? taOffset.call(v) : dvOffset.call(v);
+}
+
+/** The engine's own buffer (touching it materializes an on-heap typed array). */
+export function viewBuffer(v: ArrayBufferView): ArrayBuffer {
+  return taTag.call(v) !== undefined ? taBuffer.call(v) : dvBuffer.call(v);
+}
+
 /** The base address of `ab`'s memory, pinned where the runtime allows (see above). */
 export function baseAddress(ab: ArrayBuffer): number {
   let base = bases.get(ab);
@@ -42,7 +74,7 @@ export function baseAddress(ab: ArrayBuffer): number {
 
 /** The user address of a view's first byte. */
 export function addressOf(view: ArrayBufferView): number {
-  return baseAddress(view.buffer as ArrayBuffer) + view.byteOffset; // .buffer materializes an on-heap typed array
+  return baseAddress(viewBuffer(view)) + viewOffset(view); // the buffer first: it materializes an on-heap typed array
 }
 
 /**
@@ -66,8 +98,8 @@ const sealable = v8Native && Number.parseInt(process.versions.v8, 10) >= 13;
 
 /** Has `view`'s ArrayBuffer been detached (transferred away)? */
 export function isDetached(view: ArrayBufferView): boolean {
-  if (view.byteLength !== 0) return false;
-  const ab = view.buffer as ArrayBuffer & { detached?: boolean };
+  if (viewLength(view) !== 0) return false;
+  const ab = viewBuffer(view) as ArrayBuffer & { detached?: boolean };
   if (typeof ab.detached === 'boolean') return ab.detached; // ES2024 (Node 22+)
   try {
     new Uint8Array(ab, 0, 0); // throws on a detached ArrayBuffer
@@ -83,9 +115,10 @@ export function isDetached(view: ArrayBufferView): boolean {
  * op must not reach the kernel.
  */
 export function viewGone(view: ArrayBufferView, offset: number, length: number, syscall: string): Error | undefined {
-  if (offset + length <= view.byteLength) return undefined;
+  const has = viewLength(view);
+  if (offset + length <= has) return undefined;
   return invalidState(`the buffer of this ${syscall} was detached or shrunk before it was submitted ` +
-                      `(it holds ${view.byteLength} bytes, the request needs ${offset + length})`);
+                      `(it holds ${has} bytes, the request needs ${offset + length})`);
 }
 
 /** The largest byte count Linux moves in one read/write (MAX_RW_COUNT). */
@@ -96,7 +129,7 @@ export function checkView(name: string, v: unknown): asserts v is ArrayBufferVie
   if (!ArrayBuffer.isView(v)) {
     throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', v);
   }
-  if (!(v.buffer instanceof ArrayBuffer)) {
+  if (!(viewBuffer(v) instanceof ArrayBuffer)) {
     // SharedArrayBuffer memory could be handed to the kernel too, but another
     // thread could race the kernel on it; keep it out until there is a reason.
     throw invalidArgType(name, 'a view over an ArrayBuffer (not a SharedArrayBuffer)', v);
@@ -177,11 +210,11 @@ export function iovecs(views: readonly ArrayBufferView[]): Uint32Array {
   const iov = new Uint32Array(mem.buffer, mem.byteOffset, mem.byteLength >>> 2);
   for (let i = 0; i < views.length; i++) {
     const v = views[i];
-    const a = v.byteLength === 0 ? 0 : addressOf(v);
+    const n = viewLength(v);
+    const a = n === 0 ? 0 : addressOf(v);
     const lo = a >>> 0;
     iov[i * 4] = lo;
     iov[i * 4 + 1] = (a - lo) / 4294967296;
-    const n = v.byteLength;
     iov[i * 4 + 2] = n >>> 0;
     iov[i * 4 + 3] = (n - (n >>> 0)) / 4294967296;
   }

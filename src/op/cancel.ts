@@ -74,7 +74,5 @@ export class CancelFdOp extends Op<number> {
  */
 export function cancelAndClose(ring: Submitter, fd: number): Promise<void> {
   new CancelFdOp(ring, fd).start();
-  const close = new CloseOp(ring, fd);
-  close.start();
-  return Promise.resolve(close);
+  return new CloseOp(ring, fd).promise();
 }

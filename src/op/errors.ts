@@ -104,13 +104,31 @@ export function onAbort(signal: AbortSignal, stop: (err: AbortError) => void): (
   return () => signal.removeEventListener('abort', listener);
 }
 
+/**
+ * An error the way Node makes its own (internal/errors.js NodeError): `code` set, and
+ * the code shown after the name — in `toString()` and in the first line of `stack`:
+ * "TypeError [ERR_INVALID_ARG_TYPE]: The ...".
+ */
+export function codedError<E extends Error>(Base: new (message: string) => E, code: string, message: string): E {
+  const err = new Base(message);
+  const name = err.name;
+  // Node's addCodeToName: the stack's header is formatted from the name when first
+  // read, so read it once with the code in the name, then restore the name.
+  Object.defineProperty(err, 'name', { value: `${name} [${code}]`, configurable: true, writable: true, enumerable: false });
+  void err.stack;
+  delete (err as { name?: string }).name;
+  Object.defineProperty(err, 'toString', {
+    value(this: Error) { return `${this.name} [${code}]: ${this.message}`; },
+    configurable: true, writable: true, enumerable: false,
+  });
+  (err as E & { code: string }).code = code;
+  return err;
+}
+
 /** TypeError with Node's `code: 'ERR_INVALID_ARG_TYPE'`. */
 export function invalidArgType(name: string, expected: string, actual: unknown): TypeError {
-  const err = new TypeError(
-    `The "${name}" argument must be ${expected}. Received ${describe(actual)}`,
-  ) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_TYPE';
-  return err;
+  const what = name.includes('.') ? 'property' : 'argument';
+  return codedError(TypeError, 'ERR_INVALID_ARG_TYPE', `The "${name}" ${what} must be ${expected}. Received ${describeValue(actual)}`);
 }
 
 /** RangeError with Node's `code: 'ERR_OUT_OF_RANGE'` and its wording ("Received 1.5"). */
@@ -125,11 +143,7 @@ export function outOfRange(name: string, range: string, actual: unknown): RangeE
   } else {
     received = inspect(actual);
   }
-  const err = new RangeError(
-    `The value of "${name}" is out of range. It must be ${range}. Received ${received}`,
-  ) as RangeError & { code: string };
-  err.code = 'ERR_OUT_OF_RANGE';
-  return err;
+  return codedError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be ${range}. Received ${received}`);
 }
 
 /** Node's addNumericalSeparator: 4294967297 → 4_294_967_297. */
@@ -146,30 +160,26 @@ export function invalidArgValue(name: string, value: unknown, reason = 'is inval
   let shown = inspect(value);
   if (shown.length > 128) shown = `${shown.slice(0, 128)}...`;
   const type = name.includes('.') ? 'property' : 'argument';
-  const err = new TypeError(`The ${type} '${name}' ${reason}. Received ${shown}`) as TypeError & { code: string };
-  err.code = 'ERR_INVALID_ARG_VALUE';
-  return err;
+  return codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `The ${type} '${name}' ${reason}. Received ${shown}`);
 }
 
 /** Error with Node's `code: 'ERR_INVALID_STATE'` ("Invalid state: ..."). */
 export function invalidState(message: string): Error {
-  const err = new Error(`Invalid state: ${message}`) as Error & { code: string };
-  err.code = 'ERR_INVALID_STATE';
-  return err;
+  return codedError(Error, 'ERR_INVALID_STATE', `Invalid state: ${message}`);
 }
 
-/** Node's wording for a received value in argument errors. */
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (v === undefined) return 'undefined';
-  if (typeof v === 'function') return `function ${v.name || '<anonymous>'}`;
+/** Node's determineSpecificType: how a received value is shown in argument errors. */
+export function describeValue(v: unknown): string {
+  if (v === null || v === undefined) return String(v);
+  if (typeof v === 'function' && v.name) return `function ${v.name}`;
   if (typeof v === 'object') {
-    const ctor = (v as object).constructor;
-    return ctor && ctor.name ? `an instance of ${ctor.name}` : 'an object';
+    const ctor = (v as { constructor?: { name?: string } }).constructor;
+    if (ctor?.name) return `an instance of ${ctor.name}`;
+    return inspect(v, { depth: -1 });
   }
-  if (typeof v === 'string') return `type string ('${v.length > 25 ? v.slice(0, 25) + '...' : v}')`;
-  if (typeof v === 'bigint') return `type bigint (${v}n)`;
-  return `type ${typeof v} (${String(v)})`;
+  let shown = inspect(v, { colors: false });
+  if (shown.length > 28) shown = `${shown.slice(0, 25)}...`;
+  return `type ${typeof v} (${shown})`;
 }
 
 /** An error for using a ring after close(). */

@@ -47,6 +47,7 @@ export class OpenatOp extends Op<number> {
     super(ring, opts?.signal);
   }
   get syscall(): string { return 'open'; }
+  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     // len carries the mode; open_flags (the op-flags word) the O_* flags.
     prep(sqes, index, Opcode.OPENAT, this.dirfd, addressOf(this.path.bytes), this.mode, 0);

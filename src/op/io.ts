@@ -10,11 +10,11 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
-import { releaseFd } from '../sys/fds.js';
+import { closingFd, releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
-import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewGone } from './buffers.js';
-import { AbortError, errnoError, outOfRange } from './errors.js';
+import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
+import { AbortError, errnoError, netError, outOfRange } from './errors.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -47,7 +47,7 @@ export class RwOp<T = number> extends Op<T> {
     super(ring, signal);
   }
   get syscall(): string { return this.opcode === Opcode.READ ? 'read' : 'write'; }
-  protected override check(): Error | undefined {
+  override check(): Error | undefined {
     return viewGone(this.buffer, this.offset, this.length, this.syscall);
   }
   prepare(sqes: Uint32Array, index: number): void {
@@ -66,7 +66,7 @@ export function rwWhole(ring: Submitter, opcode: number, fd: unknown, buffer: un
   checkFd(fd);
   checkView('buffer', buffer);
   const pos = toPosition('position', position);
-  return new RwOp<number>(ring, opcode, fd, buffer, 0, buffer.byteLength, pos, signalOf(opts), undefined);
+  return new RwOp<number>(ring, opcode, fd, buffer, 0, viewLength(buffer), pos, signalOf(opts), undefined);
 }
 
 /**
@@ -95,10 +95,15 @@ abstract class VectorOp extends Op<number> {
     super(ring, signalOf(opts));
     this.position = pos;
     this.buffers = buffers.slice();
-    this.lengths = this.buffers.map((b) => b.byteLength);
+    this.lengths = this.buffers.map(viewLength);
   }
   protected abstract readonly opcode: number;
-  protected override check(): Error | undefined {
+  /** Errors worded as node:net's ("write EPIPE") instead of fs's, for sockets. */
+  netStyle = false;
+  protected override error(res: number): Error {
+    return this.netStyle ? netError(res, this.syscall) : errnoError(res, this.syscall);
+  }
+  override check(): Error | undefined {
     const b = this.buffers;
     for (let i = 0; i < b.length; i++) {
       const gone = viewGone(b[i], 0, this.lengths[i], this.syscall);
@@ -136,15 +141,16 @@ type Owner = { readonly fd: number } | undefined;
  * silent stop.
  */
 export async function writevAll(ring: Submitter, fd: number, views: readonly ArrayBufferView[], position: number,
-                                owner: Owner): Promise<number> {
+                                owner: Owner, netStyle = false): Promise<number> {
   let rest = views.slice();
   let total = 0;
   while (rest.length > 0) {
     const batch = rest.length > IOV_MAX ? rest.slice(0, IOV_MAX) : rest;
     const op = new WritevOp(ring, fd, batch as ArrayBufferView[], position, undefined);
     op.owner = owner;
-    const n = await op;
-    if (n === 0 && batch.some((b) => b.byteLength > 0)) throw errnoError(-5, 'write'); // EIO: no progress
+    op.netStyle = netStyle;
+    const n = await op.promise();
+    if (n === 0 && batch.some((b) => viewLength(b) > 0)) throw netStyle ? netError(-32, 'write') : errnoError(-5, 'write'); // no progress
     total += n;
     if (position >= 0) position += n;
     rest = skipBytes(rest, n);
@@ -164,11 +170,11 @@ export async function readvAll(ring: Submitter, fd: number, views: readonly Arra
     const batch = views.slice(i, i + IOV_MAX);
     const op = new ReadvOp(ring, fd, batch as ArrayBufferView[], position, undefined);
     op.owner = owner;
-    const n = await op;
+    const n = await op.promise();
     total += n;
     if (position >= 0) position += n;
     let want = 0;
-    for (const b of batch) want += b.byteLength;
+    for (const b of batch) want += viewLength(b);
     if (n < want) break;
   }
   return total;
@@ -177,14 +183,14 @@ export async function readvAll(ring: Submitter, fd: number, views: readonly Arra
 /** `views` without their first `n` bytes (whole views dropped, the next one cut). */
 function skipBytes(views: ArrayBufferView[], n: number): ArrayBufferView[] {
   let i = 0;
-  while (i < views.length && n >= views[i].byteLength) {
-    n -= views[i].byteLength;
+  while (i < views.length && n >= viewLength(views[i])) {
+    n -= viewLength(views[i]);
     i++;
   }
   const out = views.slice(i);
   if (n > 0 && out.length > 0) {
     const v = out[0];
-    out[0] = new Uint8Array(v.buffer, v.byteOffset + n, v.byteLength - n);
+    out[0] = new Uint8Array(viewBuffer(v), viewOffset(v) + n, viewLength(v) - n);
   }
   return out;
 }
@@ -207,7 +213,14 @@ export class CloseOp extends Op<void> {
   get syscall(): string { return 'close'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0);
+  }
+  override sent(): void {
+    super.sent();
+    closingFd(this.fd); // the SQE is exposed: a thread ending now still submits it
+  }
+  override complete(res: number, flags: number): void {
     releaseFd(this.fd);
+    super.complete(res, flags);
   }
   protected value(): void {}
   override refuse(err: unknown): void {

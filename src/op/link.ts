@@ -80,8 +80,8 @@ function chainOutcome(results: PromiseSettledResult<unknown>[]): unknown[] {
  * cancelled it because the time ran out; otherwise with op's own error.
  */
 export async function linkTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
-  checkChain(ring, [op as Op<unknown>]);
   const timer = new LinkTimeoutOp(ring, ms);
+  checkChain(ring, [op as Op<unknown>, timer]);
   // Both CQEs come, in either order; read them as a pair.
   const pair = Promise.allSettled([op, timer]);
   startChain(ring, [op as Op<unknown>, timer]);

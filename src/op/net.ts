@@ -22,7 +22,7 @@
 import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Op as Opcode, SqeFlag } from '../sys/constants.js';
 import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
-import { addressOf, MAX_RW } from './buffers.js';
+import { addressOf, MAX_RW, viewGone } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import { adoptFd } from '../sys/fds.js';
@@ -55,6 +55,7 @@ export class SocketOp extends Op<number> {
     super(ring);
   }
   get syscall(): string { return 'socket'; }
+  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.SOCKET, this.domain, 0, this.protocol, this.type);
   }
@@ -94,6 +95,7 @@ export class AcceptOp extends Op<number> {
     super(ring, opts?.signal);
   }
   get syscall(): string { return 'accept'; }
+  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
@@ -121,6 +123,7 @@ export class MultishotAcceptOp extends Op<void> {
     super(ring);
   }
   get syscall(): string { return 'accept'; }
+  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
@@ -169,6 +172,9 @@ export class SendRecvOp extends Op<number> {
     super(ring, signal);
   }
   get syscall(): string { return this.opcode === Opcode.RECV ? 'read' : 'write'; }
+  override check(): Error | undefined {
+    return viewGone(this.buffer, this.offset, this.length, this.syscall);
+  }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset, n > MAX_RW ? MAX_RW : n, 0);

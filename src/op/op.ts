@@ -152,6 +152,14 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
 
   /** IOSQE_* bits to OR into this op's SQE (BUFFER_SELECT...; IO_LINK is the ring's). */
   sqeFlags = 0;
+  /**
+   * Does a successful CQE of this request carry a new fd (open, socket, accept)?  The
+   * ring marks it in user_data, so that a thread ending before the CQE is reaped
+   * still closes that fd (native ring cleanup; op/slots.ts).
+   */
+  get fdResult(): boolean {
+    return false;
+  }
   /** Slot index while submitted, -1 otherwise. */
   slot = -1;
   /**
@@ -212,8 +220,10 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /**
    * Subclass check at submission time: is the memory this op points at still there?
    * (A view can be detached between the call and the SQE.)  An Error refuses it.
+   * It runs no user code (engine getters only), so nothing can change between this
+   * check and the SQE that the ring writes right after it.
    */
-  protected check(): Error | undefined {
+  check(): Error | undefined {
     return undefined;
   }
 
@@ -242,6 +252,20 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     const c = new Chained<A | B>(onfulfilled, onrejected);
     this.watch(c);
     return c;
+  }
+
+  /**
+   * Start the op now and return a real Promise for it: how the Node-shaped layers
+   * (`ringcore/fs`, `ringcore/net`) behave like Node — the request is on its way
+   * when the call returns, awaited or not.  A rejection's stack is captured again
+   * where the caller awaits it (as node:fs/promises does), so it shows the caller's
+   * frames instead of only the reaper's.
+   */
+  promise(): Promise<T> {
+    const p = new Promise<T>(capture);
+    this.watch(new Settle(captured!, capturedReject!));
+    captured = capturedReject = undefined;
+    return p.then(undefined, recapture);
   }
 
   /**
@@ -274,9 +298,18 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     if (this.state !== IDLE) return false;
     this.state = QUEUED;
     const signal = this.signal;
-    if (signal !== undefined && signal.aborted) {
-      this.settle(false, new AbortError(undefined, { cause: signal.reason }));
-      return false;
+    if (signal !== undefined) {
+      let aborted: boolean;
+      try {
+        aborted = signal.aborted; // anything shaped like a signal: a getter may throw
+      } catch (e) {
+        this.settle(false, e);
+        return false;
+      }
+      if (aborted) {
+        this.settle(false, new AbortError(undefined, { cause: signal.reason }));
+        return false;
+      }
     }
     if (this.ring.closed) {
       this.refuse(ringClosedError(this.syscall));
@@ -296,14 +329,15 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   }
 
   /**
-   * The ring is about to write this op's SQE: may it?  undefined = yes; otherwise
-   * the error to reject with (nothing reaches the kernel).
+   * The ring is about to write this op's SQE: may it still go?  undefined = yes;
+   * otherwise the error to reject with (nothing reaches the kernel).  This may run
+   * user code (a signal's `aborted` getter) and may throw; `check()` comes after it.
    */
   admit(): unknown {
     const signal = this.signal;
     if (signal !== undefined && signal.aborted) return new AbortError(undefined, { cause: signal.reason });
     if (this.owner !== undefined && this.owner.fd < 0) return errnoError(-9, this.syscall); // EBADF: closed before submission
-    return this.check();
+    return undefined;
   }
 
   /** The ring wrote the SQE (slot and user_data are set). */
@@ -392,6 +426,33 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
       for (const c of rest) notify(c, ok, v);
     }
   }
+}
+
+/** A waiter that settles a native promise. */
+class Settle implements Waiter {
+  constructor(private readonly res: (v: any) => void, private readonly rej: (e: unknown) => void) {}
+  settle(ok: boolean, v: unknown): void {
+    if (ok) this.res(v);
+    else this.rej(v);
+  }
+}
+
+// The resolving functions of the promise being made, taken by an executor shared by
+// every call (no closure per promise).
+let captured: ((v: any) => void) | undefined;
+let capturedReject: ((e: unknown) => void) | undefined;
+function capture(res: (v: any) => void, rej: (e: unknown) => void): void {
+  captured = res;
+  capturedReject = rej;
+}
+
+/**
+ * Runs as a reaction of the promise the caller awaits, so V8 can see the caller's
+ * async frames now (node:fs/promises' handleErrorFromBinding does the same).
+ */
+function recapture(err: unknown): never {
+  if (err instanceof Error) Error.captureStackTrace(err, recapture);
+  throw err;
 }
 
 /** Tell one waiter; a waiter that throws does not keep the others from hearing. */

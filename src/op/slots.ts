@@ -12,6 +12,11 @@
  * start at 1: it is reserved for the ring's own request that no op owns — the
  * cancel-everything that `Ring.close()` sends.
  *
+ * Generations use 31 bits.  The top bit of the high word (`FD_RESULT`) marks a request
+ * whose result is a new file descriptor (open, socket, accept): nothing in JavaScript
+ * needs it, but if the thread ends before such a CQE is reaped, the native ring
+ * cleanup closes the fd it carries instead of leaking it.
+ *
  * May touch: only its own arrays.
  */
 
@@ -24,6 +29,11 @@ export interface Completion {
   /** Handling one of its CQEs threw `err`: make it the request's outcome. */
   fail(err: unknown): void;
 }
+
+/** user_data high-word bit: the result is a new fd (see above; native/ringcore.c). */
+export const FD_RESULT = 0x80000000;
+/** The generation part of a user_data high word. */
+export const GEN_MASK = 0x7fffffff;
 
 export class SlotTable {
   /** The operation in each slot, or undefined when free. */
@@ -52,7 +62,7 @@ export class SlotTable {
   /** Release a slot after its terminal CQE; the next occupant gets a new generation. */
   release(i: number): void {
     this.ops[i] = undefined;
-    const g = (this.gen[i] + 1) >>> 0;
+    const g = (this.gen[i] + 1) & GEN_MASK;
     this.gen[i] = g === 0 ? 1 : g;
     this.free[this.freeTop++] = i;
     this.used--;
@@ -60,7 +70,7 @@ export class SlotTable {
 
   /** The live operation named by (lo, hi), or undefined for a stale/unknown user_data. */
   lookup(lo: number, hi: number): Completion | undefined {
-    return lo < this.ops.length && this.gen[lo] === hi ? this.ops[lo] : undefined;
+    return lo < this.ops.length && this.gen[lo] === (hi & GEN_MASK) ? this.ops[lo] : undefined;
   }
 
   private grow(n: number): void {

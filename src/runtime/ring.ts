@@ -24,15 +24,15 @@ import { native } from '../sys/native.js';
 import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
 import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
-import { SlotTable } from '../op/slots.js';
+import { FD_RESULT, GEN_MASK, SlotTable } from '../op/slots.js';
 import { Op, signalOf, type Submitter } from '../op/op.js';
 import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp, toTimespec } from '../op/time.js';
 import { link, linkTimeout } from '../op/link.js';
 import { all } from '../op/batch.js';
-import { errnoError, outOfRange, ringClosedError } from '../op/errors.js';
-import { baseAddress } from '../op/buffers.js';
+import { errnoError, invalidArgType, ringClosedError } from '../op/errors.js';
+import { baseAddress, checkInteger } from '../op/buffers.js';
 import { setupRing } from './setup.js';
 import { Tracer, traceFromEnv } from './trace.js';
 import { EventLoopDriver } from './loop.js';
@@ -142,19 +142,22 @@ export class Ring implements Submitter {
    *   passes its own executor.
    */
   constructor(options: RingOptions = {}, makeDriver?: (ring: Ring) => Driver, deferTaskrun = false) {
-    const entries = options.entries ?? 1024;
-    if (!Number.isInteger(entries) || entries < 1 || entries > 32768) throw outOfRange('entries', '>= 1 && <= 32768', entries);
-    const cqEntries = options.cqEntries ?? entries * 4;
-    if (!Number.isInteger(cqEntries) || cqEntries < entries || cqEntries > 65536) {
-      throw outOfRange('cqEntries', `>= entries (${entries}) && <= 65536`, cqEntries);
-    }
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    const entries = checkInteger(options.entries ?? 1024, 'options.entries', 1, 32768);
+    const cqEntries = checkInteger(options.cqEntries ?? entries * 4, 'options.cqEntries', entries, 65536);
     const sp = options.sqpoll;
+    if (sp !== undefined && typeof sp !== 'boolean' && (sp === null || typeof sp !== 'object')) {
+      throw invalidArgType('options.sqpoll', 'of type boolean or object', sp);
+    }
     const sqpoll = sp !== undefined && sp !== false;
     const spo = typeof sp === 'object' ? sp : {};
-    const r = setupRing({
-      entries, cqEntries, sqpoll, sqThreadIdle: spo.idleMs ?? 1000, sqThreadCpu: spo.cpu,
-      flags: options.flags, deferTaskrun,
-    });
+    const idleMs = checkInteger(spo.idleMs ?? 1000, 'options.sqpoll.idleMs', 0, 0xffffffff);
+    const cpu = spo.cpu === undefined ? undefined : checkInteger(spo.cpu, 'options.sqpoll.cpu', 0, 0xffff);
+    const flags = options.flags === undefined ? undefined : checkInteger(options.flags, 'options.flags', 0, 0xffffffff);
+    if (options.trace !== undefined && typeof options.trace !== 'boolean') {
+      throw invalidArgType('options.trace', 'of type boolean', options.trace);
+    }
+    const r = setupRing({ entries, cqEntries, sqpoll, sqThreadIdle: idleMs, sqThreadCpu: cpu, flags, deferTaskrun });
     this.handle = r.handle;
     this.fd = r.fd;
     this.setupFlags = r.flags;
@@ -283,7 +286,7 @@ export class Ring implements Submitter {
       this.sq.rewind(1); // settled while it waited (aborted): it never reaches the kernel
       return;
     }
-    const refusal = op.admit();
+    const refusal = admission(op) ?? op.check();
     if (refusal !== undefined) {
       this.sq.rewind(1);
       op.refuse(refusal);
@@ -299,6 +302,7 @@ export class Ring implements Submitter {
       op.refuse(e);
       return;
     }
+    this.sq.expose();
     op.sent();
   }
 
@@ -310,11 +314,20 @@ export class Ring implements Submitter {
    * ever be linked to it.
    */
   private placeChain(ops: Op<unknown>[]): void {
+    // Every member's admission (which may run user code — a getter that detaches
+    // another member's buffer) before any member's memory check (which runs none),
+    // and the SQEs right after: nothing can change in between.
     let refusals: unknown[] | undefined;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      const r = op.queued ? op.admit() : SETTLED;
+      const r = op.queued ? admission(op) : SETTLED;
       if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
+    }
+    if (refusals === undefined) {
+      for (let i = 0; i < ops.length; i++) {
+        const r = ops[i].queued ? ops[i].check() : SETTLED;
+        if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
+      }
     }
     if (refusals === undefined) {
       const slots: number[] = [];
@@ -335,6 +348,7 @@ export class Ring implements Submitter {
         refusals[slots.length - 1] = e;
       }
       if (refusals === undefined) {
+        this.sq.expose();
         for (const op of ops) op.sent();
         return;
       }
@@ -349,12 +363,12 @@ export class Ring implements Submitter {
   /** Encode `op` into entry `index` for `slot`: prepare, user_data, flags, trace. */
   private writeSqe(op: Op<unknown>, index: number, slot: number, linkFlag: number): void {
     const sqes = this.sq.sqes;
-    const gen = this.slots.gen[slot];
+    const hi = op.fdResult ? (this.slots.gen[slot] | FD_RESULT) >>> 0 : this.slots.gen[slot];
     op.slot = slot;
     op.udLo = slot;
-    op.udHi = gen;
+    op.udHi = hi;
     op.prepare(sqes, index);
-    setUserData(sqes, index, slot, gen);
+    setUserData(sqes, index, slot, hi);
     const f = op.sqeFlags | linkFlag;
     if (f !== 0) orSqeFlags(sqes, index, f);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
@@ -405,7 +419,7 @@ export class Ring implements Submitter {
     for (; i < b.length; i++) {
       const unit = b[i];
       if (Array.isArray(unit)) {
-        if (this.sq.free() < unit.length) break;
+        if (this.sq.free() < unit.length) break; // (link() refuses chains longer than the SQ)
         this.placeChain(unit);
       } else {
         const index = this.sq.next();
@@ -568,7 +582,7 @@ export class Ring implements Submitter {
   private dispatch(lo: number, hi: number, res: number, flags: number): void {
     if (this.tracer !== null) this.tracer.cqe(lo, hi, res, flags);
     const slots = this.slots;
-    const op = lo < slots.ops.length && slots.gen[lo] === hi ? slots.ops[lo] : undefined;
+    const op = lo < slots.ops.length && slots.gen[lo] === (hi & GEN_MASK) ? slots.ops[lo] : undefined;
     if (op === undefined) {
       if (lo !== 0 || hi !== 0) this.counters.staleCqes++; // (0, 0): the ring's own request
       return;
@@ -637,6 +651,7 @@ export class Ring implements Submitter {
     setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
     setUserData(sqes, index, 0, 0);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
+    this.sq.expose();
   }
 
   /** Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */
@@ -653,6 +668,15 @@ export class Ring implements Submitter {
   /** Who drives this ring (the event loop, or a run() executor). */
   get driver(): Driver {
     return this.driverImpl;
+  }
+}
+
+/** `op.admit()`, with an exception (a throwing getter) as the refusal. */
+function admission(op: Op<unknown>): unknown {
+  try {
+    return op.admit();
+  } catch (e) {
+    return e;
   }
 }
 

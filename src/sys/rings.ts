@@ -85,6 +85,17 @@ export class SubmissionQueue {
   }
 
   /**
+   * Store-release our tail after each SQE (or whole chain) is written.  The kernel
+   * reads the tail only inside io_uring_enter (or its SQPOLL thread, for which this is
+   * the submission), so nothing moves earlier than before — but if the thread ends
+   * before the next enter, the native cleanup can submit what was written (a CLOSE
+   * must not be lost).
+   */
+  expose(): void {
+    Atomics.store(this.ring, this.tailIdx, this.tail);
+  }
+
+  /**
    * Store-release our tail: every SQE written before this is now visible to the
    * kernel.  Returns how many SQEs the kernel has not consumed yet (what to pass as
    * `to_submit`).
