@@ -256,7 +256,7 @@ async function serve(conn: TcpStream): Promise<void> {
     else void conn.close();
   });
   try {
-    for await (const chunk of conn.chunks()) {
+    for await (const chunk of conn.zeroCopyChunks()) {
       c.parser.push(chunk); // copies: the chunk's buffer goes back to the kernel next turn
       for (let r = c.parser.next(); r !== null; r = c.parser.next()) {
         clock.busy();

@@ -70,7 +70,7 @@ async function serve(conn: TcpStream): Promise<void> {
     else void conn.close();
   });
   try {
-    for await (const chunk of conn.chunks()) {
+    for await (const chunk of conn.zeroCopyChunks()) {
       parser.push(chunk); // copies: the chunk's buffer goes back to the kernel next turn
       for (let r = parser.next(); r !== null; r = parser.next()) {
         if (r.kind === 'error') {

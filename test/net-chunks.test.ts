@@ -1,14 +1,13 @@
 /**
- * stream.chunks(): one multishot RECV into the ring's provided-buffer group
- * (256 × 16 KiB = 4 MiB by default).  Here several connections together send far
- * more than the group holds, to slow consumers, so the group runs dry (the kernel
- * ends the multishot request with ENOBUFS) and must re-arm as buffers come back;
- * every byte is checked in order.
+ * stream.zeroCopyChunks(): one multishot RECV into a provided-buffer group.  Here
+ * several connections together send far more than the group holds, to slow
+ * consumers, so the group runs dry (the kernel ends the multishot request with
+ * ENOBUFS) and must re-arm as buffers come back; every byte is checked in order.
  *
- * The rule these tests rely on (src/net/chunks.ts): a chunk is a view of a
+ * The rule these tests rely on (src/net/chunks.ts): a zero-copy chunk is a view of a
  * kernel-provided buffer and is valid until the next iteration step — the next
- * `next()` hands its buffer back to the kernel, which may refill it at once.  Code
- * that keeps a chunk longer must copy it (Buffer.from(chunk)).
+ * `next()` hands its buffer back to the kernel, which may refill it at once.
+ * (`chunks()` copies instead: test/net-pipelines.test.ts.)
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,12 +42,14 @@ function verify(chunk: Uint8Array, want: Buffer, off: number, who: string): numb
 describe('chunks() across more data than the buffer group holds', SUITE, () => {
   test('4 connections × 20 MiB to slow consumers: the group runs dry, re-arms, every byte arrives in order', async () => {
     const ring = new Ring();
-    const group = ring.recvBuffers;
-    assert.equal(group.count * group.size, 4 * MiB, 'the default group is 256 × 16 KiB');
+    assert.equal(ring.recvBuffers.count * ring.recvBuffers.size, 4 * MiB, 'the default group is 256 × 16 KiB');
     const CONNS = 4;
     const SIZE = 20 * MiB;
     const data = Array.from({ length: CONNS }, () => randomBytes(SIZE));
-    const listener = await TcpListener.bind({ port: 0, ring });
+    // A group smaller than what the connections may hold together (4 × 64 KiB): dry spells.
+    const listener = await TcpListener.bind({ port: 0, ring, recvBuffers: { count: 8, size: 16384 } });
+    const group = listener.recvBuffers;
+    assert.equal(group.count, 8);
     try {
       let sawDry = false;
       let chunksSeen = 0;
@@ -65,7 +66,7 @@ describe('chunks() across more data than the buffer group holds', SUITE, () => {
               const want = data[idx[0]];
               let off = 0;
               let steps = 0;
-              for await (const chunk of s.chunks()) {
+              for await (const chunk of s.zeroCopyChunks()) {
                 assert.ok(chunk.length > 0 && chunk.length <= group.size, 'a chunk fits one provided buffer');
                 zeroCopy &&= chunk.buffer === group.memory.buffer;
                 // Valid until the next iteration: still intact after a few loop turns.
@@ -132,7 +133,8 @@ describe('chunks() across more data than the buffer group holds', SUITE, () => {
     const listener = await TcpListener.bind({ port: 0, ring });
     const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port, ring }), listener.accept()]);
     try {
-      const it = server.chunks();
+      // A high-water mark as large as the group: this one connection may hold it all.
+      const it = server.zeroCopyChunks({ highWaterMark: group.count * group.size });
       // Fill the group: 8 MiB sent while the consumer takes nothing.
       const writer = (async () => {
         await client.writeAll(Buffer.alloc(8 * MiB, 0xaa));
@@ -177,7 +179,7 @@ describe('chunks() across more data than the buffer group holds', SUITE, () => {
         const c = await nodeConnect(listener.port);
         const s = await listener.accept();
         try {
-          const it = s.chunks();
+          const it = s.zeroCopyChunks();
           c.write(Buffer.alloc(1000 + round, round & 0xff));
           const r = await it.next();
           assert.equal(r.done, false);
@@ -212,7 +214,7 @@ describe('chunks() across more data than the buffer group holds', SUITE, () => {
       // Now an idle consumer: every one of the group's buffers must be obtainable.
       const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port, ring }), listener.accept()]);
       try {
-        const it = server.chunks();
+        const it = server.zeroCopyChunks({ highWaterMark: group.count * group.size });
         const writer = client.writeAll(Buffer.alloc(group.count * group.size + 2 * MiB, 7)).then(() => client.shutdown('write'));
         await waitUntil(() => !group.available, 'the kernel handed out all 256 buffers (none lost to earlier sessions)');
         let total = 0;

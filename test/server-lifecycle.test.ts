@@ -119,6 +119,31 @@ describe('http_server: timeouts and shutdown', SUITE, () => {
     }
   });
 
+  test('a client that pipelines ~8 MiB of requests and never reads does not lock other clients out', async () => {
+    const s = await startServer(['http_server']);
+    const hog = client(s.port);
+    try {
+      hog.sock.pause(); // never reads a response
+      const req = Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      const many = Buffer.concat(Array.from({ length: Math.ceil((8 << 20) / req.length) }, () => req));
+      hog.sock.write(many);
+      await delay(300); // the hog's responses fill its socket; its requests back up
+      for (let i = 0; i < 5; i++) {
+        const t0 = Date.now();
+        const c = client(s.port);
+        c.sock.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        await c.closed;
+        assert.match(c.data(), /^HTTP\/1\.1 200 OK/);
+        // A bound a locked-out client (waiting for the hog to disconnect) cannot meet.
+        assert.ok(Date.now() - t0 < 1000, `client ${i} answered after ${Date.now() - t0} ms`);
+      }
+    } finally {
+      hog.sock.destroy();
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+
   test('SIGTERM with an idle keep-alive client: the server closes it and exits promptly', async () => {
     const s = await startServer(['http_server']); // Node's defaults: keep-alive 5 s
     const c = client(s.port);

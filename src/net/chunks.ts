@@ -1,16 +1,33 @@
 /**
- * `stream.chunks()`: received data as an async iterator, from ONE multishot RECV
- * that picks its buffers from the ring's provided-buffer group.
+ * `stream.chunks()` and `stream.zeroCopyChunks()`: received data as an async iterator,
+ * from ONE multishot RECV that picks its buffers from a provided-buffer group shared
+ * by many connections (runtime/bufring.ts).
  *
- * Zero copy, hence one rule: a chunk is a view of a kernel-provided buffer and is
- * valid until the next `next()` call (the next loop iteration); that call gives the
- * buffer back to the kernel.  Copy it (Buffer.from(chunk)) to keep it longer.
+ * Two ways to hand the data over:
+ *  - `chunks()` (the default): each chunk is a Buffer the caller owns.  The bytes are
+ *    copied out of the shared buffer as the CQE is handled and the buffer goes back to
+ *    the kernel at once, so a chunk can be kept, queued by a stream, or transferred.
+ *  - `zeroCopyChunks()`: each chunk is a view of the shared buffer itself — no copy —
+ *    valid only until the next `next()` call, which gives the buffer back.  The caller
+ *    must be done with it (parse it, copy it) before asking for the next one.  For
+ *    code that consumes each chunk on the spot, like an HTTP parser that copies what
+ *    it keeps.
  *
- * The multishot request ends on EOF (the iterator finishes), on an error (it throws),
- * or with -ENOBUFS when every buffer of the group is out in some consumer's hands:
- * then it re-arms as soon as a buffer comes back, never spinning.
+ * Back-pressure, per connection.  Received data waiting for the consumer is bounded
+ * by `highWaterMark` bytes (default 64 KiB): once it is reached, the multishot RECV is
+ * cancelled, so the kernel stops taking this connection's data — the socket's receive
+ * buffer fills and TCP's window tells the peer to wait — and it is armed again when
+ * the consumer has taken the queue down to half.  With zero-copy chunks the same
+ * bound caps how many of the shared buffers one connection can hold unread, so one
+ * slow reader cannot drain the group that every other connection receives into.
  *
- * May touch: its stream's ring (the recv request), the buffer group.
+ * The multishot request ends on EOF (the iterator finishes after the queue), on an
+ * error (it throws), on -ENOBUFS when every buffer of the group is momentarily out
+ * (it re-arms when one comes back, never spinning), or when we cancel it (pause,
+ * stop).  Closing the stream, `return()` or the signal stop it: every buffer still
+ * held goes back to the group.
+ *
+ * May touch: its stream's ring (the recv request, its cancel), the buffer group.
  */
 import { MultishotRecvOp, type RecvSink } from '../op/net.js';
 import { abortError, netError, onAbort } from '../op/errors.js';
@@ -20,25 +37,52 @@ import type { Ring } from '../runtime/ring.js';
 const ENOBUFS = -105;
 const ECANCELED = -125;
 
+/** What a Chunks reads from. */
 export interface ChunkSource {
   readonly ring: Ring;
   readonly fd: number;
+  /** The iterator ended (stopped, EOF, error): the source may start another. */
+  chunksEnded(c: Chunks): void;
 }
 
+export interface ChunksOptions {
+  /** Stop the iteration: it throws an AbortError. */
+  signal?: AbortSignal;
+  /**
+   * Bytes received and not yet taken by the consumer before this connection stops
+   * receiving (TCP back-pressure).  Default 64 KiB; at least one buffer of the group.
+   */
+  highWaterMark?: number;
+}
+
+/** Default per-connection bound on received, unconsumed bytes. */
+export const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
+
+type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
+
 export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
-  /** Received and not yet handed out: (bid, length) pairs. */
-  private readonly queue: number[] = [];
-  /** The bid the consumer holds (its last chunk), or -1. */
+  /** zero-copy: (bid, length) pairs; copying: the owned chunks. */
+  private readonly queue: (number | Uint8Array)[] = [];
+  /** Bytes in the queue (and, zero-copy, in the chunk the consumer holds). */
+  private buffered = 0;
+  /** zero-copy: the bid the consumer holds (its last chunk), or -1. */
   private held = -1;
-  private waiter: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void } | undefined;
+  private heldBytes = 0;
+  private waiter: Waiter | undefined;
   private op: MultishotRecvOp | undefined;
+  /** Over the high-water mark: the recv was cancelled on purpose. */
+  private paused = false;
   private starved = false;
   private eof = false;
   private failure: unknown;
   private stopped = false;
   private readonly unlisten: (() => void) | undefined;
+  private readonly highWaterMark: number;
 
-  constructor(private readonly source: ChunkSource, private readonly group: BufferRing, signal?: AbortSignal) {
+  constructor(private readonly source: ChunkSource, private readonly group: BufferRing,
+              private readonly zeroCopy: boolean, options: ChunksOptions = {}) {
+    this.highWaterMark = Math.max(options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK, group.size);
+    const signal = options.signal;
     if (signal?.aborted) {
       this.stopped = true;
       this.failure = abortError(signal);
@@ -50,27 +94,48 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
 
   private arm(): void {
     this.starved = false;
-    if (this.stopped || this.eof || this.source.fd < 0) return;
+    if (this.stopped || this.eof || this.paused || this.op !== undefined || this.source.fd < 0) return;
     this.op = new MultishotRecvOp(this.source.ring, this.source.fd, this.group.bgid, this);
     this.op.start();
   }
 
+  /** RecvSink: `length` bytes arrived in buffer `bid`. */
   data(length: number, bid: number): void {
     this.group.took();
     if (this.stopped) {
       this.group.recycle(bid);
       return;
     }
+    let chunk: Uint8Array | undefined;
+    if (!this.zeroCopy) {
+      // Copy out now and give the buffer straight back: the caller owns what it gets.
+      chunk = Buffer.allocUnsafe(length);
+      chunk.set(this.group.view(bid, length));
+      this.group.recycle(bid);
+    }
     const w = this.waiter;
     if (w !== undefined && this.queue.length === 0) {
       this.waiter = undefined;
-      this.held = bid;
-      w.resolve({ value: this.group.view(bid, length), done: false });
+      w.resolve({ value: chunk ?? this.hold(bid, length), done: false });
     } else {
-      this.queue.push(bid, length);
+      if (chunk !== undefined) this.queue.push(chunk);
+      else this.queue.push(bid, length);
+      this.buffered += length;
+    }
+    if (this.buffered + this.heldBytes >= this.highWaterMark && this.op !== undefined && !this.paused) {
+      this.paused = true; // the consumer is behind: stop taking this connection's data
+      void this.source.ring.cancel(this.op).then(undefined, () => {});
     }
   }
 
+  /** zero-copy: hand `bid` to the consumer until its next `next()`. */
+  private hold(bid: number, length: number): Uint8Array {
+    this.held = bid;
+    this.heldBytes = length;
+    return this.group.view(bid, length);
+  }
+
+  /** RecvSink: the request ended (1 = stopped with data, re-arm; 0 = EOF; < 0 = why). */
   ended(res: number): void {
     this.op = undefined;
     if (this.stopped) return;
@@ -81,8 +146,11 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       this.group.whenAvailable(() => {
         if (this.starved) this.arm();
       });
-    } else if (res === ECANCELED && this.source.fd < 0) this.finish(undefined); // the stream closed
-    else this.finish(netError(res, 'read'));
+    } else if (res === ECANCELED) {
+      if (this.source.fd < 0) this.stop(undefined); // the stream closed
+      else if (!this.paused) this.arm(); // our pause, already over: the consumer caught up meanwhile
+      // else: next() re-arms once the queue has drained to half
+    } else this.finish(netError(res, 'read'));
   }
 
   /** No more data will come: wake a waiting consumer once the queue is drained. */
@@ -96,9 +164,10 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     }
   }
 
-  private settleEnd(w: { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void }): void {
+  private settleEnd(w: Waiter): void {
     const f = this.failure;
     this.failure = undefined;
+    this.source.chunksEnded(this);
     if (f !== undefined) w.reject(f);
     else w.resolve({ value: undefined, done: true });
   }
@@ -107,42 +176,63 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     if (this.held >= 0) {
       this.group.recycle(this.held); // the previous chunk is no longer the consumer's
       this.held = -1;
+      this.heldBytes = 0;
     }
     if (this.queue.length > 0) {
-      const bid = this.queue.shift()!;
-      const length = this.queue.shift()!;
-      this.held = bid;
+      let value: Uint8Array;
       try {
-        return Promise.resolve({ value: this.group.view(bid, length), done: false });
+        if (this.zeroCopy) {
+          const bid = this.queue.shift() as number;
+          const length = this.queue.shift() as number;
+          this.buffered -= length;
+          value = this.hold(bid, length);
+        } else {
+          value = this.queue.shift() as Uint8Array;
+          this.buffered -= value.length;
+        }
       } catch (e) {
         return Promise.reject(e);
       }
+      if (this.paused && this.buffered + this.heldBytes <= this.highWaterMark / 2) {
+        this.paused = false;
+        this.arm();
+      }
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.arm();
     }
     if (this.eof || this.stopped) {
       return new Promise((resolve, reject) => this.settleEnd({ resolve, reject }));
     }
+    if (this.waiter !== undefined) return Promise.reject(new Error('chunks(): next() called again before the previous call settled'));
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
     });
   }
 
-  /** Stop receiving: cancel the request, give every buffer back. */
+  /** Stop receiving: cancel the request, give every buffer back, end the iteration. */
   stop(err: unknown): void {
     if (this.stopped) return;
     this.stopped = true;
     this.unlisten?.();
-    if (this.op !== undefined && this.source.fd >= 0) this.source.ring.cancel(this.op).then(undefined, () => {});
-    for (let i = 0; i < this.queue.length; i += 2) this.group.recycle(this.queue[i]);
+    if (this.op !== undefined && this.source.fd >= 0) void this.source.ring.cancel(this.op).then(undefined, () => {});
+    if (this.zeroCopy) for (let i = 0; i < this.queue.length; i += 2) this.group.recycle(this.queue[i] as number);
     this.queue.length = 0;
+    this.buffered = 0;
     if (this.held >= 0) {
       this.group.recycle(this.held);
       this.held = -1;
+      this.heldBytes = 0;
     }
     this.failure = err;
     if (this.waiter !== undefined) {
       const w = this.waiter;
       this.waiter = undefined;
       this.settleEnd(w);
+    } else {
+      this.source.chunksEnded(this);
     }
   }
 
@@ -150,6 +240,11 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     this.stop(undefined);
     this.failure = undefined;
     return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Stopped before it started (an aborted signal): nothing to track. */
+  get isStopped(): boolean {
+    return this.stopped;
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {

@@ -20,9 +20,10 @@ import { checkInteger } from '../op/buffers.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { checkPort, closedError, resolveHost, sockname, somaxconn } from './address.js';
-import { TcpStream } from './stream.js';
+import { checkHighWaterMark, TcpStream, type ReceiveOptions } from './stream.js';
+import type { BufferRing } from '../runtime/bufring.js';
 
-export interface BindOptions {
+export interface BindOptions extends ReceiveOptions {
   port?: number;
   host?: string;
   backlog?: number;
@@ -30,6 +31,13 @@ export interface BindOptions {
   ipv6Only?: boolean;
   /** The ring to run on (default: the thread's default ring); e.g. an SQPOLL ring. */
   ring?: Ring;
+  /**
+   * A provided-buffer group of its own for this listener's connections to receive
+   * into (chunks()), instead of the ring's shared one (256 × 16 KiB).  Size it as
+   * connections × highWaterMark for connections that all fall behind at once;
+   * `count` must be a power of two.
+   */
+  recvBuffers?: { count: number; size: number };
 }
 
 /** EMFILE/ENFILE/ENOBUFS/ENOMEM end a multishot accept; the listener re-arms after this pause. */
@@ -41,8 +49,19 @@ export class TcpListener {
   private fdv: number;
   private readonly sinks = new Set<Incoming>();
 
-  private constructor(readonly ring: Ring, fd: number, readonly address: string, readonly port: number) {
+  private constructor(readonly ring: Ring, fd: number, readonly address: string, readonly port: number,
+                      private readonly streamOptions: { group?: BufferRing; highWaterMark?: number }) {
     this.fdv = fd;
+  }
+
+  /** The provided-buffer group this listener's connections receive into. */
+  get recvBuffers(): BufferRing {
+    return this.streamOptions.group ?? this.ring.recvBuffers;
+  }
+
+  /** @internal A stream for an accepted fd, with this listener's receive options. */
+  stream(fd: number): TcpStream {
+    return new TcpStream(this.ring, fd, this.streamOptions);
   }
 
   /**
@@ -57,6 +76,9 @@ export class TcpListener {
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     const backlog = checkInteger(options.backlog ?? somaxconn(), 'options.backlog', 0, 2147483647);
+    const highWaterMark = checkHighWaterMark(options.highWaterMark);
+    const rb = options.recvBuffers;
+    if (rb !== undefined && (rb === null || typeof rb !== 'object')) throw invalidArgType('options.recvBuffers', 'of type object', rb);
     const address = await resolveHost(host);
     const v6 = isIP(address) === 6;
     const ring = options.ring ?? defaultRing();
@@ -72,7 +94,8 @@ export class TcpListener {
       throw e;
     }
     const bound = sockname(fd, false);
-    return new TcpListener(ring, fd, address, bound?.port ?? port);
+    const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
+    return new TcpListener(ring, fd, address, bound?.port ?? port, { group, highWaterMark });
   }
 
   /** The listening fd, or -1 after close(). */
@@ -84,7 +107,7 @@ export class TcpListener {
   async accept(opts?: { signal?: AbortSignal }): Promise<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
     const fd = await new AcceptOp(this.ring, this.fdv, opts).promise();
-    return new TcpStream(this.ring, fd);
+    return this.stream(fd);
   }
 
   /**
@@ -148,7 +171,7 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
       return;
     }
     const w = this.waiting.shift();
-    if (w) w.resolve({ value: new TcpStream(this.listener.ring, fd), done: false });
+    if (w) w.resolve({ value: this.listener.stream(fd), done: false });
     else this.ready.push(fd);
   }
 
@@ -186,7 +209,7 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
 
   next(): Promise<IteratorResult<TcpStream>> {
     const fd = this.ready.shift();
-    if (fd !== undefined) return Promise.resolve({ value: new TcpStream(this.listener.ring, fd), done: false });
+    if (fd !== undefined) return Promise.resolve({ value: this.listener.stream(fd), done: false });
     if (this.done) {
       if (this.failure !== undefined) {
         const f = this.failure;

@@ -18,36 +18,57 @@ import {
 } from '../op/net.js';
 import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
-import { checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
-import { signalOf } from '../op/op.js';
-import { errnoError, invalidArgType, netError } from '../op/errors.js';
+import { checkInteger, checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
+import { checkSignal, signalOf } from '../op/op.js';
+import { errnoError, invalidArgType, invalidState, netError } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
-import { Chunks } from './chunks.js';
+import { Chunks, type ChunkSource, type ChunksOptions } from './chunks.js';
+import type { BufferRing } from '../runtime/bufring.js';
 import { checkPort, closedError, resolveHost, sockname } from './address.js';
 
+/** Options for how a stream receives (TcpListener.bind and TcpStream.connect take them too). */
+export interface ReceiveOptions {
+  /**
+   * Bytes a connection may have received and not yet handed to its consumer
+   * (chunks()) before it stops receiving and TCP back-pressure reaches the peer.
+   * Default 64 KiB.
+   */
+  highWaterMark?: number;
+}
+
 /** A connected TCP (or AF_UNIX stream) socket. */
-export class TcpStream extends FdHandle {
+export class TcpStream extends FdHandle implements ChunkSource {
   private local: SocketAddress | undefined;
   private remote: SocketAddress | undefined;
+  /** The provided-buffer group chunks() receive into (shared with other streams). */
+  private readonly group: BufferRing | undefined;
+  private readonly highWaterMark: number | undefined;
+  /** The chunks()/zeroCopyChunks() iterator running, if any: one at a time. */
+  private reader: Chunks | undefined;
 
-  constructor(override readonly ring: Ring, fd: number) {
+  /** @internal Streams come from TcpStream.connect, TcpListener's accept/incoming, or socketpair(). */
+  constructor(override readonly ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }) {
     super(ring, fd);
+    this.group = options?.group;
+    this.highWaterMark = options?.highWaterMark;
   }
 
   /** Connect to `host`:`port` (IORING_OP_SOCKET + IORING_OP_CONNECT). */
-  static async connect(options: { port: number; host?: string; noDelay?: boolean; signal?: AbortSignal; ring?: Ring }): Promise<TcpStream> {
+  static async connect(options: ConnectOptions): Promise<TcpStream> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const port = checkPort(options.port);
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+    const signal = checkSignal(options.signal);
+    const highWaterMark = checkHighWaterMark(options.highWaterMark);
     const address = await resolveHost(host);
     const sockaddr = encodeSockaddr(address, port);
     const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
-    const stream = new TcpStream(ring, fd);
+    const stream = new TcpStream(ring, fd, { highWaterMark });
     try {
-      await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal: options.signal }).promise();
+      await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal }).promise();
       // Known now; getpeername would fail once the peer has gone (ENOTCONN).
       stream.remote = { family: isIP(address) === 6 ? 'IPv6' : 'IPv4', address, port };
       if (options.noDelay) await stream.setNoDelay(true);
@@ -91,12 +112,51 @@ export class TcpStream extends FdHandle {
   }
 
   /**
-   * Received data as it comes, from one multishot recv into the ring's provided
-   * buffers (see net/chunks.ts).  Each chunk is valid until the next iteration step.
+   * Received data as it comes, as Buffers the caller owns: keep them, queue them,
+   * pipe them (`Readable.from(conn.chunks())`).  One multishot recv into provided
+   * buffers (net/chunks.ts); each chunk is copied out of the shared buffer as it
+   * arrives.  At most `highWaterMark` bytes wait unconsumed; past that the
+   * connection stops receiving until the consumer catches up (TCP back-pressure).
+   * One iterator at a time per stream.
    */
-  chunks(opts?: { signal?: AbortSignal }): AsyncIterableIterator<Uint8Array> {
+  chunks(opts?: ChunksOptions): AsyncIterableIterator<Uint8Array> {
+    return this.startChunks(false, opts);
+  }
+
+  /**
+   * Like chunks(), without the copy: each chunk is a view of a buffer shared with the
+   * kernel and with other connections, VALID ONLY UNTIL THE NEXT `next()` CALL (the
+   * next loop iteration), which gives it back.  Consume it on the spot — parse it,
+   * copy what you keep — and never hand it to code that may hold on to it (a stream,
+   * a queue, a pending write).  The same `highWaterMark` bounds how many shared
+   * buffers this connection can hold.
+   */
+  zeroCopyChunks(opts?: ChunksOptions): AsyncIterableIterator<Uint8Array> {
+    return this.startChunks(true, opts);
+  }
+
+  private startChunks(zeroCopy: boolean, opts: ChunksOptions | undefined): AsyncIterableIterator<Uint8Array> {
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw invalidArgType('options', 'of type object', opts);
+    const signal = checkSignal(opts?.signal);
+    const highWaterMark = checkHighWaterMark(opts?.highWaterMark) ?? this.highWaterMark;
     if (this.fdv < 0) throw closedError('read');
-    return new Chunks(this, this.ring.recvBuffers, opts?.signal);
+    if (this.reader !== undefined) throw invalidState('this stream already has a chunks() iterator running');
+    const reader = new Chunks(this, this.group ?? this.ring.recvBuffers, zeroCopy, { signal, highWaterMark });
+    if (!reader.isStopped) this.reader = reader;
+    return reader;
+  }
+
+  /** @internal ChunkSource: the iterator stopped (EOF, error, return, close). */
+  chunksEnded(c: Chunks): void {
+    if (this.reader === c) this.reader = undefined;
+  }
+
+  /** Cancel what is pending (a chunks() iterator gives its buffers back), then close. */
+  override close(): Promise<void> {
+    const reader = this.reader;
+    const closing = super.close();
+    reader?.stop(undefined);
+    return closing;
   }
 
   /** Send all of `buffer`, looping over short sends. */
@@ -168,12 +228,30 @@ export class TcpStream extends FdHandle {
 
 }
 
+/** Options of TcpStream.connect. */
+export interface ConnectOptions extends ReceiveOptions {
+  port: number;
+  /** Default '127.0.0.1'; names are resolved with node:dns. */
+  host?: string;
+  /** TCP_NODELAY once connected. */
+  noDelay?: boolean;
+  signal?: AbortSignal;
+  /** The ring to run on (default: the thread's default ring). */
+  ring?: Ring;
+}
+
+/** undefined, or an integer number of bytes >= 1. */
+export function checkHighWaterMark(v: unknown, name = 'options.highWaterMark'): number | undefined {
+  return v === undefined ? undefined : checkInteger(v, name, 1, 2 ** 31 - 1);
+}
+
 /** Two connected AF_UNIX stream sockets, as TcpStreams (socketpair(2)). */
-export function socketpair(options?: { ring?: Ring }): [TcpStream, TcpStream] {
+export function socketpair(options?: { ring?: Ring } & ReceiveOptions): [TcpStream, TcpStream] {
   const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   if (typeof r === 'number') throw errnoError(r, 'socketpair');
   adoptFd(r[0]);
   adoptFd(r[1]);
   const ring = options?.ring ?? defaultRing();
-  return [new TcpStream(ring, r[0]), new TcpStream(ring, r[1])];
+  const highWaterMark = checkHighWaterMark(options?.highWaterMark);
+  return [new TcpStream(ring, r[0], { highWaterMark }), new TcpStream(ring, r[1], { highWaterMark })];
 }

@@ -1,12 +1,13 @@
 /**
  * `ringcore/net`: TCP on io_uring.  The public entry point; the pieces live beside it:
- *   stream.ts    TcpStream (connect, read, write, chunks, shutdown, close) and socketpair()
+ *   stream.ts    TcpStream (connect, read, write, chunks, zeroCopyChunks, shutdown, close), socketpair()
  *   listener.ts  TcpListener (bind, accept, incoming = one multishot accept)
- *   chunks.ts    multishot recv into the ring's provided buffers
+ *   chunks.ts    multishot recv into provided buffers, with per-connection back-pressure
  *   address.ts   backlog cap, host resolution, port checks, socket names
  *
  * May touch: nothing itself; it re-exports.
  */
-export { TcpStream, socketpair } from './stream.js';
+export { TcpStream, socketpair, type ConnectOptions, type ReceiveOptions } from './stream.js';
+export type { ChunksOptions } from './chunks.js';
 export { TcpListener, type BindOptions } from './listener.js';
 export type { SocketAddress } from '../sys/sockaddr.js';
