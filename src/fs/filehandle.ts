@@ -33,11 +33,22 @@ export interface WriteResult<T = Buffer> {
   bytesWritten: number;
   buffer: T;
 }
-export interface ReadOptions<T extends ArrayBufferView = Buffer> {
-  buffer?: T;
+export interface ReadOptions {
   offset?: number | null;
   length?: number | null;
   position?: number | bigint | null;
+}
+export interface ReadOptionsWithBuffer<T extends ArrayBufferView = Buffer> extends ReadOptions {
+  buffer?: T;
+}
+/** FileHandle.readFile's options (ringcore/fs's readFile takes `flag` too). */
+export interface FileReadOptions {
+  encoding?: BufferEncoding | null;
+  signal?: AbortSignal;
+}
+export interface FileWriteOptions {
+  encoding?: BufferEncoding | null;
+  signal?: AbortSignal;
 }
 
 const EMPTY_PATH = { bytes: Buffer.from([0]), display: '' };
@@ -59,22 +70,28 @@ function closedError(syscall: string): Error {
 }
 
 export class FileHandle extends FdHandle {
+  /** @internal FileHandles come from open(). */
   constructor(override readonly ring: Ring, fd: number) {
     super(ring, fd);
   }
 
   /**
    * read(buffer, offset?, length?, position?) | read(buffer, options) | read(options) | read()
-   * → `{ bytesRead, buffer }`.  position null/-1: from the current file position.
+   * → `{ bytesRead, buffer }` (the buffer passed in, with its type).  position
+   * null/-1: from the current file position.
    */
-  read<T extends ArrayBufferView = Buffer>(buffer?: T | ReadOptions<T>, offset?: number | ReadOptions<T> | null,
+  read<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
+                                  position?: number | bigint | null): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView>(buffer: T, options?: ReadOptions): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(options?: ReadOptionsWithBuffer<T>): Promise<ReadResult<T>>;
+  read<T extends ArrayBufferView = Buffer>(buffer?: T | ReadOptionsWithBuffer<T>, offset?: number | ReadOptions | null,
                                             length?: number | null, position?: number | bigint | null): Promise<ReadResult<T>> {
     try {
       let buf: ArrayBufferView;
       if (ArrayBuffer.isView(buffer)) {
         buf = buffer;
         if (offset !== null && typeof offset === 'object') {
-          const o = offset as ReadOptions<T>;
+          const o = offset as ReadOptions;
           offset = o.offset;
           length = o.length;
           position = o.position;
@@ -83,7 +100,7 @@ export class FileHandle extends FdHandle {
         if (buffer !== undefined && buffer !== null && typeof buffer !== 'object') {
           throw invalidArgType('options', 'of type object', buffer);
         }
-        const o = (buffer ?? {}) as ReadOptions<T>;
+        const o = (buffer ?? {}) as ReadOptionsWithBuffer<T>;
         buf = o.buffer ?? Buffer.alloc(16384);
         checkView('buffer', buf);
         offset = o.offset;
@@ -111,7 +128,11 @@ export class FileHandle extends FdHandle {
    * write(string, position?, encoding?) → `{ bytesWritten, buffer }`.  One write(2):
    * it may be short; writeFile() loops.
    */
-  write<T extends ArrayBufferView | string>(buffer: T, offset?: number | ReadOptions | null, length?: number | BufferEncoding | null,
+  write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
+                                   position?: number | bigint | null): Promise<WriteResult<T>>;
+  write<T extends ArrayBufferView>(buffer: T, options?: ReadOptions): Promise<WriteResult<T>>;
+  write(data: string, position?: number | bigint | null, encoding?: BufferEncoding | null): Promise<WriteResult<string>>;
+  write<T extends ArrayBufferView | string>(buffer: T, offset?: number | bigint | ReadOptions | null, length?: number | BufferEncoding | null,
                                             position?: number | bigint | null): Promise<WriteResult<T>> {
     try {
       if (ArrayBuffer.isView(buffer)) {
@@ -202,8 +223,11 @@ export class FileHandle extends FdHandle {
     await new FtruncateOp(this.ring, fd, Math.max(0, len)).promise();
   }
 
-  /** Everything from the current position to EOF, as a Buffer or a string. */
-  async readFile(options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<Buffer | string> {
+  /** Everything from the current position to EOF, as a Buffer or (with an encoding) a string. */
+  readFile(options?: (FileReadOptions & { encoding?: null }) | null): Promise<Buffer>;
+  readFile(options: (FileReadOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
+  readFile(options?: FileReadOptions | BufferEncoding | null): Promise<Buffer | string>;
+  async readFile(options?: FileReadOptions | BufferEncoding | null): Promise<Buffer | string> {
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding);
     const data = await readAll(this.ring, this.live('readFile'), o.signal);
@@ -211,14 +235,14 @@ export class FileHandle extends FdHandle {
   }
 
   /** Write all of `data` at the current position (looping over short writes). */
-  async writeFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
+  async writeFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding ?? 'utf8') ?? 'utf8';
     await writeAll(this.ring, this.live('writeFile'), toChunks(data, enc), o.signal);
   }
 
   /** Like writeFile; on a handle the file's own flags decide whether it appends. */
-  appendFile(data: WriteData, options?: BufferEncoding | { encoding?: BufferEncoding | null; signal?: AbortSignal } | null): Promise<void> {
+  appendFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
     return this.writeFile(data, options);
   }
 

@@ -25,7 +25,8 @@ import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKer
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
 
 export { access } from 'node:fs/promises';
-export { FileHandle } from './filehandle.js';
+export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type ReadOptionsWithBuffer, type FileReadOptions, type FileWriteOptions } from './filehandle.js';
+export type { WriteData } from './io.js';
 export { Stats } from './stats.js';
 export type { PathLike } from './args.js';
 export const constants = C;
@@ -42,13 +43,15 @@ export async function open(path: PathLike, flags?: string | number, mode?: strin
   return new FileHandle(ring, fd);
 }
 
-interface ReadFileOptions {
+export interface ReadFileOptions {
   encoding?: BufferEncoding | null;
   flag?: string | number;
   signal?: AbortSignal;
 }
 
 /** The whole file (until EOF) as a Buffer, or a string with an encoding. */
+export async function readFile(path: PathLike | FileHandle, options?: (ReadFileOptions & { encoding?: null }) | null): Promise<Buffer>;
+export async function readFile(path: PathLike | FileHandle, options: (ReadFileOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
 export async function readFile(path: PathLike | FileHandle, options?: ReadFileOptions | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
   const o = optionsObject<ReadFileOptions>(options);
@@ -68,7 +71,7 @@ export async function readFile(path: PathLike | FileHandle, options?: unknown): 
   return enc === null ? data : data.toString(enc);
 }
 
-interface WriteFileOptions {
+export interface WriteFileOptions {
   encoding?: BufferEncoding | null;
   mode?: number | string;
   flag?: string | number;
@@ -167,7 +170,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
   }
 }
 
-interface StatOptions {
+export interface StatOptions {
   bigint?: boolean;
 }
 
@@ -204,7 +207,7 @@ export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void
   await new RenameatOp(defaultRing(), toKernelPath(oldPath, 'oldPath'), toKernelPath(newPath, 'newPath')).promise();
 }
 
-interface MkdirOptions {
+export interface MkdirOptions {
   recursive?: boolean;
   mode?: number | string;
 }
@@ -213,7 +216,10 @@ interface MkdirOptions {
  * mkdir(path, { recursive, mode }).  With `recursive`, resolves with the first
  * directory it created (undefined if the path already was a directory), as Node does.
  */
-export async function mkdir(path: PathLike, options?: MkdirOptions | number | string): Promise<string | undefined> {
+export async function mkdir(path: PathLike, options: MkdirOptions & { recursive: true }): Promise<string | undefined>;
+export async function mkdir(path: PathLike, options?: number | string | (MkdirOptions & { recursive?: false }) | null): Promise<void>;
+export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined>;
+export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined | void> {
   const o: MkdirOptions = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {};
   const mode = toMode(o.mode, 'mode', 0o777);
   const p = toKernelPath(path);

@@ -41,7 +41,7 @@ const ECANCELED = -125;
 export interface ChunkSource {
   readonly ring: Ring;
   readonly fd: number;
-  /** The iterator ended (stopped, EOF, error): the source may start another. */
+  /** @internal The iterator ended (stopped, EOF, error): the source may start another. */
   chunksEnded(c: Chunks): void;
 }
 

@@ -37,7 +37,7 @@ export class FdHandle {
   protected fdv: number;
   private closing: Promise<void> | undefined;
 
-  constructor(readonly ring: Submitter, fd: number) {
+  protected constructor(readonly ring: Submitter, fd: number) {
     this.fdv = fd;
     collector.register(this, { ring, fd }, this);
   }

@@ -36,17 +36,17 @@ import { AbortError, errnoError, invalidArgType, ringClosedError } from './error
 
 /** What an Op needs from a ring (implemented by runtime/ring.ts). */
 export interface Submitter {
-  /** Queue `op` for an SQE: written now if the SQ has room, else at the next turn. */
+  /** @internal Queue `op` for an SQE: written now if the SQ has room, else at the next turn. */
   submit(op: Op<unknown>): void;
-  /** Queue `ops` as one IOSQE_IO_LINK chain: written together, or none of them. */
+  /** @internal Queue `ops` as one IOSQE_IO_LINK chain: written together, or none of them. */
   submitChain(ops: Op<unknown>[]): void;
-  /** Ask the kernel to cancel a submitted op (IORING_OP_ASYNC_CANCEL). */
+  /** @internal Ask the kernel to cancel a submitted op (IORING_OP_ASYNC_CANCEL). */
   cancelSubmitted(op: Op<unknown>): void;
-  /** Write a timespec for `ms` into memory owned by `slot`; its address. */
+  /** @internal Write a timespec for `ms` into memory owned by `slot`; its address. */
   timespec(slot: number, ms: number): number;
-  /** SQ entries: the longest chain that fits one submission. */
+  /** @internal SQ entries: the longest chain that fits one submission. */
   readonly sqEntries: number;
-  /** Call `fn` once the ring, closed, has no request left in the kernel. */
+  /** @internal Call `fn` once the ring, closed, has no request left in the kernel. */
   afterClose(fn: () => void): void;
   readonly closed: boolean;
 }
@@ -153,6 +153,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /** IOSQE_* bits to OR into this op's SQE (BUFFER_SELECT...; IO_LINK is the ring's). */
   sqeFlags = 0;
   /**
+   * @internal
    * Does a successful CQE of this request carry a new fd (open, socket, accept)?  The
    * ring marks it in user_data, so that a thread ending before the CQE is reaped
    * still closes that fd (native ring cleanup; op/slots.ts).
@@ -160,13 +161,15 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   get fdResult(): boolean {
     return false;
   }
-  /** Slot index while submitted, -1 otherwise. */
+  /** @internal Slot index while submitted, -1 otherwise. */
   slot = -1;
   /**
+   * @internal
    * The user_data this op was submitted with: low word = slot, high word = the
    * slot's generation.  Kept after completion (a late cancel then finds nothing).
    */
   udLo = 0;
+  /** @internal */
   udHi = 0;
   private state = IDLE;
   private first: Waiter | undefined = undefined;
@@ -176,6 +179,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   private readonly signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined = undefined;
   /**
+   * @internal
    * The handle this op was made for (a FileHandle, a TcpStream), if any.  If the
    * handle was closed before the SQE is written (its fd reads -1 from close() on),
    * the fd number the op holds may already name another file, so the op fails with
@@ -232,17 +236,17 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     return this.state !== IDLE;
   }
 
-  /** Waiting for the ring to write its SQE? */
+  /** @internal Waiting for the ring to write its SQE? */
   get queued(): boolean {
     return this.state === QUEUED;
   }
 
-  /** Aborted before its terminal CQE: nobody wants the result any more. */
+  /** @internal Aborted before its terminal CQE: nobody wants the result any more. */
   get abandoned(): boolean {
     return this.state === ABANDONED;
   }
 
-  /** The value, once fulfilled (for batch waiters). */
+  /** @internal The value, once fulfilled (for batch waiters). */
   get result(): T {
     return this.outcome as T;
   }
@@ -269,6 +273,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   }
 
   /**
+   * @internal
    * Add a waiter and, if this is the first, start the op.  A waiter added after the
    * op settled is called in a microtask (never synchronously).
    */
@@ -285,12 +290,13 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     if (state === IDLE) this.start();
   }
 
-  /** Ask the ring for an SQE now, without waiting for an awaiter. */
+  /** @internal Ask the ring for an SQE now, without waiting for an awaiter. */
   start(): void {
     if (this.enqueue()) this.ring.submit(this);
   }
 
   /**
+   * @internal
    * IDLE → QUEUED, listening to the signal; false if the op settled instead (already
    * aborted, ring closed).  `start()` and `link()` (which submits a whole chain) use it.
    */
@@ -329,6 +335,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   }
 
   /**
+   * @internal
    * The ring is about to write this op's SQE: may it still go?  undefined = yes;
    * otherwise the error to reject with (nothing reaches the kernel).  This may run
    * user code (a signal's `aborted` getter) and may throw; `check()` comes after it.
@@ -340,12 +347,13 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     return undefined;
   }
 
-  /** The ring wrote the SQE (slot and user_data are set). */
+  /** @internal The ring wrote the SQE (slot and user_data are set). */
   sent(): void {
     this.state = SUBMITTED;
   }
 
   /**
+   * @internal
    * The ring will not submit this op: reject it with `err`.  (CloseOp overrides it:
    * an fd whose close could not go through a closed ring is closed directly.)
    */
@@ -353,7 +361,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     this.settle(false, err);
   }
 
-  /** The terminal CQE (the ring has already freed the slot). */
+  /** @internal The terminal CQE (the ring has already freed the slot). */
   complete(res: number, flags: number): void {
     this.slot = -1;
     if (this.state === ABANDONED) {
@@ -375,10 +383,11 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     }
   }
 
-  /** A non-terminal CQE (IORING_CQE_F_MORE).  Only multishot ops expect these. */
+  /** @internal A non-terminal CQE (IORING_CQE_F_MORE).  Only multishot ops expect these. */
   more(_res: number, _flags: number): void {}
 
   /**
+   * @internal
    * Handling this op's CQE threw (user code reached from a getter, a listener...):
    * the error is the op's outcome if it has none yet.  The ring calls this so that
    * one op's exception never stops the reaping of the others.

@@ -22,11 +22,11 @@
 
 /** What the ring calls when a CQE arrives for a slot. */
 export interface Completion {
-  /** The terminal CQE: the slot is already free when this runs. */
+  /** @internal The terminal CQE: the slot is already free when this runs. */
   complete(res: number, flags: number): void;
-  /** A CQE with IORING_CQE_F_MORE: the request is still live. */
+  /** @internal A CQE with IORING_CQE_F_MORE: the request is still live. */
   more(res: number, flags: number): void;
-  /** Handling one of its CQEs threw `err`: make it the request's outcome. */
+  /** @internal Handling one of its CQEs threw `err`: make it the request's outcome. */
   fail(err: unknown): void;
 }
 

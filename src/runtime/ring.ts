@@ -106,7 +106,7 @@ export class Ring implements Submitter {
   readonly cqEntries: number;
   /** Opcodes this kernel supports (IORING_REGISTER_PROBE); empty if probing failed. */
   readonly supported: ReadonlySet<number>;
-  closed = false;
+  private isClosed = false;
 
   private readonly handle: object;
   private readonly sq: SubmissionQueue;
@@ -114,7 +114,7 @@ export class Ring implements Submitter {
   private readonly slots = new SlotTable(256);
   private readonly tracer: Tracer | null;
   private readonly sqpoll: boolean;
-  /** With DEFER_TASKRUN every reap must be preceded by an enter with GETEVENTS. */
+  /** @internal With DEFER_TASKRUN every reap must be preceded by an enter with GETEVENTS. */
   readonly deferTaskrun: boolean;
   private driverImpl: Driver;
   private flushPending = false;
@@ -238,6 +238,11 @@ export class Ring implements Submitter {
 
   // ------------------------------------------------------------ submission --
 
+  /** close() was called: new requests are refused (EBADF). */
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   /** Requests submitted and not yet completed. */
   get inFlight(): number {
     // Every submitted request holds exactly one slot until its terminal CQE.
@@ -245,6 +250,7 @@ export class Ring implements Submitter {
   }
 
   /**
+   * @internal
    * Submitter: write `op`'s SQE into the next free entry, or — if the SQ is full, or
    * older requests are already waiting — keep it for the next turn.  Never enters the
    * kernel itself: a turn does, from the event loop, so that however many requests
@@ -264,6 +270,7 @@ export class Ring implements Submitter {
   }
 
   /**
+   * @internal
    * Submitter: `ops` as one IOSQE_IO_LINK chain, written back to back in one
    * submission (a chain split across two enters would link to whatever comes next).
    * The caller (op/link.ts) has checked that the SQ can hold it.
@@ -380,13 +387,14 @@ export class Ring implements Submitter {
     this.driverImpl.schedule();
   }
 
-  /** Submitter: cancel a submitted op on behalf of its AbortSignal. */
+  /** @internal Submitter: cancel a submitted op on behalf of its AbortSignal. */
   cancelSubmitted(op: Op<unknown>): void {
     if (this.closed) return; // close() cancels everything
     new CancelOp(this, op).start();
   }
 
   /**
+   * @internal
    * Submitter: a `struct __kernel_timespec` for `ms` in memory owned by `slot`, which
    * lives as long as the ring (chunks are never freed or moved).  Its address.
    */
@@ -433,6 +441,7 @@ export class Ring implements Submitter {
   // ---------------------------------------------------------------- kernel --
 
   /**
+   * @internal
    * One turn: submit everything written since the last turn in one io_uring_enter,
    * then reap.  The event-loop driver calls this once per loop turn.
    */
@@ -447,7 +456,7 @@ export class Ring implements Submitter {
     this.afterReap();
   }
 
-  /** The watcher saw completions while Node slept. */
+  /** @internal The watcher saw completions while Node slept. */
   wake(): void {
     if (this.unmapped) return;
     this.counters.wakeups++;
@@ -456,12 +465,12 @@ export class Ring implements Submitter {
     this.afterReap();
   }
 
-  /** Are CQEs waiting to be reaped? */
+  /** @internal Are CQEs waiting to be reaped? */
   hasCompletions(): boolean {
     return !this.unmapped && this.cq.tail() !== this.cq.head();
   }
 
-  /** SQEs written but not yet consumed by the kernel, or ops waiting for an SQE. */
+  /** @internal SQEs written but not yet consumed by the kernel, or ops waiting for an SQE. */
   hasUnsubmitted(): boolean {
     return !this.unmapped && (this.sq.pending() > 0 || this.backlog.length > 0 || this.cancelAllDue);
   }
@@ -620,7 +629,7 @@ export class Ring implements Submitter {
    */
   close(): Promise<void> {
     if (this.closing !== null) return this.closing;
-    this.closed = true;
+    this.isClosed = true;
     this.closing = new Promise<void>((resolve) => {
       this.onDrained = () => {
         this.onDrained = null;
@@ -654,18 +663,18 @@ export class Ring implements Submitter {
     this.sq.expose();
   }
 
-  /** Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */
+  /** @internal Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */
   afterClose(fn: () => void): void {
     if (this.closing === null) throw new Error('afterClose before close()'); // never: only refused ops ask
     void this.closing.then(fn);
   }
 
-  /** close() has finished: the rings are unmapped and the fd closed. */
+  /** @internal close() has finished: the rings are unmapped and the fd closed. */
   get finished(): boolean {
     return this.unmapped;
   }
 
-  /** Who drives this ring (the event loop, or a run() executor). */
+  /** @internal Who drives this ring (the event loop, or a run() executor). */
   get driver(): Driver {
     return this.driverImpl;
   }
