@@ -117,8 +117,34 @@ export function isDetached(view: ArrayBufferView): boolean {
 export function viewGone(view: ArrayBufferView, offset: number, length: number, syscall: string): Error | undefined {
   const has = viewLength(view);
   if (offset + length <= has) return undefined;
+  return goneError(view, offset, length, syscall);
+}
+
+function goneError(view: ArrayBufferView, offset: number, length: number, syscall: string): Error {
   return invalidState(`the buffer of this ${syscall} was detached or shrunk before it was submitted ` +
-                      `(it holds ${has} bytes, the request needs ${offset + length})`);
+                      `(it holds ${viewLength(view)} bytes, the request needs ${offset + length})`);
+}
+
+/**
+ * The check and the address in one pass, for the hot read/write ops: the user address
+ * of byte `offset` of `view` if the view still holds `offset + length` bytes (0 for an
+ * empty region), else the error that refuses the op.
+ */
+export function regionAddress(view: ArrayBufferView, offset: number, length: number, syscall: string): number | Error {
+  let ab: ArrayBuffer;
+  let off: number;
+  if (taTag.call(view) !== undefined) {
+    if (offset + length > taLength.call(view)) return goneError(view, offset, length, syscall);
+    if (length === 0) return 0;
+    ab = taBuffer.call(view);
+    off = taOffset.call(view);
+  } else {
+    if (offset + length > dvLength.call(view)) return goneError(view, offset, length, syscall);
+    if (length === 0) return 0;
+    ab = dvBuffer.call(view);
+    off = dvOffset.call(view);
+  }
+  return baseAddress(ab) + off + offset;
 }
 
 /** The largest byte count Linux moves in one read/write (MAX_RW_COUNT). */

@@ -13,7 +13,7 @@ import { native } from '../sys/native.js';
 import { closingFd, releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
-import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
+import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, regionAddress, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
 import { AbortError, errnoError, netError, outOfRange } from './errors.js';
 
 /** Options every operation takes. */
@@ -46,14 +46,18 @@ export class RwOp<T = number> extends Op<T> {
               private readonly map: ((n: number, op: RwOp<T>) => T) | undefined) {
     super(ring, signal);
   }
+  /** The address of the region, found by check() (which always runs just before prepare). */
+  private addr = 0;
   get syscall(): string { return this.opcode === Opcode.READ ? 'read' : 'write'; }
   override check(): Error | undefined {
-    return viewGone(this.buffer, this.offset, this.length, this.syscall);
+    const a = regionAddress(this.buffer, this.offset, this.length, this.syscall);
+    if (typeof a !== 'number') return a;
+    this.addr = a;
+    return undefined;
   }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
-    prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset,
-         n > MAX_RW ? MAX_RW : n, this.position);
+    prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, this.position);
   }
   protected value(res: number): T {
     return this.map === undefined ? (res as T) : this.map(res, this);

@@ -22,7 +22,7 @@
 import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Op as Opcode, SqeFlag } from '../sys/constants.js';
 import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
-import { addressOf, MAX_RW, viewGone } from './buffers.js';
+import { addressOf, MAX_RW, regionAddress } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import { adoptFd } from '../sys/fds.js';
@@ -171,13 +171,18 @@ export class SendRecvOp extends Op<number> {
               readonly offset: number, readonly length: number, signal: AbortSignal | undefined) {
     super(ring, signal);
   }
+  /** The address of the region, found by check() (which always runs just before prepare). */
+  private addr = 0;
   get syscall(): string { return this.opcode === Opcode.RECV ? 'read' : 'write'; }
   override check(): Error | undefined {
-    return viewGone(this.buffer, this.offset, this.length, this.syscall);
+    const a = regionAddress(this.buffer, this.offset, this.length, this.syscall);
+    if (typeof a !== 'number') return a;
+    this.addr = a;
+    return undefined;
   }
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
-    prep(sqes, index, this.opcode, this.fd, n === 0 ? 0 : addressOf(this.buffer) + this.offset, n > MAX_RW ? MAX_RW : n, 0);
+    prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, 0);
     if (this.opcode === Opcode.SEND) setOpFlags(sqes, index, MSG_NOSIGNAL);
   }
   protected value(res: number): number { return res; }

@@ -309,7 +309,7 @@ export class Ring implements Submitter {
       op.refuse(e);
       return;
     }
-    this.sq.expose();
+    if (op instanceof CloseOp) this.sq.expose(); // see SubmissionQueue.expose
     op.sent();
   }
 
@@ -355,7 +355,7 @@ export class Ring implements Submitter {
         refusals[slots.length - 1] = e;
       }
       if (refusals === undefined) {
-        this.sq.expose();
+        if (ops.some((op) => op instanceof CloseOp)) this.sq.expose();
         for (const op of ops) op.sent();
         return;
       }

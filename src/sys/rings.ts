@@ -85,11 +85,11 @@ export class SubmissionQueue {
   }
 
   /**
-   * Store-release our tail after each SQE (or whole chain) is written.  The kernel
-   * reads the tail only inside io_uring_enter (or its SQPOLL thread, for which this is
-   * the submission), so nothing moves earlier than before — but if the thread ends
-   * before the next enter, the native cleanup can submit what was written (a CLOSE
-   * must not be lost).
+   * Store-release our tail now, before the turn's enter — the ring does it when it
+   * writes a CLOSE.  The kernel reads the tail only inside io_uring_enter (or its
+   * SQPOLL thread, for which this is the submission), so nothing moves earlier — but
+   * if the thread ends before the next enter, the native cleanup can submit what was
+   * written: a CLOSE must not be lost (sys/fds.ts).
    */
   expose(): void {
     Atomics.store(this.ring, this.tailIdx, this.tail);
