@@ -195,7 +195,7 @@ struct rc_sync_cancel_reg {
 #define RC_OP_CLOSE 19
 #define RC_SQ_CQ_OVERFLOW (1U << 1)
 /* user_data high-word bit: "this request's result is a new fd" (op/slots.ts). */
-#define RC_UD_FD_RESULT 0x80000000u
+#define RC_UD_FD_RESULT 0x20000000u
 
 /* The thread (a worker, or the main thread at exit) is going away with the ring
  * still open.  In order:

@@ -370,7 +370,7 @@ export class Ring implements Submitter {
   /** Encode `op` into entry `index` for `slot`: prepare, user_data, flags, trace. */
   private writeSqe(op: Op<unknown>, index: number, slot: number, linkFlag: number): void {
     const sqes = this.sq.sqes;
-    const hi = op.fdResult ? (this.slots.gen[slot] | FD_RESULT) >>> 0 : this.slots.gen[slot];
+    const hi = op.fdResult ? this.slots.gen[slot] | FD_RESULT : this.slots.gen[slot];
     op.slot = slot;
     op.udLo = slot;
     op.udHi = hi;
