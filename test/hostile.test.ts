@@ -332,7 +332,7 @@ describe('exceptions and closes inside completion handling', SUITE, () => {
     class Throws extends Op<number> {
       get syscall(): string { return 'nop'; }
       prepare(sqes: Uint32Array, index: number): void { ring.nop().prepare(sqes, index); }
-      protected value(): number { return 0; }
+      value(): number { return 0; }
       override complete(): void { throw new Error('handler blew up'); }
     }
     const before = Array.from({ length: 10 }, () => started(ring.nop()));

@@ -8,7 +8,7 @@
  *
  * May touch: the ops' waiter lists.
  */
-import { Op, type Waiter } from './op.js';
+import { Op, watchOp, type Waiter } from './op.js';
 import { invalidArgType } from './errors.js';
 
 class All<T> implements Waiter {
@@ -42,6 +42,6 @@ export function all<T>(ops: Op<T>[]): Promise<T[]> {
   if (ops.length === 0) return Promise.resolve([]);
   return new Promise<T[]>((resolve, reject) => {
     const w = new All(ops, resolve, reject);
-    for (const op of ops) op.watch(w);
+    for (const op of ops) watchOp(op, w);
   });
 }

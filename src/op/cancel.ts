@@ -36,10 +36,10 @@ export class CancelOp extends Op<number> {
     prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
     setAddrWords(sqes, index, t.udLo, t.udHi);
   }
-  protected override accepts(res: number): boolean {
+  override accepts(res: number): boolean {
     return res >= 0 || res === ENOENT || res === EALREADY;
   }
-  protected value(res: number): number {
+  value(res: number): number {
     return res;
   }
 }
@@ -59,10 +59,10 @@ export class CancelFdOp extends Op<number> {
     prep(sqes, index, Opcode.ASYNC_CANCEL, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, CancelFlag.FD | CancelFlag.ALL);
   }
-  protected override accepts(): boolean {
+  override accepts(): boolean {
     return true;
   }
-  protected value(res: number): number {
+  value(res: number): number {
     return res;
   }
 }

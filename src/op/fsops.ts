@@ -11,7 +11,7 @@
  */
 import { AT_FDCWD, Op as Opcode } from '../sys/constants.js';
 import { prep, setOpFlags } from '../sys/sqe.js';
-import { Op, type Submitter } from './op.js';
+import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';
 import { errnoError } from './errors.js';
 import { closeQuietly, type OpOptions } from './io.js';
@@ -47,19 +47,19 @@ export class OpenatOp extends Op<number> {
     super(ring, opts?.signal);
   }
   get syscall(): string { return 'open'; }
-  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     // len carries the mode; open_flags (the op-flags word) the O_* flags.
     prep(sqes, index, Opcode.OPENAT, this.dirfd, addressOf(this.path.bytes), this.mode, 0);
     setOpFlags(sqes, index, this.flags | O.CLOEXEC);
   }
-  protected value(res: number): number { adoptFd(res); return res; }
-  protected override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
-  protected override consume(fd: number): void {
+  value(res: number): number { adoptFd(res); return res; }
+  override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
+  override consume(fd: number): void {
     adoptFd(fd);
     closeQuietly(this.ring, fd);
   }
 }
+returnsFd(OpenatOp);
 
 /** statx(2) mask bits. */
 export const STATX = { BASIC_STATS: 0x7ff, BTIME: 0x800 } as const;
@@ -84,8 +84,8 @@ export class StatxOp extends Op<Buffer> {
          addressOf(this.buf));
     setOpFlags(sqes, index, this.atFlags);
   }
-  protected value(): Buffer { return this.buf; }
-  protected override error(res: number): Error {
+  value(): Buffer { return this.buf; }
+  override error(res: number): Error {
     return errnoError(res, this.syscallName, this.path.display === '' ? undefined : this.path.display);
   }
 }
@@ -100,7 +100,7 @@ export class FsyncOp extends Op<void> {
     prep(sqes, index, Opcode.FSYNC, this.fd, 0, 0, 0);
     if (this.datasync) setOpFlags(sqes, index, FSYNC_DATASYNC);
   }
-  protected value(): void {}
+  value(): void {}
 }
 
 /** IORING_OP_FTRUNCATE (6.9): ftruncate(2) to `length` (in `off`). */
@@ -112,7 +112,7 @@ export class FtruncateOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.FTRUNCATE, this.fd, 0, 0, this.length);
   }
-  protected value(): void {}
+  value(): void {}
 }
 
 /** IORING_OP_UNLINKAT: unlink(2), or rmdir(2) with AT_REMOVEDIR. */
@@ -125,8 +125,8 @@ export class UnlinkatOp extends Op<void> {
     prep(sqes, index, Opcode.UNLINKAT, AT_FDCWD, addressOf(this.path.bytes), 0, 0);
     if (this.removeDir) setOpFlags(sqes, index, AT.REMOVEDIR);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return errnoError(res, this.syscall, this.path.display); }
+  value(): void {}
+  override error(res: number): Error { return errnoError(res, this.syscall, this.path.display); }
 }
 
 /** IORING_OP_RENAMEAT: rename(2). */
@@ -139,8 +139,8 @@ export class RenameatOp extends Op<void> {
     // fd = old dirfd, addr = old path, len = new dirfd, off (addr2) = new path.
     prep(sqes, index, Opcode.RENAMEAT, AT_FDCWD, addressOf(this.from.bytes), AT_FDCWD >>> 0, addressOf(this.to.bytes));
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return errnoError(res, 'rename', this.from.display, this.to.display); }
+  value(): void {}
+  override error(res: number): Error { return errnoError(res, 'rename', this.from.display, this.to.display); }
 }
 
 /** IORING_OP_MKDIRAT: mkdir(2) with `mode` (in len). */
@@ -152,6 +152,6 @@ export class MkdiratOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.MKDIRAT, AT_FDCWD, addressOf(this.path.bytes), this.mode, 0);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return errnoError(res, 'mkdir', this.path.display); }
+  value(): void {}
+  override error(res: number): Error { return errnoError(res, 'mkdir', this.path.display); }
 }

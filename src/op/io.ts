@@ -10,7 +10,7 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
-import { closingFd, releaseFd } from '../sys/fds.js';
+import { releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, regionAddress, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
@@ -28,7 +28,7 @@ export class NopOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.NOP, -1, 0, 0, 0);
   }
-  protected value(res: number): number { return res; }
+  value(res: number): number { return res; }
 }
 
 /**
@@ -59,7 +59,7 @@ export class RwOp<T = number> extends Op<T> {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, this.position);
   }
-  protected value(res: number): T {
+  value(res: number): T {
     return this.map === undefined ? (res as T) : this.map(res, this);
   }
 }
@@ -104,7 +104,7 @@ abstract class VectorOp extends Op<number> {
   protected abstract readonly opcode: number;
   /** Errors worded as node:net's ("write EPIPE") instead of fs's, for sockets. */
   netStyle = false;
-  protected override error(res: number): Error {
+  override error(res: number): Error {
     return this.netStyle ? netError(res, this.syscall) : errnoError(res, this.syscall);
   }
   override check(): Error | undefined {
@@ -119,7 +119,7 @@ abstract class VectorOp extends Op<number> {
     const iov = (this.iov = iovecs(this.buffers));
     prep(sqes, index, this.opcode, this.fd, addressOf(iov), this.buffers.length, this.position);
   }
-  protected value(res: number): number { return res; }
+  value(res: number): number { return res; }
 }
 
 /** IORING_OP_READV: readv(2)/preadv2(2) scattering into several buffers. */
@@ -218,15 +218,11 @@ export class CloseOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0);
   }
-  override sent(): void {
-    super.sent();
-    closingFd(this.fd); // the SQE is exposed: a thread ending now still submits it
-  }
   override complete(res: number, flags: number): void {
     releaseFd(this.fd);
     super.complete(res, flags);
   }
-  protected value(): void {}
+  value(): void {}
   override refuse(err: unknown): void {
     if (this.ring.closed && !(err instanceof AbortError)) {
       // After the ring's cancel-everything has run: requests still pending on the fd

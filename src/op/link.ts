@@ -13,7 +13,7 @@
  *
  * May touch: its ops' `enqueue()`, the ring's `submitChain`.
  */
-import { Op, type Submitter } from './op.js';
+import { enqueueOp, isQueued, Op, type Submitter } from './op.js';
 import { errnoError, invalidArgType, outOfRange } from './errors.js';
 import { ECANCELED, ETIME, LinkTimeoutOp } from './time.js';
 
@@ -37,12 +37,12 @@ function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
  */
 function startChain(ring: Submitter, ops: Op<unknown>[]): void {
   let ok = true;
-  for (const op of ops) if (!op.enqueue()) ok = false;
+  for (const op of ops) if (!enqueueOp(op)) ok = false;
   if (ok) {
     ring.submitChain(ops);
     return;
   }
-  for (const op of ops) if (op.queued) op.refuse(errnoError(ECANCELED, op.syscall));
+  for (const op of ops) if (isQueued(op)) op.refuse(errnoError(ECANCELED, op.syscall));
 }
 
 /**

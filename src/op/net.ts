@@ -21,7 +21,7 @@
  */
 import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Op as Opcode, SqeFlag } from '../sys/constants.js';
 import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
-import { Op, type Submitter } from './op.js';
+import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, MAX_RW, regionAddress } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
@@ -55,13 +55,13 @@ export class SocketOp extends Op<number> {
     super(ring);
   }
   get syscall(): string { return 'socket'; }
-  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.SOCKET, this.domain, 0, this.protocol, this.type);
   }
-  protected value(res: number): number { adoptFd(res); return res; }
-  protected override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
+  value(res: number): number { adoptFd(res); return res; }
+  override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
 }
+returnsFd(SocketOp);
 
 /** IORING_OP_BIND (6.11): bind(2).  Errors read like node:net's listen errors. */
 export class BindOp extends Op<void> {
@@ -72,8 +72,8 @@ export class BindOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.BIND, this.fd, addressOf(this.sockaddr), 0, this.sockaddr.length);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return netError(res, 'listen', this.peer.address, this.peer.port, true); }
+  value(): void {}
+  override error(res: number): Error { return netError(res, 'listen', this.peer.address, this.peer.port, true); }
 }
 
 /** IORING_OP_LISTEN (6.11): listen(2) with `backlog`. */
@@ -85,8 +85,8 @@ export class ListenOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.LISTEN, this.fd, 0, this.backlog, 0);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return netError(res, 'listen', this.peer.address, this.peer.port, true); }
+  value(): void {}
+  override error(res: number): Error { return netError(res, 'listen', this.peer.address, this.peer.port, true); }
 }
 
 /** IORING_OP_ACCEPT, one connection → its fd (close-on-exec). */
@@ -95,15 +95,15 @@ export class AcceptOp extends Op<number> {
     super(ring, opts?.signal);
   }
   get syscall(): string { return 'accept'; }
-  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
   }
-  protected value(res: number): number { adoptFd(res); return res; }
-  protected override error(res: number): Error { return netError(res, 'accept'); }
-  protected override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
+  value(res: number): number { adoptFd(res); return res; }
+  override error(res: number): Error { return netError(res, 'accept'); }
+  override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
 }
+returnsFd(AcceptOp);
 
 /** Where a multishot accept delivers. */
 export interface AcceptSink {
@@ -123,7 +123,6 @@ export class MultishotAcceptOp extends Op<void> {
     super(ring);
   }
   get syscall(): string { return 'accept'; }
-  override get fdResult(): boolean { return true; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
@@ -145,8 +144,9 @@ export class MultishotAcceptOp extends Op<void> {
     this.sink.ended(res >= 0 ? 0 : res);
     super.complete(0, flags);
   }
-  protected value(): void {}
+  value(): void {}
 }
+returnsFd(MultishotAcceptOp);
 
 /** IORING_OP_CONNECT: connect(2) to the sockaddr. */
 export class ConnectOp extends Op<void> {
@@ -157,8 +157,8 @@ export class ConnectOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.CONNECT, this.fd, addressOf(this.sockaddr), 0, this.sockaddr.length);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return netError(res, 'connect', this.peer.address, this.peer.port); }
+  value(): void {}
+  override error(res: number): Error { return netError(res, 'connect', this.peer.address, this.peer.port); }
 }
 
 /**
@@ -185,8 +185,8 @@ export class SendRecvOp extends Op<number> {
     prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, 0);
     if (this.opcode === Opcode.SEND) setOpFlags(sqes, index, MSG_NOSIGNAL);
   }
-  protected value(res: number): number { return res; }
-  protected override error(res: number): Error { return netError(res, this.syscall); }
+  value(res: number): number { return res; }
+  override error(res: number): Error { return netError(res, this.syscall); }
 }
 
 /** Where a multishot recv delivers. */
@@ -226,7 +226,7 @@ export class MultishotRecvOp extends Op<void> {
     }
     super.complete(0, flags);
   }
-  protected value(): void {}
+  value(): void {}
 }
 
 /** IORING_OP_SHUTDOWN: shutdown(2); how = 0 read, 1 write, 2 both. */
@@ -238,8 +238,8 @@ export class ShutdownOp extends Op<void> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.SHUTDOWN, this.fd, 0, this.how, 0);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return netError(res, 'shutdown'); }
+  value(): void {}
+  override error(res: number): Error { return netError(res, 'shutdown'); }
 }
 
 /** setsockopt(2) of an int option, through IORING_OP_URING_CMD (6.7). */
@@ -257,6 +257,6 @@ export class SetsockoptOp extends Op<void> {
     setAddr3(sqes, index, addressOf(this.optval));
     setFileIndex(sqes, index, 4);
   }
-  protected value(): void {}
-  protected override error(res: number): Error { return netError(res, 'setsockopt'); }
+  value(): void {}
+  override error(res: number): Error { return netError(res, 'setsockopt'); }
 }

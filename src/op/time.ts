@@ -63,10 +63,10 @@ export class TimeoutOp extends Op<void> {
     // len = 1 timespec; off = 0 completions to wait for (a pure timer).
     prep(sqes, index, Opcode.TIMEOUT, -1, this.ring.timespec(this.slot, this.ms), 1, 0);
   }
-  protected override accepts(res: number): boolean {
+  override accepts(res: number): boolean {
     return res >= 0 || res === ETIME;
   }
-  protected value(): void {}
+  value(): void {}
 }
 
 /**
@@ -87,8 +87,8 @@ export class LinkTimeoutOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.LINK_TIMEOUT, -1, this.ring.timespec(this.slot, this.ms), 1, 0);
   }
-  protected override accepts(): boolean {
+  override accepts(): boolean {
     return true;
   }
-  protected value(res: number): number { return res; }
+  value(res: number): number { return res; }
 }

@@ -25,7 +25,8 @@ import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
 import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
 import { FD_RESULT, GEN_MASK, SlotTable } from '../op/slots.js';
-import { Op, signalOf, type Submitter } from '../op/op.js';
+import { admitOp, completeOp, isQueued, markSent, Op, signalOf, type Submitter } from '../op/op.js';
+import { closingFd } from '../sys/fds.js';
 import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp, toTimespec } from '../op/time.js';
@@ -289,7 +290,7 @@ export class Ring implements Submitter {
    * the entry back.  The only place (with placeChain) that takes slots.
    */
   private place(op: Op<unknown>, index: number): void {
-    if (!op.queued) {
+    if (!isQueued(op)) {
       this.sq.rewind(1); // settled while it waited (aborted): it never reaches the kernel
       return;
     }
@@ -309,8 +310,8 @@ export class Ring implements Submitter {
       op.refuse(e);
       return;
     }
-    if (op instanceof CloseOp) this.sq.expose(); // see SubmissionQueue.expose
-    op.sent();
+    markSent(op);
+    if (op instanceof CloseOp) this.closeWritten(op);
   }
 
   /**
@@ -327,12 +328,12 @@ export class Ring implements Submitter {
     let refusals: unknown[] | undefined;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
-      const r = op.queued ? admission(op) : SETTLED;
+      const r = isQueued(op) ? admission(op) : SETTLED;
       if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
     }
     if (refusals === undefined) {
       for (let i = 0; i < ops.length; i++) {
-        const r = ops[i].queued ? ops[i].check() : SETTLED;
+        const r = isQueued(ops[i]) ? ops[i].check() : SETTLED;
         if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
       }
     }
@@ -355,8 +356,10 @@ export class Ring implements Submitter {
         refusals[slots.length - 1] = e;
       }
       if (refusals === undefined) {
-        if (ops.some((op) => op instanceof CloseOp)) this.sq.expose();
-        for (const op of ops) op.sent();
+        for (const op of ops) {
+          markSent(op);
+          if (op instanceof CloseOp) this.closeWritten(op);
+        }
         return;
       }
     }
@@ -365,6 +368,16 @@ export class Ring implements Submitter {
       if (r === SETTLED) continue;
       ops[i].refuse(r !== undefined ? r : errnoError(ECANCELED, ops[i].syscall));
     }
+  }
+
+  /**
+   * A CLOSE is written: make the SQ tail visible now (SubmissionQueue.expose) and note
+   * in the thread's fd ledger that the close is on its way — if the thread ends before
+   * the next enter, the native cleanup submits it and does not close the fd again.
+   */
+  private closeWritten(op: CloseOp): void {
+    this.sq.expose();
+    closingFd(op.fd);
   }
 
   /** Encode `op` into entry `index` for `slot`: prepare, user_data, flags, trace. */
@@ -604,7 +617,7 @@ export class Ring implements Submitter {
         return;
       }
       slots.release(lo);
-      op.complete(res, flags);
+      completeOp(op as Op<unknown>, res, flags); // the ring stores only Ops in its slots
     } catch (e) {
       op.fail(e);
     }
@@ -644,7 +657,7 @@ export class Ring implements Submitter {
     this.requestTurn();
     for (const unit of this.backlog.splice(0)) {
       for (const op of Array.isArray(unit) ? unit : [unit]) {
-        if (op.queued) op.refuse(ringClosedError(op.syscall)); // never reached the kernel
+        if (isQueued(op)) op.refuse(ringClosedError(op.syscall)); // never reached the kernel
       }
     }
     return this.closing;
@@ -680,10 +693,10 @@ export class Ring implements Submitter {
   }
 }
 
-/** `op.admit()`, with an exception (a throwing getter) as the refusal. */
+/** `admitOp(op)`, with an exception (a throwing getter) as the refusal. */
 function admission(op: Op<unknown>): unknown {
   try {
-    return op.admit();
+    return admitOp(op);
   } catch (e) {
     return e;
   }
