@@ -126,6 +126,7 @@ async function pread(big: string): Promise<Table[]> {
     p('fs.read callbacks', 'callbacks', 64, {}, 100_000),
     p('fs.read callbacks, UV_USE_IO_URING=1', 'callbacks', 64, { UV_USE_IO_URING: '1' }, 100_000),
     p('ringcore FileHandle.read', 'ringcore', 64, {}, 500_000),
+    p('ringcore FileHandle.read, after mixed warm-up', 'ringcore', 64, { RINGCORE_BENCH_WARMUP: 'mixed' }, 500_000),
     p('ringcore ring.read', 'ring', 64, {}, 500_000),
   ], 5, 'FileHandle.read'));
   return tables;

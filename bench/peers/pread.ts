@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import * as rfs from '../../src/fs/promises.js';
 import { defaultRing } from '../../src/index.js';
+import { mixedWarmup, mixedWarmupWanted } from './warmup.js';
 
 const [peer, inflightS, file, countS] = process.argv.slice(2);
 const inflight = Number(inflightS);
@@ -84,6 +85,7 @@ async function measure(): Promise<(total: number) => Promise<number>> {
   throw new Error(`unknown peer ${peer}`);
 }
 
+if (mixedWarmupWanted()) await mixedWarmup();
 const run = await measure();
 await run(Math.min(count / 4, 100_000)); // warm-up (the same share for every peer): JIT tiers, page cache
 const rate = await run(count);
