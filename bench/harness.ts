@@ -6,7 +6,8 @@
  *
  * May touch: stdout, bench/results/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
@@ -92,4 +93,15 @@ export function save(workload: string, tables: Table[], extra: Record<string, un
   }, null, 2));
   console.log(`\nsaved ${file}`);
   return file;
+}
+
+/**
+ * A `bun` binary to measure Bun's servers with: build/bench-peers (installed by
+ * `npm install --prefix build/bench-peers bun`), else one on PATH; undefined if none.
+ */
+export function findBun(): string | undefined {
+  const local = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench-peers', 'node_modules', '.bin', 'bun');
+  if (existsSync(local)) return local;
+  const r = spawnSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : undefined;
 }

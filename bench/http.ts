@@ -29,7 +29,8 @@ import fs from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { compare, save, type Table } from './harness.js';
+import { compare, findBun, save, type Table } from './harness.js';
+import os from 'node:os';
 import { buildClient } from './client/build.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -53,7 +54,24 @@ const SERVERS: ServerPeer[] = [
   { name: 'node:http', args: [join(dist, 'bench', 'peers', 'node_http_server.js')] },
   { name: 'node:net', args: [join(dist, 'bench', 'peers', 'node_net_server.js')] },
   { name: 'ringcore', args: [join(dist, 'examples', 'run.js'), 'http_server', '--port', '0', '--port-json'] },
+  ...bunPeer(),
 ];
+
+/** Bun.serve, when a bun binary is there (harness.findBun); it follows the same rules. */
+function bunPeer(): ServerPeer[] {
+  const bun = findBun();
+  if (bun === undefined) {
+    console.log('(Bun.serve not measured: no bun binary; `npm install --prefix build/bench-peers bun` adds it)');
+    return [];
+  }
+  const script = join(os.tmpdir(), 'ringcore-bench-bun-http.js');
+  fs.writeFileSync(script, [
+    "const s = Bun.serve({ port: 0, hostname: '127.0.0.1', fetch() { return new Response('Hello, World!'); } });",
+    'console.log(JSON.stringify({ port: s.port }));',
+    "process.stdin.on('end', () => process.exit(0)); process.stdin.resume();",
+  ].join('\n'));
+  return [{ name: 'Bun.serve', cmd: bun, args: [script] }];
+}
 
 const SEQ_N = 100;
 const STRESS_WORKERS = 200;

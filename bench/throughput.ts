@@ -16,11 +16,11 @@
  * May touch: child processes, apt-get (wrk), bench/results/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { compare, save, type Table } from './harness.js';
+import { compare, findBun, save, type Table } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const root = join(here, '..', '..');
@@ -36,13 +36,6 @@ function ensureWrk(): boolean {
   spawnSync('apt-get', ['update'], { stdio: 'ignore' });
   spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: 'ignore' });
   return have('wrk');
-}
-
-function findBun(): string | undefined {
-  const local = join(root, 'build', 'bench-peers', 'node_modules', '.bin', 'bun');
-  if (existsSync(local)) return local;
-  const r = spawnSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
 interface Server {
