@@ -131,6 +131,8 @@ export class Ring implements Submitter {
   private cancelAllDue = false;
   /** close() finished: nothing may touch the mapped memory any more. */
   private unmapped = false;
+  /** @internal CQEs the last reap handled (the driver's hint: a small batch is latency-bound). */
+  lastReaped = 0;
   private readonly bufferRings: BufferRing[] = [];
   private recvGroup: BufferRing | undefined;
   private closing: Promise<void> | null = null;
@@ -597,6 +599,7 @@ export class Ring implements Submitter {
       Atomics.store(ring, cq.headIdx, head);
       this.reaping = false;
       this.counters.cqesReaped += n;
+      this.lastReaped = n;
     }
     return n;
   }
