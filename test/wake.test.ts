@@ -188,3 +188,24 @@ describe('process liveness', SUITE, () => {
   });
 });
 
+
+describe('following continuations', SUITE, () => {
+  test('a chain of dependent requests takes fewer event-loop turns than requests (follow())', async () => {
+    const r = new Ring();
+    try {
+      await r.nop();
+      let loopTurns = 0;
+      let ticking = true;
+      const tick = () => {
+        loopTurns++;
+        if (ticking) setImmediate(tick);
+      };
+      setImmediate(tick);
+      for (let i = 0; i < 100; i++) await r.nop(); // each one issued by the previous one's continuation
+      ticking = false;
+      assert.ok(loopTurns < 60, `100 dependent NOPs took ${loopTurns} event-loop turns`);
+    } finally {
+      await r.close();
+    }
+  });
+});
