@@ -27,8 +27,10 @@ describe('SQPOLL', SUITE, () => {
       assert.equal(s.cqesReaped, 4 * 51);
       assert.equal(s.inFlight, 0);
       assert.equal(s.staleCqes, 0);
-      // Without SQPOLL a turn needs an enter per batch; with it, only wake-ups do.
-      assert.ok(s.enters < 4 * 2 + 4, `enters (${s.enters}) only to wake the thread or wait`);
+      // Without SQPOLL a turn needs an enter per batch; with it, only wake-ups do — a few
+      // per round (the thread sleeps between rounds; a turn and the continuations it
+      // follows in the same macrotask may each see NEED_WAKEUP before the thread runs).
+      assert.ok(s.enters <= 4 * 4, `enters (${s.enters}) only to wake the thread or wait`);
     } finally {
       await ring.close();
     }

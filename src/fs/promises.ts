@@ -4,14 +4,13 @@
  * Each function is a short sequence of ring requests on the thread's default ring.
  *
  * Not on io_uring: `access` — the kernel has no IORING_OP for faccessat(2), so it is
- * Node's own `fs/promises.access` (through libuv's thread pool), re-exported as is;
+ * Node's own `fs/promises.access` (through libuv's thread pool), loaded when first used;
  * and copyFile's fchmod(2) and reflink modes (see copyFile).
  *
  * May touch: the default ring (through ops), node:fs/promises for `access`.
  */
 import { dirname } from 'node:path';
 import { constants as C, fchmod as fchmodCb } from 'node:fs';
-import { copyFile as nodeCopyFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { defaultRing } from '../runtime/current.js';
 import { errnoError, outOfRange, type RingError } from '../op/errors.js';
@@ -24,7 +23,15 @@ import { Stats } from './stats.js';
 import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
 
-export { access } from 'node:fs/promises';
+/** Node's own fs/promises, loaded on first use (importing it costs startup). */
+function nodeFs(): Promise<typeof import('node:fs/promises')> {
+  return import('node:fs/promises');
+}
+
+/** access(path, mode): Node's own (no IORING_OP for faccessat). */
+export async function access(path: PathLike, mode?: number): Promise<void> {
+  return (await nodeFs()).access(path, mode);
+}
 export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type ReadOptionsWithBuffer, type FileReadOptions, type FileWriteOptions } from './filehandle.js';
 export type { WriteData } from './io.js';
 export { Stats } from './stats.js';
@@ -132,7 +139,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
   const s = toKernelPath(src, 'src');
   const d = toKernelPath(dest, 'dest');
   const m = mode === undefined ? 0 : checkInteger(mode, 'mode', 0, 7);
-  if (m & (C.COPYFILE_FICLONE | C.COPYFILE_FICLONE_FORCE)) return nodeCopyFile(src, dest, m);
+  if (m & (C.COPYFILE_FICLONE | C.COPYFILE_FICLONE_FORCE)) return (await nodeFs()).copyFile(src, dest, m);
   const ring = defaultRing();
   const empty = { bytes: Buffer.from([0]), display: '' };
   let inFd = -1;

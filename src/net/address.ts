@@ -5,11 +5,9 @@
  *
  * May touch: /proc/sys/net/core/somaxconn, node:dns for names, the native sockname.
  */
-import { lookup } from 'node:dns/promises';
-import { isIP } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { native } from '../sys/native.js';
-import { decodeSockaddr, type SocketAddress } from '../sys/sockaddr.js';
+import { decodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
 import { codedError, describeValue, errnoError } from '../op/errors.js';
 
 /** The kernel's listen backlog cap; a server that means to hold load asks for all of it. */
@@ -23,6 +21,7 @@ export function somaxconn(): number {
 
 export async function resolveHost(host: string): Promise<string> {
   if (isIP(host)) return host;
+  const { lookup } = await import('node:dns/promises'); // loaded only for names: it costs startup
   return (await lookup(host)).address;
 }
 

@@ -7,8 +7,7 @@
  *
  * May touch: its ring (requests), the native sockname helper.
  */
-import { isIP } from 'node:net';
-import { AF_INET, AF_INET6, encodeSockaddr } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, encodeSockaddr, isIP } from '../sys/sockaddr.js';
 import {
   AcceptOp, BindOp, closeQuietly, IPPROTO_IPV6, IPV6_V6ONLY, ListenOp, MultishotAcceptOp, SetsockoptOp,
   SO_REUSEADDR, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, type AcceptSink,

@@ -8,10 +8,9 @@
  *
  * May touch: its ring (requests), the native sockname/socketpair helpers.
  */
-import { isIP } from 'node:net';
 import { native } from '../sys/native.js';
 import { adoptFd } from '../sys/fds.js';
-import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, type SocketAddress } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
 import { Op as Opcode } from '../sys/constants.js';
 import {
   ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, TCP_NODELAY,

@@ -24,7 +24,7 @@
  *
  * May touch: the native `address`/`addressPinned`/`seal` calls and the cache.
  */
-import { markAsUntransferable } from 'node:worker_threads';
+import { createRequire } from 'node:module';
 import { native, v8Native } from '../sys/native.js';
 import { invalidArgType, invalidArgValue, invalidState, outOfRange } from './errors.js';
 
@@ -82,6 +82,8 @@ export function addressOf(view: ArrayBufferView): number {
  * buffers): never detachable — Node's own Buffer pool is marked the same way.
  */
 export function ownMemory(ab: ArrayBuffer): number {
+  // node:worker_threads is loaded here, on first use, not at import: it costs ~3 ms.
+  markAsUntransferable ??= (createRequire(import.meta.url)('node:worker_threads') as typeof import('node:worker_threads')).markAsUntransferable;
   markAsUntransferable(ab); // postMessage/structuredClone: a copy (Node 20) or DataCloneError
   if (sealable) native.seal(ab); // transfer(): TypeError
   return baseAddress(ab);
@@ -95,6 +97,7 @@ export function ownMemory(ab: ArrayBuffer): number {
  * V8 11 (Node 20) has no `transfer()`.
  */
 const sealable = v8Native && Number.parseInt(process.versions.v8, 10) >= 13;
+let markAsUntransferable: ((ab: ArrayBuffer) => void) | undefined;
 
 /** Has `view`'s ArrayBuffer been detached (transferred away)? */
 export function isDetached(view: ArrayBufferView): boolean {

@@ -5,6 +5,7 @@
  *
  * May touch: the addon only.
  */
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Byte offsets of the SQ ring's fields inside its mapping (io_sqring_offsets). */
@@ -76,9 +77,22 @@ export interface Native {
   socketpair(domain: number, type: number): [number, number] | number;
 }
 
+/**
+ * The addon, built by node-gyp into <package>/build/Release: found from this module's
+ * own location — dist/src/sys/native.js (three levels below the package root) or a
+ * bundled entry point in dist/bundle/ (two).
+ */
+function addonPath(): string {
+  const rel = 'build/Release/ringcore.node';
+  for (const up of ['../../../', '../../']) {
+    const p = fileURLToPath(new URL(up + rel, import.meta.url));
+    if (existsSync(p)) return p;
+  }
+  return fileURLToPath(new URL('../../../' + rel, import.meta.url));
+}
+
 function load(): Native {
-  // dist/src/sys/native.js sits three levels below the package root, src/sys/native.ts too.
-  const path = fileURLToPath(new URL('../../../build/Release/ringcore.node', import.meta.url));
+  const path = addonPath();
   try {
     // process.dlopen is what require() does for a .node file, without loading the
     // CommonJS loader into an ES module graph.
