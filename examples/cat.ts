@@ -36,8 +36,8 @@
  *
  * (The trace goes to stderr, so stdout still carries exactly the file.)
  */
-import { defaultRing, type RingError } from '../src/index.js';
-import { open } from '../src/fs/promises.js';
+import { defaultRing, type RingError } from 'ringcore';
+import { open } from 'ringcore/fs';
 
 const path = process.argv[2];
 if (path === undefined || process.argv.length > 3) {

@@ -36,8 +36,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { defaultRing, type RingStats } from '../src/index.js';
-import { mkdir, open, rmdir, unlink, writeFile, type FileHandle } from '../src/fs/promises.js';
+import { defaultRing, type RingStats } from 'ringcore';
+import { mkdir, open, rmdir, unlink, writeFile, type FileHandle } from 'ringcore/fs';
 
 const args = process.argv.slice(2);
 if (args.length > 1) {

@@ -38,8 +38,8 @@
  * show inFlight: 0 and staleCqes: 0.
  */
 import { inspect } from 'node:util';
-import { defaultRing, sleep, type RingError } from '../src/index.js';
-import { TcpListener, type TcpStream } from '../src/net/tcp.js';
+import { defaultRing, sleep, type RingError } from 'ringcore';
+import { TcpListener, type TcpStream } from 'ringcore/net';
 
 function usage(msg?: string): never {
   if (msg) console.error(msg);

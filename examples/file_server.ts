@@ -57,9 +57,9 @@
  */
 import path from 'node:path';
 import { constants as C } from 'node:fs';
-import { TcpListener, type TcpStream } from '../src/net/tcp.js';
-import { open, type FileHandle } from '../src/fs/promises.js';
-import { defaultRing } from '../src/index.js';
+import { TcpListener, type TcpStream } from 'ringcore/net';
+import { open, type FileHandle } from 'ringcore/fs';
+import { defaultRing } from 'ringcore';
 import { RequestParser, errorResponse, reasonPhrase, response, type ParsedRequest } from './lib/http1.js';
 import { contentType, resolveUnderRoot, type DotfilesPolicy } from './lib/confine.js';
 import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';

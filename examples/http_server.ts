@@ -31,8 +31,8 @@
  * It prints the address it listens on (--port-json: {"port":N}, and it stops when
  * stdin closes); it prints ring stats when it stops.
  */
-import { TcpListener, type TcpStream } from '../src/net/tcp.js';
-import { defaultRing } from '../src/index.js';
+import { TcpListener, type TcpStream } from 'ringcore/net';
+import { defaultRing } from 'ringcore';
 import { RequestParser, errorResponse, helloResponse, type ParsedRequest } from './lib/http1.js';
 import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
 

@@ -40,8 +40,8 @@
  *
  *     head -c 5000 /dev/urandom > f; RINGCORE_TRACE=1 node dist/examples/run.js linked_cat f > /dev/null
  */
-import { defaultRing, type RingError } from '../src/index.js';
-import { open } from '../src/fs/promises.js';
+import { defaultRing, type RingError } from 'ringcore';
+import { open } from 'ringcore/fs';
 
 const path = process.argv[2];
 if (path === undefined || process.argv.length > 3) {

@@ -39,8 +39,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
-import { defaultRing, type RingStats } from '../src/index.js';
-import { open, readFile, stat } from '../src/fs/promises.js';
+import { defaultRing, type RingStats } from 'ringcore';
+import { open, readFile, stat } from 'ringcore/fs';
 
 const args = process.argv.slice(2);
 const append = args.includes('--append');

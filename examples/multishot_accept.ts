@@ -47,8 +47,8 @@
  */
 import net from 'node:net';
 import { inspect } from 'node:util';
-import { defaultRing } from '../src/index.js';
-import { TcpListener, type TcpStream } from '../src/net/tcp.js';
+import { defaultRing } from 'ringcore';
+import { TcpListener, type TcpStream } from 'ringcore/net';
 
 function usage(msg?: string): never {
   if (msg) console.error(msg);

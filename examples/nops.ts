@@ -24,7 +24,7 @@
  *     RINGCORE_TRACE=1 npm run example nops 20
  */
 import { inspect } from 'node:util';
-import { Ring, type RingStats } from '../src/index.js';
+import { Ring, type RingStats } from 'ringcore';
 
 const arg = process.argv[2];
 const n = arg === undefined ? 10_000 : Number(arg);

@@ -37,8 +37,8 @@
  *     RINGCORE_TRACE=1 npm run example ping_pong -- --rounds 3
  */
 import { inspect } from 'node:util';
-import { defaultRing } from '../src/index.js';
-import { socketpair, type TcpStream } from '../src/net/tcp.js';
+import { defaultRing } from 'ringcore';
+import { socketpair, type TcpStream } from 'ringcore/net';
 
 function usage(msg?: string): never {
   if (msg) console.error(msg);

@@ -55,8 +55,8 @@
  */
 import net from 'node:net';
 import { inspect } from 'node:util';
-import { constants, Ring, type RingError } from '../src/index.js';
-import { TcpListener, type TcpStream } from '../src/net/tcp.js';
+import { constants, Ring, type RingError } from 'ringcore';
+import { TcpListener, type TcpStream } from 'ringcore/net';
 
 const IDLE_MS = 50;
 

@@ -25,8 +25,8 @@
  * With RINGCORE_TRACE=1 the three WRITE SQEs of a block appear together, the two
  * file writes with off = the running offset (0, 4096, 8192, ...), stdout's with -1.
  */
-import { defaultRing, type RingError } from '../src/index.js';
-import { open, type FileHandle } from '../src/fs/promises.js';
+import { defaultRing, type RingError } from 'ringcore';
+import { open, type FileHandle } from 'ringcore/fs';
 
 const names = process.argv.slice(2);
 if (names.length !== 2) {

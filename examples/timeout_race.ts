@@ -26,7 +26,7 @@
  *     RINGCORE_TRACE=1 npm run example timeout_race
  */
 import { inspect } from 'node:util';
-import { AbortError, defaultRing, sleep } from '../src/index.js';
+import { AbortError, defaultRing, sleep } from 'ringcore';
 
 const ring = defaultRing();
 const t0 = performance.now();

@@ -19,7 +19,7 @@
  *     RINGCORE_TRACE=1 npm run example timer
  */
 import { inspect } from 'node:util';
-import { defaultRing, sleep, stats } from '../src/index.js';
+import { defaultRing, sleep, stats } from 'ringcore';
 
 // Create the thread's ring first, so that its setup (io_uring_setup, mmaps, probe,
 // watcher) is not counted as timer lateness.

@@ -7,7 +7,7 @@
  * May touch: its listening socket, stdout.
  */
 import net from 'node:net';
-import { TcpListener, type TcpStream } from '../../src/net/tcp.js';
+import { TcpListener, type TcpStream } from 'ringcore/net';
 
 const which = process.argv[2];
 process.stdin.on('end', () => process.exit(0)).resume();

@@ -13,8 +13,8 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import * as rfs from '../../src/fs/promises.js';
-import { defaultRing } from '../../src/index.js';
+import * as rfs from 'ringcore/fs';
+import { defaultRing } from 'ringcore';
 import { mixedWarmup, mixedWarmupWanted } from './warmup.js';
 
 const [peer, inflightS, file, countS] = process.argv.slice(2);

@@ -8,7 +8,7 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import * as rfs from '../../src/fs/promises.js';
+import * as rfs from 'ringcore/fs';
 
 const [peer, dir, concS, workload] = process.argv.slice(2);
 const conc = Number(concS);

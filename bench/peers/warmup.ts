@@ -12,9 +12,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as rfs from '../../src/fs/promises.js';
-import { TcpListener, TcpStream } from '../../src/net/tcp.js';
-import { all, link, nop, sleep, defaultRing } from '../../src/index.js';
+import * as rfs from 'ringcore/fs';
+import { TcpListener, TcpStream } from 'ringcore/net';
+import { all, link, nop, sleep, defaultRing } from 'ringcore';
 
 /** Is the mixed warm-up asked for (env RINGCORE_BENCH_WARMUP=mixed or argv --warmup mixed)? */
 export function mixedWarmupWanted(): boolean {
