@@ -7,6 +7,10 @@
  *  2. 4 KiB pread from page cache at 1 and 64 in flight.
  *  3. readFile of 10,000 files of 100 bytes.
  *  4. the original's concurrent reads: 100 files of 1 KiB opened and read at once.
+ *  5. cold cache: random 4 KiB reads of a 1 GiB file whose pages were dropped just
+ *     before (posix_fadvise DONTNEED), at 1, 64 and 256 in flight, beside
+ *     `fio --ioengine=io_uring` with the same block size, depth and read count (the
+ *     device's limit; fio is installed with apt-get when missing and we are root).
  *
  * Data lives in $TMPDIR/ringcore-bench (created once, reused).
  *
@@ -68,6 +72,67 @@ function child(args: string[], env: Record<string, string> = {}, stdoutFd?: numb
   const ms = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
   return { out: r.stdout ?? '', ms };
+}
+
+/** fio, installed with apt-get when missing and we are root; false if unavailable. */
+function ensureFio(): boolean {
+  const have = () => spawnSync('sh', ['-c', 'command -v fio']).status === 0;
+  if (have()) return true;
+  if (process.getuid?.() !== 0) return false;
+  console.log('installing fio (apt-get install fio) ...');
+  if (spawnSync('apt-get', ['install', '-y', 'fio'], { stdio: 'ignore' }).status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'ignore' });
+    spawnSync('apt-get', ['install', '-y', 'fio'], { stdio: 'ignore' });
+  }
+  return have();
+}
+
+/** A 1 GiB file for the cold-cache workload (created once, reused). */
+function coldFile(): string {
+  const f = join(data, 'cold-1GiB');
+  if (!fs.existsSync(f) || fs.statSync(f).size !== 1 << 30) {
+    const fd = fs.openSync(f, 'w');
+    const chunk = randomBytes(1 << 20);
+    for (let i = 0; i < 1024; i++) fs.writeSync(fd, chunk);
+    fs.fsyncSync(fd);
+    fs.closeSync(fd);
+  }
+  return f;
+}
+
+async function coldReads(): Promise<Table[]> {
+  const file = coldFile();
+  const script = join(dist, 'bench', 'peers', 'pread.js');
+  const fio = ensureFio();
+  if (!fio) console.log('(fio not measured: not installed and cannot install it)');
+  const tables: Table[] = [];
+  for (const depth of [1, 64, 256]) {
+    const count = depth === 1 ? 5000 : 20_000;
+    const cold = { RINGCORE_BENCH_COLD: '1' };
+    const p = (name: string, peer: string, env: Record<string, string> = {}) => ({
+      name, run: () => json(child([script, peer, String(depth), file, String(count)], { ...cold, ...env }).out).rate,
+    });
+    const peers = [
+      p('FileHandle.read', 'filehandle'),
+      p('fs.read callbacks', 'callbacks'),
+      p('fs.read callbacks, UV_USE_IO_URING=1', 'callbacks', { UV_USE_IO_URING: '1' }),
+      ...(depth === 1 ? [p('readSync loop', 'readSync')] : []),
+      p('ringcore FileHandle.read', 'ringcore'),
+      ...(fio ? [{
+        name: 'fio io_uring',
+        run: () => {
+          const r = spawnSync('fio', ['--name=cold', `--filename=${file}`, '--rw=randread', '--bs=4k', '--ioengine=io_uring',
+            `--iodepth=${depth}`, '--direct=0', '--invalidate=1', `--number_ios=${count}`, '--output-format=json'],
+          { encoding: 'utf8' });
+          if (r.status !== 0) throw new Error(`fio failed: ${r.stderr}`);
+          return JSON.parse(r.stdout).jobs[0].read.iops as number;
+        },
+      }] : []),
+    ];
+    tables.push(await compare(`4 KiB random reads, cold cache (pages dropped), ${depth} in flight, ${count} reads`, 'reads/s',
+                              peers, 5, 'FileHandle.read'));
+  }
+  return tables;
 }
 
 function json(out: string): Record<string, number> {
@@ -163,5 +228,6 @@ export async function main(): Promise<void> {
   if (!only || only.includes('cat')) tables.push(...await cat(big));
   if (!only || only.includes('pread')) tables.push(...await pread(big));
   if (!only || only.includes('small')) tables.push(...await smallFiles(small, kib));
+  if (!only || only.includes('cold')) tables.push(...await coldReads());
   save('fs', tables);
 }

@@ -46,6 +46,11 @@ export function writev(fd: number, buffers: ArrayBufferView[], position?: number
 export function close(fd: number, opts?: OpOptions): Op<void> {
   return defaultRing().closeFd(fd, opts);
 }
+/** posix_fadvise(2) through the default ring (IORING_OP_FADVISE); advice: `FADV.*`. */
+export function fadvise(fd: number, offset: number, length: number, advice: number, opts?: OpOptions): Op<void> {
+  return defaultRing().fadvise(fd, offset, length, advice, opts);
+}
+export { FADV } from './op/fsops.js';
 /** IORING_OP_TIMEOUT: resolves after `ms` milliseconds (abortable). */
 export function timeout(ms: number, opts?: OpOptions): Op<void> {
   return defaultRing().timeout(ms, opts);

@@ -9,12 +9,17 @@
  *   ringcore      ringcore/fs FileHandle.read
  *   ring          the ring's own read op (ring.read(fd, view, position))
  *
- * May touch: the file it reads.
+ * RINGCORE_BENCH_COLD=1: the cold-cache variant — after the warm-up (for the JIT), the
+ * file's pages are dropped from the page cache (posix_fadvise DONTNEED, through the
+ * ring's IORING_OP_FADVISE; set-up, not measured), so the measured reads go to the
+ * device.  The file must be much larger than count × 4 KiB, so repeats are rare.
+ *
+ * May touch: the file it reads (and its page-cache pages).
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import * as rfs from 'ringcore/fs';
-import { defaultRing } from 'ringcore';
+import { defaultRing, fadvise, FADV } from 'ringcore';
 import { mixedWarmup, mixedWarmupWanted } from './warmup.js';
 
 const [peer, inflightS, file, countS] = process.argv.slice(2);
@@ -22,9 +27,10 @@ const inflight = Number(inflightS);
 const count = Number(countS ?? 200_000);
 const blocks = Math.floor(fs.statSync(file).size / 4096);
 let seed = 12345;
+/** A 32-bit LCG (Math.imul: a product of doubles past 2^53 loses its low bits and cycles short). */
 function nextPos(): number {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return (seed % blocks) * 4096;
+  seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+  return ((seed >>> 1) % blocks) * 4096;
 }
 
 /**
@@ -40,10 +46,13 @@ async function workers(n: number, total: number, loop: (buf: Buffer, take: () =>
   return total / ((performance.now() - t0) / 1000);
 }
 
+/** The fd the peer reads through (the cold variant advises the kernel on it). */
+let peerFd = -1;
+
 async function measure(): Promise<(total: number) => Promise<number>> {
   switch (peer) {
     case 'readSync': {
-      const fd = fs.openSync(file, 'r');
+      const fd = (peerFd = fs.openSync(file, 'r'));
       const buf = Buffer.allocUnsafeSlow(4096);
       return async (total) => {
         const t0 = performance.now();
@@ -53,12 +62,13 @@ async function measure(): Promise<(total: number) => Promise<number>> {
     }
     case 'filehandle': {
       const fh = await fsp.open(file, 'r');
+      peerFd = fh.fd;
       return (total) => workers(inflight, total, async (buf, take) => {
         while (take()) await fh.read(buf, 0, 4096, nextPos());
       });
     }
     case 'callbacks': {
-      const fd = fs.openSync(file, 'r');
+      const fd = (peerFd = fs.openSync(file, 'r'));
       return (total) => workers(inflight, total, (buf, take) => new Promise<void>((res, rej) => {
         const next = (e: Error | null) => {
           if (e) rej(e);
@@ -70,12 +80,13 @@ async function measure(): Promise<(total: number) => Promise<number>> {
     }
     case 'ringcore': {
       const fh = await rfs.open(file, 'r');
+      peerFd = fh.fd;
       return (total) => workers(inflight, total, async (buf, take) => {
         while (take()) await fh.read(buf, 0, 4096, nextPos());
       });
     }
     case 'ring': {
-      const fd = fs.openSync(file, 'r');
+      const fd = (peerFd = fs.openSync(file, 'r'));
       const ring = defaultRing();
       return (total) => workers(inflight, total, async (buf, take) => {
         while (take()) await ring.read(fd, buf, nextPos());
@@ -86,8 +97,15 @@ async function measure(): Promise<(total: number) => Promise<number>> {
 }
 
 if (mixedWarmupWanted()) await mixedWarmup();
+const cold = process.env.RINGCORE_BENCH_COLD === '1';
 const run = await measure();
 await run(Math.min(count / 4, 100_000)); // warm-up (the same share for every peer): JIT tiers, page cache
+if (cold) {
+  // Every page of the file out of the cache, and no readahead on the peer's fd (as fio
+  // does for random reads: its fadvise_hint): each measured read is one 4 KiB device read.
+  await fadvise(peerFd, 0, 0, FADV.RANDOM);
+  await fadvise(peerFd, 0, 0, FADV.DONTNEED);
+}
 const rate = await run(count);
 process.stdout.write(JSON.stringify({ peer, inflight, rate }) + '\n');
 process.exit(0);

@@ -90,6 +90,27 @@ export class StatxOp extends Op<Buffer> {
   }
 }
 
+/** posix_fadvise(2) advice (linux/fadvise.h). */
+export const FADV = { NORMAL: 0, RANDOM: 1, SEQUENTIAL: 2, WILLNEED: 3, DONTNEED: 4, NOREUSE: 5 } as const;
+
+/**
+ * IORING_OP_FADVISE (5.6): posix_fadvise(2) on `length` bytes at `offset` (length 0:
+ * to the end of the file) — e.g. DONTNEED drops the range's clean pages from the
+ * page cache (how the cold-cache benchmark makes reads miss).
+ */
+export class FadviseOp extends Op<void> {
+  constructor(ring: Submitter, readonly fd: number, readonly offset: number, readonly length: number,
+              readonly advice: number, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'fadvise'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.FADVISE, this.fd, 0, this.length, this.offset);
+    setOpFlags(sqes, index, this.advice);
+  }
+  value(): void {}
+}
+
 /** IORING_OP_FSYNC: fsync(2), or fdatasync(2) with `datasync`. */
 export class FsyncOp extends Op<void> {
   constructor(ring: Submitter, readonly fd: number, readonly datasync: boolean, opts?: OpOptions) {

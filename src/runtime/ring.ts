@@ -33,7 +33,8 @@ import { TimeoutOp, toTimespec } from '../op/time.js';
 import { link, linkTimeout } from '../op/link.js';
 import { all } from '../op/batch.js';
 import { errnoError, invalidArgType, ringClosedError } from '../op/errors.js';
-import { baseAddress, checkInteger } from '../op/buffers.js';
+import { baseAddress, checkFd, checkInteger } from '../op/buffers.js';
+import { FadviseOp } from '../op/fsops.js';
 import { setupRing } from './setup.js';
 import { Tracer, traceFromEnv } from './trace.js';
 import { EventLoopDriver } from './loop.js';
@@ -201,6 +202,17 @@ export class Ring implements Submitter {
   /** close(2) of a file descriptor, through the ring. */
   closeFd(fd: number, opts?: OpOptions): CloseOp {
     return new CloseOp(this, fd, opts);
+  }
+  /**
+   * posix_fadvise(2) through the ring (IORING_OP_FADVISE): `advice` is one of
+   * FADV.* (e.g. DONTNEED drops the range's clean pages); length 0 means to the end.
+   */
+  fadvise(fd: number, offset: number, length: number, advice: number, opts?: OpOptions): FadviseOp {
+    checkFd(fd);
+    checkInteger(offset, 'offset', 0);
+    checkInteger(length, 'length', 0, 0xffffffff);
+    checkInteger(advice, 'advice', 0, 5);
+    return new FadviseOp(this, fd, offset, length, advice, { signal: signalOf(opts) });
   }
   /** A timer in the ring: resolves after `ms` milliseconds. */
   timeout(ms: number, opts?: OpOptions): TimeoutOp {
