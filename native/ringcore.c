@@ -36,6 +36,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <node_api.h>
@@ -168,7 +169,14 @@ typedef struct {
   uint8_t *cqes;
   size_t cqe_size;
   uint32_t sq_mask;
+  uint32_t setup_flags;
   uint8_t *ledger; /* the thread's fd ledger (see FdLedger), or NULL */
+  /* Written by JavaScript (an external ArrayBuffer over it, `shared` in setup()'s
+   * result): [0] = requests that hold a slot — submitted or written, terminal CQE not
+   * yet reaped; [1] = its SQ tail after the last SQE it finished writing (it
+   * publishes the tail to the kernel only at its next enter).  ring_cleanup submits
+   * up to [1] and waits for [0] terminal CQEs. */
+  int32_t shared[2];
 } rc_ring;
 
 static void ring_unmap(rc_ring *r) {
@@ -192,79 +200,143 @@ struct rc_sync_cancel_reg {
 };
 
 #define RC_ENTER_GETEVENTS (1U << 0)
+#define RC_ENTER_SQ_WAKEUP (1U << 1)
+#define RC_ENTER_EXT_ARG (1U << 3)
+#define RC_SETUP_SQPOLL (1U << 1)
 #define RC_OP_CLOSE 19
 #define RC_SQ_CQ_OVERFLOW (1U << 1)
+#define RC_CQE_F_MORE (1U << 1)
 /* user_data high-word bit: "this request's result is a new fd" (op/slots.ts). */
 #define RC_UD_FD_RESULT 0x20000000u
 
+/* struct io_uring_getevents_arg, for an enter that waits with a timeout (5.11). */
+struct rc_getevents_arg {
+  uint64_t sigmask;
+  uint32_t sigmask_sz, pad;
+  uint64_t ts;
+};
+struct rc_timespec {
+  int64_t tv_sec, tv_nsec;
+};
+
+static int64_t now_ms(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Read the CQEs JavaScript will never see; returns how many were terminal (ended a
+ * request).  One that carries a new fd (an open or accept that finished, marked in
+ * its user_data) is closed: nobody else will.  JavaScript stores the CQ head before
+ * it handles a CQE, so none of these was delivered to it. */
+static uint32_t drain_cq(rc_ring *r) {
+  uint32_t ended = 0;
+  uint32_t ch = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
+  for (; ch != tail; ch++) {
+    const uint8_t *cqe = r->cqes + (size_t)(ch & r->cq_mask) * r->cqe_size;
+    uint32_t ud_lo, ud_hi, flags;
+    int32_t res;
+    memcpy(&ud_lo, cqe, 4);
+    memcpy(&ud_hi, cqe + 4, 4);
+    memcpy(&res, cqe + 8, 4);
+    memcpy(&flags, cqe + 12, 4);
+    if ((ud_hi & RC_UD_FD_RESULT) && res >= 0) {
+      close(res);
+      if (r->ledger && (uint32_t)res < RC_LEDGER_SIZE) r->ledger[res] = 0;
+    }
+    /* user_data 0 is the ring's own cancel-everything: it holds no slot. */
+    if (!(flags & RC_CQE_F_MORE) && (ud_lo | ud_hi) != 0) ended++;
+  }
+  __atomic_store_n(r->cq_head, ch, __ATOMIC_RELEASE);
+  return ended;
+}
+
 /* The thread (a worker, or the main thread at exit) is going away with the ring
- * still open.  In order:
- *  1. Submit what JavaScript wrote but had not entered yet (it publishes the SQ tail
- *     with every SQE): a CLOSE written just before the thread ended still happens.
- *  2. Cancel everything synchronously.  Requests may still be in flight, pointing at
- *     ArrayBuffers of a heap that is about to be freed; closing the ring fd would only
- *     start an asynchronous teardown in the kernel, during which a running request
- *     can still write into that memory.  The kernel returns once every request has
- *     completed or was cancelled (bounded: 5 s for a request that will not stop).
- *  3. Read the completions JavaScript will never see: one that carries a new fd (an
- *     open or accept that finished, marked in its user_data) is closed here.
+ * still open.  Requests may still be in flight, pointing at ArrayBuffers of a heap
+ * that is about to be freed: closing the ring fd would only start an asynchronous
+ * teardown in the kernel, during which a running request can still write into that
+ * memory.  So, in order:
+ *  1. Submit what JavaScript wrote but had not entered yet (shared[1]): a close made
+ *     just before the thread ended still happens, and every request holding a slot
+ *     is in the kernel, to be cancelled and waited for.  A CLOSE among them closes its fd now, so the ledger must not close it
+ *     again (JavaScript may not have had time to note that it was written).
+ *  2. Ask the kernel to cancel everything (IORING_REGISTER_SYNC_CANCEL, ANY|ALL).
+ *     That does not wait for requests already running in io-wq (-EALREADY), so:
+ *  3. Wait until every request JavaScript had in flight (shared[0]) has posted its
+ *     terminal CQE — reading them as they come (drain_cq) — bounded at 5 s for a
+ *     request that will not stop.
  *  4. Unmap and close the ring. */
 static void ring_cleanup(void *arg) {
   rc_ring *r = arg;
   r->hooked = 0;
   if (r->closed) return;
   r->closed = 1;
+  int sqpoll = (r->setup_flags & RC_SETUP_SQPOLL) != 0;
   uint32_t head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
-  uint32_t pending = __atomic_load_n(r->sq_tail, __ATOMIC_ACQUIRE) - head;
+  uint32_t tail = __atomic_load_n(r->sq_tail, __ATOMIC_ACQUIRE);
+  uint32_t written = (uint32_t)__atomic_load_n(&r->shared[1], __ATOMIC_ACQUIRE);
+  /* Every SQE JavaScript finished writing is complete in the array: publish them all
+   * (the kernel reads up to the tail), unless the word makes no sense. */
+  if (written - head <= r->sq_mask + 1 && written - tail <= r->sq_mask + 1) {
+    tail = written;
+    __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
+  }
+  uint32_t pending = tail - head;
   if (pending > 0 && pending <= 65536) {
-    /* A CLOSE among them closes its fd now: the ledger must not close it again
-     * (JavaScript may not have had time to note that it was written). */
     for (uint32_t i = 0; i < pending && r->ledger; i++) {
       const uint8_t *sqe = (const uint8_t *)r->sqes + (size_t)((head + i) & r->sq_mask) * 64;
       int32_t fd;
       memcpy(&fd, sqe + 4, 4);
       if (sqe[0] == RC_OP_CLOSE && fd >= 0 && (uint32_t)fd < RC_LEDGER_SIZE) r->ledger[fd] = 0;
     }
-    syscall(__NR_io_uring_enter, r->fd, pending, 0, RC_ENTER_GETEVENTS, NULL, 0);
+    if (sqpoll) {
+      /* The kernel thread submits; wake it and give it a moment to take them. */
+      syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_SQ_WAKEUP, NULL, 0);
+      for (int i = 0; i < 1000 && __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) != tail; i++) usleep(1000);
+    } else {
+      syscall(__NR_io_uring_enter, r->fd, pending, 0, RC_ENTER_GETEVENTS, NULL, 0);
+    }
   }
   struct rc_sync_cancel_reg reg;
   memset(&reg, 0, sizeof reg);
   reg.fd = -1;
   reg.flags = RC_CANCEL_ANY | RC_CANCEL_ALL;
-  reg.tv_sec = 5;
-  for (int i = 0; i < 100; i++) {
+  reg.tv_sec = 1;
+  for (int i = 0; i < 3; i++) {
     long rc = syscall(__NR_io_uring_register, r->fd, RC_REGISTER_SYNC_CANCEL, &reg, 1);
-    if (rc >= 0) continue;          /* cancelled some: look again */
-    if (errno == EINTR) continue;
-    break;                          /* -ENOENT: nothing left (or unsupported: EINVAL) */
+    if (rc < 0 && errno == EINTR) continue;
+    break;
   }
-  for (int pass = 0; pass < 64; pass++) {
-    /* GETEVENTS flushes overflowed CQEs and runs deferred task work. */
-    syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_GETEVENTS, NULL, 0);
-    uint32_t ch = *r->cq_head, tail = __atomic_load_n(r->cq_tail, __ATOMIC_ACQUIRE);
-    for (; ch != tail; ch++) {
-      const uint8_t *cqe = r->cqes + (size_t)(ch & r->cq_mask) * r->cqe_size;
-      uint32_t ud_hi;
-      int32_t res;
-      memcpy(&ud_hi, cqe + 4, 4);
-      memcpy(&res, cqe + 8, 4);
-      if ((ud_hi & RC_UD_FD_RESULT) && res >= 0) {
-        close(res);
-        /* JavaScript may have seen this CQE (a batch cut short) and noted the fd. */
-        if (r->ledger && (uint32_t)res < RC_LEDGER_SIZE) r->ledger[res] = 0;
-      }
+  int32_t remaining = __atomic_load_n(&r->shared[0], __ATOMIC_ACQUIRE);
+  int64_t deadline = now_ms() + 5000;
+  for (;;) {
+    remaining -= (int32_t)drain_cq(r);
+    if (remaining <= 0 || now_ms() > deadline) break;
+    /* Wait for more (GETEVENTS also flushes overflowed CQEs and runs deferred task
+     * work), at most 100 ms at a time. */
+    struct rc_timespec ts = {0, 100 * 1000 * 1000};
+    struct rc_getevents_arg ga;
+    memset(&ga, 0, sizeof ga);
+    ga.ts = (uint64_t)(uintptr_t)&ts;
+    long rc = syscall(__NR_io_uring_enter, r->fd, 0, 1, RC_ENTER_GETEVENTS | RC_ENTER_EXT_ARG, &ga, sizeof ga);
+    if (rc < 0 && errno != EINTR && errno != ETIME && errno != EAGAIN && errno != EBUSY) {
+      /* No EXT_ARG (before 5.11): one more cancel pass and a short sleep. */
+      syscall(__NR_io_uring_register, r->fd, RC_REGISTER_SYNC_CANCEL, &reg, 1);
+      usleep(1000);
     }
-    __atomic_store_n(r->cq_head, ch, __ATOMIC_RELEASE);
-    if (!(__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) & RC_SQ_CQ_OVERFLOW)) break;
+  }
+  for (int pass = 0; pass < 64 && (__atomic_load_n(r->sq_flags, __ATOMIC_ACQUIRE) & RC_SQ_CQ_OVERFLOW); pass++) {
+    syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_GETEVENTS, NULL, 0);
+    drain_cq(r);
   }
   ring_unmap(r);
 }
 
 static void ring_finalize(napi_env env, void *data, void *hint) {
   rc_ring *r = data;
-  /* A ring that was never closed keeps its mappings until its thread ends (the
-   * cleanup hook): the ArrayBuffers over them may outlive this handle in GC order,
-   * so unmapping here could fault. */
+  /* The handle is collected only with its Ring, and an open Ring is kept alive by
+   * its wake-up watcher (which references it): so a ring reaching this point was
+   * closed — unmapped by Close() — and only the bookkeeping is left to free. */
   if (r->hooked) {
     napi_remove_env_cleanup_hook(env, ring_cleanup, r);
     r->hooked = 0;
@@ -357,6 +429,7 @@ static napi_value Setup(napi_env env, napi_callback_info info) {
   r->cqes = (uint8_t *)cq + p.cq_off.cqes;
   r->cqe_size = cqe_sz;
   r->sq_mask = *(uint32_t *)((uint8_t *)sq + p.sq_off.ring_mask);
+  r->setup_flags = p.flags;
   rc_ledger *ledger = NULL;
   if (napi_get_instance_data(env, (void **)&ledger) == napi_ok && ledger) r->ledger = ledger->owned;
   if (napi_add_env_cleanup_hook(env, ring_cleanup, r) == napi_ok) r->hooked = 1;
@@ -402,6 +475,8 @@ static napi_value Setup(napi_env env, napi_callback_info info) {
   set(env, out, "sqRing", sqab);
   set(env, out, "cqRing", cqab);
   set(env, out, "sqes", sqesab);
+  napi_value sharedab = external_ab(env, r->shared, sizeof r->shared);
+  if (sharedab) set(env, out, "shared", sharedab);
   return out;
 }
 

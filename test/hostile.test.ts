@@ -582,6 +582,107 @@ describe('what the hostile tester found next', SUITE, () => {
   });
 });
 
+describe('what the code review found', SUITE, () => {
+  test('a signal getter that submits while its op is admitted: no stale SQE, every op settles, no fd closed by mistake', async () => {
+    const r = new Ring({ entries: 4 });
+    const t = tempDir('ringcore-reentry-');
+    try {
+      const fdA = fs.openSync(path.join(t.dir, 'a'), 'w');
+      await r.closeFd(fdA); // an old CLOSE SQE sits in the array
+      const fdB = fs.openSync(path.join(t.dir, 'b'), 'w'); // reuses fdA's number
+      await r.nop();
+      await r.nop();
+      await r.nop();
+      let reads = 0;
+      let inner: Promise<number> | undefined;
+      const evil = {
+        get aborted() {
+          if (++reads === 2) {
+            inner = started(r.nop());
+            return true;
+          }
+          return false;
+        },
+        reason: 'x',
+      } as unknown as AbortSignal;
+      await assert.rejects(Promise.resolve(r.nop({ signal: evil })), { name: 'AbortError' });
+      assert.equal(await inner, 0, 'the op submitted from the getter settles');
+      await delay(20);
+      fs.fstatSync(fdB); // still open: no stale CLOSE reached the kernel
+      fs.closeSync(fdB);
+      assert.equal(r.stats().inFlight, 0);
+      assert.equal(r.stats().staleCqes, 0);
+    } finally {
+      await r.close();
+      t.cleanup();
+    }
+  });
+
+  test('then() callbacks run asynchronously (Promises/A+ 2.2.4), never inside then() or the reaper', async () => {
+    let phase = 'inside then()';
+    let seen = '';
+    const done = new Promise<void>((resolve) => {
+      ring.nop({ signal: AbortSignal.abort() }).then(null, () => {
+        seen = phase;
+        resolve();
+      });
+    });
+    phase = 'after then() returned';
+    await done;
+    assert.equal(seen, 'after then() returned');
+    const order: string[] = [];
+    const a = ring.nop();
+    const b = ring.nop();
+    a.then(() => {
+      order.push('a');
+      void Promise.resolve().then(() => order.push('a microtask'));
+    });
+    b.then(() => order.push('b'));
+    await Promise.all([a, b]);
+    await null;
+    assert.deepEqual(order, ['a', 'b', 'a microtask'], 'as native promises order them');
+  });
+
+  test('zero-copy chunks past the high-water mark never hold more shared buffers than the mark', async () => {
+    const r = new Ring();
+    const [a, b] = socketpair({ ring: r, highWaterMark: 32 * 1024 });
+    try {
+      const it = b.zeroCopyChunks();
+      const writing = a.writeAll(Buffer.alloc(1 << 20, 3));
+      await delay(200); // nobody consumes
+      const group = r.recvBuffers;
+      const out = (group as unknown as { out: number }).out;
+      assert.ok(out * group.size <= 32 * 1024, `${out} shared buffers held for a 32 KiB mark`);
+      let got = 0;
+      for (let x = await it.next(); !x.done; x = await it.next()) {
+        got += x.value.length;
+        if (got === 1 << 20) break;
+      }
+      assert.equal(got, 1 << 20);
+      await writing;
+    } finally {
+      await a.close();
+      await b.close();
+      await r.close();
+    }
+  });
+
+  test('a CLOSE cancelled with its chain leaves the fd open and the error says so', async () => {
+    const t = tempDir('ringcore-close-cancel-');
+    try {
+      const fd = fs.openSync(path.join(t.dir, 'f'), 'w');
+      const head = ring.read(9999, Buffer.alloc(1));
+      const close = ring.closeFd(fd);
+      await assert.rejects(ring.link(head, close), { code: 'EBADF' });
+      await assert.rejects(Promise.resolve(close), { code: 'ECANCELED' });
+      fs.fstatSync(fd); // still open
+      fs.closeSync(fd);
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('run() and spawn()', SUITE, () => {
   test('a failing spawned task rejects run with its error; nothing is left unhandled', async () => {
     const unhandled: unknown[] = [];

@@ -2,10 +2,10 @@
  * `FileHandle`: an open file, shaped like `node:fs/promises`' FileHandle, whose every
  * operation is one io_uring request on the handle's ring.
  *
- * The hot methods (`read`, `write`) return the request itself — a lazy `Op` whose
- * value is `{ bytesRead, buffer }` — instead of going through an async function:
- * awaiting it costs one thenable, not a chain of promises.  Argument errors come
- * back as rejected promises, as from Node's async methods.
+ * Every method starts its request when it is called and returns a real Promise, as
+ * node:fs/promises does; the hot ones (`read`, `write`) are plain functions returning
+ * `op.promise()`, not async functions (one promise chain less per call).  Argument
+ * errors come back as rejected promises, as from Node's async methods.
  *
  * `close()` first cancels whatever is still pending on the fd (closing an fd does not
  * cancel io_uring requests on it), then closes it through the ring.  A closed handle
@@ -73,6 +73,11 @@ export class FileHandle extends FdHandle {
   /** @internal FileHandles come from open(). */
   constructor(override readonly ring: Ring, fd: number) {
     super(ring, fd);
+  }
+
+  /** Node's error for a call on a closed FileHandle. */
+  override closedError(syscall: string): Error {
+    return closedError(syscall);
   }
 
   /**

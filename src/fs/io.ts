@@ -9,7 +9,7 @@
 import { Op as Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { StatxOp, AT } from '../op/fsops.js';
-import { AbortError, invalidArgType } from '../op/errors.js';
+import { AbortError, errnoError, invalidArgType } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 
 /** What writeFile accepts, as Node's does. */
@@ -61,7 +61,9 @@ export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Arr
     let off = 0;
     while (off < total) {
       checkAborted(signal);
-      off += await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined).promise();
+      const n = await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined).promise();
+      if (n === 0) throw errnoError(-5, 'write'); // EIO: no progress (never loop on it)
+      off += n;
     }
   }
   checkAborted(signal);

@@ -164,7 +164,11 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
       const n = await new RwOp<number>(ring, Opcode.READ, inFd, chunk, 0, chunk.length, pos, undefined, undefined).promise();
       if (n === 0) break;
       let off = 0;
-      while (off < n) off += await new RwOp<number>(ring, Opcode.WRITE, outFd, chunk, off, n - off, pos + off, undefined, undefined).promise();
+      while (off < n) {
+        const w = await new RwOp<number>(ring, Opcode.WRITE, outFd, chunk, off, n - off, pos + off, undefined, undefined).promise();
+        if (w === 0) throw errnoError(-5, 'write'); // EIO: no progress (never loop on it)
+        off += w;
+      }
       pos += n;
     }
   } catch (e) {

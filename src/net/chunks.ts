@@ -13,13 +13,15 @@
  *    code that consumes each chunk on the spot, like an HTTP parser that copies what
  *    it keeps.
  *
- * Back-pressure, per connection.  Received data waiting for the consumer is bounded
- * by `highWaterMark` bytes (default 64 KiB): once it is reached, the multishot RECV is
- * cancelled, so the kernel stops taking this connection's data — the socket's receive
- * buffer fills and TCP's window tells the peer to wait — and it is armed again when
- * the consumer has taken the queue down to half.  With zero-copy chunks the same
- * bound caps how many of the shared buffers one connection can hold unread, so one
- * slow reader cannot drain the group that every other connection receives into.
+ * Back-pressure, per connection.  Once the data waiting for the consumer reaches
+ * `highWaterMark` bytes (default 64 KiB), the multishot RECV is cancelled, so the
+ * kernel stops taking this connection's data — the socket's receive buffer fills and
+ * TCP's window tells the peer to wait — and it is armed again when the consumer has
+ * taken the queue down to half.  The cancel reaches the kernel at the next enter, so
+ * what waits can pass the mark by what arrives until then (about one loop turn of
+ * data, copied into memory of this connection's own); the shared buffers one
+ * connection holds never pass the mark, so one slow reader cannot drain the group
+ * that every other connection receives into.
  *
  * The multishot request ends on EOF (the iterator finishes after the queue), on an
  * error (it throws), on -ENOBUFS when every buffer of the group is momentarily out
@@ -61,7 +63,7 @@ export const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
 
 export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
-  /** zero-copy: (bid, length) pairs; copying: the owned chunks. */
+  /** Received, not handed out: (bid, length) pairs (zero-copy) and owned chunks. */
   private readonly queue: (number | Uint8Array)[] = [];
   /** Bytes in the queue (and, zero-copy, in the chunk the consumer holds). */
   private buffered = 0;
@@ -107,8 +109,11 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       return;
     }
     let chunk: Uint8Array | undefined;
-    if (!this.zeroCopy) {
-      // Copy out now and give the buffer straight back: the caller owns what it gets.
+    // Copy out now and give the buffer straight back — always for chunks() (the caller
+    // owns what it gets), and for zero-copy chunks past the high-water mark: the pause
+    // reaches the kernel only at the next enter, and what the multishot recv takes
+    // meanwhile must not come out of the buffers every connection shares.
+    if (!this.zeroCopy || this.buffered + this.heldBytes + length > this.highWaterMark) {
       chunk = Buffer.allocUnsafe(length);
       chunk.set(this.group.view(bid, length));
       this.group.recycle(bid);
@@ -181,13 +186,13 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     if (this.queue.length > 0) {
       let value: Uint8Array;
       try {
-        if (this.zeroCopy) {
-          const bid = this.queue.shift() as number;
+        const head = this.queue.shift()!;
+        if (typeof head === 'number') { // zero-copy: (bid, length)
           const length = this.queue.shift() as number;
           this.buffered -= length;
-          value = this.hold(bid, length);
+          value = this.hold(head, length);
         } else {
-          value = this.queue.shift() as Uint8Array;
+          value = head;
           this.buffered -= value.length;
         }
       } catch (e) {
@@ -218,8 +223,15 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     this.stopped = true;
     this.unlisten?.();
     if (this.op !== undefined && this.source.fd >= 0) void this.source.ring.cancel(this.op).then(undefined, () => {});
-    if (this.zeroCopy) for (let i = 0; i < this.queue.length; i += 2) this.group.recycle(this.queue[i] as number);
-    this.queue.length = 0;
+    const q = this.queue;
+    for (let i = 0; i < q.length; i++) {
+      const e = q[i];
+      if (typeof e === 'number') {
+        this.group.recycle(e); // a (bid, length) pair
+        i++;
+      }
+    }
+    q.length = 0;
     this.buffered = 0;
     if (this.held >= 0) {
       this.group.recycle(this.held);

@@ -15,7 +15,6 @@ import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';
 import { errnoError } from './errors.js';
 import { closeQuietly, type OpOptions } from './io.js';
-import { adoptFd } from '../sys/fds.js';
 
 /** A path as the kernel reads it (bytes + NUL) and as errors print it. */
 export interface KernelPath {
@@ -52,10 +51,9 @@ export class OpenatOp extends Op<number> {
     prep(sqes, index, Opcode.OPENAT, this.dirfd, addressOf(this.path.bytes), this.mode, 0);
     setOpFlags(sqes, index, this.flags | O.CLOEXEC);
   }
-  value(res: number): number { adoptFd(res); return res; }
+  value(res: number): number { return res; }
   override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
   override consume(fd: number): void {
-    adoptFd(fd);
     closeQuietly(this.ring, fd);
   }
 }

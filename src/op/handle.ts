@@ -15,6 +15,7 @@
 import { cancelAndClose } from './cancel.js';
 import { CloseOp } from './io.js';
 import type { Submitter } from './op.js';
+import { errnoError } from './errors.js';
 import { native } from '../sys/native.js';
 import { releaseFd } from '../sys/fds.js';
 
@@ -40,6 +41,11 @@ export class FdHandle {
   protected constructor(readonly ring: Submitter, fd: number) {
     this.fdv = fd;
     collector.register(this, { ring, fd }, this);
+  }
+
+  /** The error a call on this handle rejects with once it is closed (Node's shape for its kind). */
+  closedError(syscall: string): Error {
+    return errnoError(-9, syscall);
   }
 
   /** The file descriptor, or -1 once close() was called. */

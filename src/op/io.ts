@@ -10,9 +10,9 @@
  */
 import { Op as Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
-import { releaseFd } from '../sys/fds.js';
+import { adoptFd, releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
-import { Op, signalOf, type Submitter } from './op.js';
+import { Op, signalOf, type Owner as OpOwner, type Submitter } from './op.js';
 import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, regionAddress, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
 import { AbortError, errnoError, netError, outOfRange } from './errors.js';
 
@@ -134,8 +134,8 @@ export class WritevOp extends VectorOp {
   protected get opcode(): number { return Opcode.WRITEV; }
 }
 
-/** Who owns the fd of a looped transfer (its ops fail with EBADF once it closed). */
-type Owner = { readonly fd: number } | undefined;
+/** Who owns the fd of a looped transfer (its ops fail once it closed). */
+type Owner = OpOwner | undefined;
 
 /**
  * Every byte of `views`, written in order: batches of IOV_MAX buffers, and after a
@@ -219,7 +219,9 @@ export class CloseOp extends Op<void> {
     prep(sqes, index, Opcode.CLOSE, this.fd, 0, 0, 0);
   }
   override complete(res: number, flags: number): void {
-    releaseFd(this.fd);
+    // -ECANCELED: the CLOSE never ran (a chain broke before it): the fd is still ours.
+    if (res === -125) adoptFd(this.fd);
+    else releaseFd(this.fd);
     super.complete(res, flags);
   }
   value(): void {}

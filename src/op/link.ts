@@ -5,8 +5,8 @@
  * IOSQE_IO_LINK on every one but the last: the kernel starts b only after a has
  * completed successfully (a short read counts as failure), c only after b.  If a link
  * fails, the rest complete with -ECANCELED (io_uring_enter(2), "IOSQE_IO_LINK").
- * A chain must never span two submissions, so the ring first makes room for all of
- * it (`ring.reserve`).
+ * A chain must never span two submissions: the ring writes it whole, when the SQ
+ * has room for all of it (`ring.submitChain`), or not at all.
  *
  * `linkTimeout(ring, op, ms)` puts an IORING_OP_LINK_TIMEOUT right after `op`: if the
  * time runs out, the kernel cancels `op`, which then rejects with ETIMEDOUT.

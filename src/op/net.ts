@@ -25,7 +25,6 @@ import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, MAX_RW, regionAddress } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
-import { adoptFd } from '../sys/fds.js';
 import type { OpOptions } from './io.js';
 
 export { closeQuietly };
@@ -58,8 +57,8 @@ export class SocketOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.SOCKET, this.domain, 0, this.protocol, this.type);
   }
-  value(res: number): number { adoptFd(res); return res; }
-  override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
+  value(res: number): number { return res; }
+  override consume(fd: number): void { closeQuietly(this.ring, fd); }
 }
 returnsFd(SocketOp);
 
@@ -99,9 +98,9 @@ export class AcceptOp extends Op<number> {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, SOCK_CLOEXEC);
   }
-  value(res: number): number { adoptFd(res); return res; }
+  value(res: number): number { return res; }
   override error(res: number): Error { return netError(res, 'accept'); }
-  override consume(fd: number): void { adoptFd(fd); closeQuietly(this.ring, fd); }
+  override consume(fd: number): void { closeQuietly(this.ring, fd); }
 }
 returnsFd(AcceptOp);
 
@@ -129,18 +128,12 @@ export class MultishotAcceptOp extends Op<void> {
     setIoprio(sqes, index, IoprioFlag.ACCEPT_MULTISHOT);
   }
   override more(res: number): void {
-    if (res >= 0) {
-      adoptFd(res);
-      this.sink.accepted(res);
-    }
+    if (res >= 0) this.sink.accepted(res);
   }
   override complete(res: number, flags: number): void {
     // The terminal CQE may itself carry a connection (then the request just
     // stopped being multishot) or the reason it ended.
-    if (res >= 0) {
-      adoptFd(res);
-      this.sink.accepted(res);
-    }
+    if (res >= 0) this.sink.accepted(res);
     this.sink.ended(res >= 0 ? 0 : res);
     super.complete(0, flags);
   }

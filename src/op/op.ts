@@ -74,17 +74,46 @@ type Reject = ((reason: unknown) => unknown) | null | undefined;
  * Promise only if somebody chains on it, so that the common case — `await op`, which
  * ignores what `then` returns — allocates one small object and no promise.
  */
+/** Chained waiters whose callbacks are due (see Chained.settle). */
+const deferred: Chained<any>[] = [];
+function runDeferred(): void {
+  // Callbacks may settle more ops (pushing more here): they run in this same pass.
+  for (let i = 0; i < deferred.length; i++) deferred[i].run();
+  deferred.length = 0;
+}
+
 class Chained<R> implements PromiseLike<R>, Waiter {
   private p: Promise<R> | undefined;
   private res: ((v: R | PromiseLike<R>) => void) | undefined;
   private rej: ((e: unknown) => void) | undefined;
+  /** The callback has run: `ok`/`out` are its outcome. */
   private done = false;
   private ok = false;
   private out: unknown;
+  /** The op's outcome, until run() hands it to the callback. */
+  private opOk = false;
+  private opValue: unknown;
 
   constructor(private readonly f: Fulfill<any>, private readonly r: Reject) {}
 
+  /**
+   * The op settled.  The callbacks run later, from a microtask (Promises/A+ 2.2.4):
+   * never inside `then()` itself, nor inside the ring's reap or submission, where a
+   * callback that closed the ring or submitted more would run in the middle of it.
+   * All the Chained settled during one reap go out in one microtask, in order.
+   */
   settle(fulfilled: boolean, v: unknown): void {
+    this.opOk = fulfilled;
+    this.opValue = v;
+    deferred.push(this);
+    if (deferred.length === 1) queueMicrotask(runDeferred);
+  }
+
+  /** Run the callback (from runDeferred) and settle what `then` returned. */
+  run(): void {
+    const fulfilled = this.opOk;
+    const v = this.opValue;
+    this.opValue = undefined;
     const cb = fulfilled ? this.f : this.r;
     let ok = fulfilled;
     let out = v;
@@ -146,6 +175,14 @@ export function signalOf(opts: unknown): AbortSignal | undefined {
   return checkSignal((opts as { signal?: unknown }).signal);
 }
 
+/** What an op made for a handle knows of it (op/handle.ts FdHandle). */
+export interface Owner {
+  /** The fd, or -1 once the handle was closed. */
+  readonly fd: number;
+  /** The error a call on the closed handle rejects with (Node's shape for its kind). */
+  closedError(syscall: string): Error;
+}
+
 export abstract class Op<T> implements PromiseLike<T>, Completion {
   /** The syscall name errors report, as Node would ('read', 'openat' -> 'open'...). */
   abstract readonly syscall: string;
@@ -189,7 +226,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    * the fd number the op holds may already name another file, so the op fails with
    * EBADF instead (see `admit`).
    */
-  owner: { readonly fd: number } | undefined = undefined;
+  owner: Owner | undefined = undefined;
 
   constructor(readonly ring: Submitter, signal?: AbortSignal) {
     this.signal = signal === undefined ? undefined : checkSignal(signal);
@@ -241,15 +278,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     return this.state !== IDLE;
   }
 
-  /** @internal Waiting for the ring to write its SQE? */
-  get queued(): boolean {
-    return this.state === QUEUED;
-  }
 
-  /** @internal Aborted before its terminal CQE: nobody wants the result any more. */
-  get abandoned(): boolean {
-    return this.state === ABANDONED;
-  }
 
   /** @internal The value, once fulfilled (for batch waiters). */
   get result(): T {
@@ -291,29 +320,8 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     startOp(this);
   }
 
-  /**
-   * @internal
-   * IDLE → QUEUED, listening to the signal; false if the op settled instead (already
-   * aborted, ring closed).  `start()` and `link()` (which submits a whole chain) use it.
-   */
-  enqueue(): boolean {
-    return enqueueOp(this);
-  }
 
-  /**
-   * @internal
-   * The ring is about to write this op's SQE: may it still go?  undefined = yes;
-   * otherwise the error to reject with (nothing reaches the kernel).  This may run
-   * user code (a signal's `aborted` getter) and may throw; `check()` comes after it.
-   */
-  admit(): unknown {
-    return admitOp(this);
-  }
 
-  /** @internal The ring wrote the SQE (slot and user_data are set). */
-  sent(): void {
-    this.state = SUBMITTED;
-  }
 
   /**
    * @internal
@@ -446,7 +454,7 @@ export function admitOp(op: Op<unknown>): unknown {
   const signal = op.signal;
   if (signal !== undefined && signal.aborted) return new AbortError(undefined, { cause: signal.reason });
   const owner = op.owner;
-  if (owner !== undefined && owner.fd < 0) return errnoError(-9, op.syscall); // EBADF: closed before submission
+  if (owner !== undefined && owner.fd < 0) return owner.closedError(op.syscall); // closed before submission
   return undefined;
 }
 

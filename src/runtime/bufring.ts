@@ -112,6 +112,12 @@ export class BufferRing {
     else this.starving.push(fn);
   }
 
+  /** Forget a `whenAvailable` wait (its consumer stopped). */
+  cancelWait(fn: () => void): void {
+    const i = this.starving.indexOf(fn);
+    if (i >= 0) this.starving.splice(i, 1);
+  }
+
   /** The bytes a CQE reported in buffer `bid`. */
   view(bid: number, length: number): Uint8Array {
     const at = bid * this.size;

@@ -3,9 +3,10 @@
  * entering the kernel, reaping CQEs and routing each to its operation.
  *
  * Life of a request:
- *   1. `await op` → `op.then` → `ring.submit(op)`: take a free SQE (flushing the SQ to
- *      the kernel if it is full), take a slot, let the op encode its SQE, stamp
- *      user_data = (slot, generation).  Nothing is published yet.
+ *   1. `await op` → `op.then` (or `op.promise()`) → `ring.submit(op)`: admit it (not
+ *      aborted, its handle still open), take a free SQE (or keep it in the backlog
+ *      for the next turn if the SQ is full), check its memory, take a slot, let the op
+ *      encode its SQE, stamp user_data = (slot, generation).  Nothing is published yet.
  *   2. The driver runs a turn (event-loop mode: once per Node loop turn, from
  *      setImmediate; run() mode: from its own loop): store-release the SQ tail and make
  *      ONE io_uring_enter that submits everything written since the last turn.
@@ -26,7 +27,7 @@ import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Regist
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
 import { FD_RESULT, GEN_MASK, SlotTable } from '../op/slots.js';
 import { admitOp, completeOp, isQueued, markSent, Op, signalOf, type Submitter } from '../op/op.js';
-import { closingFd } from '../sys/fds.js';
+import { adoptFd, closingFd } from '../sys/fds.js';
 import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp, toTimespec } from '../op/time.js';
@@ -95,6 +96,9 @@ const EBUSY = -16;
 const ECANCELED = -125;
 /** placeChain: a member that settled while it waited (nothing to reject it with). */
 const SETTLED = Symbol('settled');
+/** placeOne/placeChain results: written or settled; no SQ room now (keep it for later). */
+const DONE = 0;
+const NO_ROOM = 1;
 const TWO32 = 4294967296;
 const TS_CHUNK_SHIFT = 12; // 4096 timespecs (64 KiB) per chunk
 
@@ -114,6 +118,8 @@ export class Ring implements Submitter {
   private readonly sq: SubmissionQueue;
   private readonly cq: CompletionQueue;
   private readonly slots = new SlotTable(256);
+  /** Words the native cleanup reads (native/ringcore.c rc_ring.shared). */
+  private readonly shared: Int32Array;
   private readonly tracer: Tracer | null;
   private readonly sqpoll: boolean;
   /** @internal With DEFER_TASKRUN every reap must be preceded by an enter with GETEVENTS. */
@@ -170,6 +176,9 @@ export class Ring implements Submitter {
     this.cqEntries = r.cqEntries;
     this.sq = new SubmissionQueue(r);
     this.cq = new CompletionQueue(r);
+    this.shared = new Int32Array(r.shared, 0, 2);
+    this.slots.mirror = this.shared;
+    this.shared[1] = this.sq.tail;
     this.sqpoll = (r.flags & Setup.SQPOLL) !== 0;
     this.deferTaskrun = (r.flags & Setup.DEFER_TASKRUN) !== 0;
     this.tracer = options.trace ?? traceFromEnv() ? new Tracer(r.fd) : null;
@@ -273,13 +282,7 @@ export class Ring implements Submitter {
    * entered and reaped here would keep continuations in the microtask queue forever).
    */
   submit(op: Op<unknown>): void {
-    if (this.backlog.length === 0) {
-      const index = this.sq.next();
-      if (index >= 0) {
-        this.place(op, index);
-        return;
-      }
-    }
+    if (this.backlog.length === 0 && this.placeOne(op) !== NO_ROOM) return;
     this.backlog.push(op);
     this.requestTurn();
   }
@@ -291,28 +294,41 @@ export class Ring implements Submitter {
    * The caller (op/link.ts) has checked that the SQ can hold it.
    */
   submitChain(ops: Op<unknown>[]): void {
-    if (this.backlog.length === 0 && this.sq.free() >= ops.length) {
-      this.placeChain(ops);
-      return;
-    }
+    if (this.backlog.length === 0 && this.placeChain(ops) !== NO_ROOM) return;
     this.backlog.push(ops);
     this.requestTurn();
   }
 
   /**
-   * Write one op's SQE at `index` if it may still go to the kernel; otherwise give
-   * the entry back.  The only place (with placeChain) that takes slots.
+   * Write one op's SQE if it may still go to the kernel, refuse it if not, or say
+   * NO_ROOM (the caller keeps it for later).  The only place (with placeChain) that
+   * takes SQ entries and slots.
+   *
+   * Order matters: admission first — it may run user code (a signal's `aborted`
+   * getter), which may submit other requests or fill the SQ — and only then take an
+   * entry, check the memory (engine getters, no user code) and write.  Between taking
+   * the entry and writing it nothing else can run, so a refused op gives back exactly
+   * the entry it took.
    */
-  private place(op: Op<unknown>, index: number): void {
-    if (!isQueued(op)) {
-      this.sq.rewind(1); // settled while it waited (aborted): it never reaches the kernel
-      return;
-    }
-    const refusal = admission(op) ?? op.check();
+  private placeOne(op: Op<unknown>): number {
+    if (!isQueued(op)) return DONE; // settled while it waited (aborted): it never reaches the kernel
+    const refusal = admission(op);
     if (refusal !== undefined) {
-      this.sq.rewind(1);
       op.refuse(refusal);
-      return;
+      return DONE;
+    }
+    if (!isQueued(op)) return DONE; // the getter aborted it
+    if (this.isClosed) {
+      op.refuse(ringClosedError(op.syscall)); // the getter closed the ring
+      return DONE;
+    }
+    const index = this.sq.next();
+    if (index < 0) return NO_ROOM;
+    const gone = op.check();
+    if (gone !== undefined) {
+      this.sq.rewind(1);
+      op.refuse(gone);
+      return DONE;
     }
     const slot = this.slots.alloc(op);
     try {
@@ -322,10 +338,11 @@ export class Ring implements Submitter {
       this.slots.release(slot);
       op.slot = -1;
       op.refuse(e);
-      return;
+      return DONE;
     }
     markSent(op);
     if (op instanceof CloseOp) this.closeWritten(op);
+    return DONE;
   }
 
   /**
@@ -333,21 +350,30 @@ export class Ring implements Submitter {
    * is refused (aborted, its handle closed, a buffer detached...), it rejects with its
    * own error and the others with ECANCELED — what the kernel would have done had
    * the chain broken there — and no SQE is written, so nothing outside the chain can
-   * ever be linked to it.
+   * ever be linked to it.  NO_ROOM if the SQ cannot hold it now.
    */
-  private placeChain(ops: Op<unknown>[]): void {
+  private placeChain(ops: Op<unknown>[]): number {
     // Every member's admission (which may run user code — a getter that detaches
-    // another member's buffer) before any member's memory check (which runs none),
-    // and the SQEs right after: nothing can change in between.
+    // another member's buffer, or submits requests of its own) before the room is
+    // counted and any memory is checked (no user code), and the SQEs right after:
+    // nothing can change in between.
     let refusals: unknown[] | undefined;
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i];
       const r = isQueued(op) ? admission(op) : SETTLED;
       if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
     }
+    if (refusals === undefined && this.isClosed) {
+      for (const op of ops) if (isQueued(op)) op.refuse(ringClosedError(op.syscall)); // a getter closed the ring
+      return DONE;
+    }
     if (refusals === undefined) {
+      for (let i = 0; i < ops.length; i++) if (!isQueued(ops[i])) (refusals ??= new Array(ops.length))[i] = SETTLED;
+    }
+    if (refusals === undefined) {
+      if (this.sq.free() < ops.length) return NO_ROOM;
       for (let i = 0; i < ops.length; i++) {
-        const r = isQueued(ops[i]) ? ops[i].check() : SETTLED;
+        const r = ops[i].check();
         if (r !== undefined) (refusals ??= new Array(ops.length))[i] = r;
       }
     }
@@ -355,7 +381,7 @@ export class Ring implements Submitter {
       const slots: number[] = [];
       try {
         for (let i = 0; i < ops.length; i++) {
-          const index = this.sq.next(); // room was checked by the caller
+          const index = this.sq.next(); // room was counted just above; nothing ran since
           const slot = this.slots.alloc(ops[i]);
           slots.push(slot);
           this.writeSqe(ops[i], index, slot, i < ops.length - 1 ? SqeFlag.IO_LINK : 0);
@@ -374,14 +400,15 @@ export class Ring implements Submitter {
           markSent(op);
           if (op instanceof CloseOp) this.closeWritten(op);
         }
-        return;
+        return DONE;
       }
     }
     for (let i = 0; i < ops.length; i++) {
       const r = refusals[i];
-      if (r === SETTLED) continue;
+      if (r === SETTLED || !isQueued(ops[i])) continue;
       ops[i].refuse(r !== undefined ? r : errnoError(ECANCELED, ops[i].syscall));
     }
+    return DONE;
   }
 
   /**
@@ -405,6 +432,7 @@ export class Ring implements Submitter {
     setUserData(sqes, index, slot, hi);
     const f = op.sqeFlags | linkFlag;
     if (f !== 0) orSqeFlags(sqes, index, f);
+    this.shared[1] = this.sq.tail; // written up to here (the native cleanup's word; see native/ringcore.c)
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
     if (!this.flushPending) this.requestTurn();
   }
@@ -449,18 +477,13 @@ export class Ring implements Submitter {
    */
   private drainBacklog(): void {
     const b = this.backlog;
-    if (b.length === 0) return;
     let i = 0;
+    // (User code run by an admission may push onto the backlog — placed in order
+    // behind — or close the ring, which empties it.)
     for (; i < b.length; i++) {
       const unit = b[i];
-      if (Array.isArray(unit)) {
-        if (this.sq.free() < unit.length) break; // (link() refuses chains longer than the SQ)
-        this.placeChain(unit);
-      } else {
-        const index = this.sq.next();
-        if (index < 0) break;
-        this.place(unit, index);
-      }
+      const r = Array.isArray(unit) ? this.placeChain(unit) : this.placeOne(unit);
+      if (r === NO_ROOM) break;
     }
     b.splice(0, i);
   }
@@ -603,9 +626,14 @@ export class Ring implements Submitter {
           const flags = ring[w + 3];
           head = (head + 1) >>> 0;
           n++;
+          // A new fd is ours from here on (the thread's ledger closes it if the thread
+          // ends), and the CQE is copied out: give its entry back before handling it.
+          // Either the native cleanup still sees the CQE (and closes the fd), or the
+          // ledger has the fd — never both, never neither, wherever the thread stops.
+          if ((hi & FD_RESULT) !== 0 && res >= 0) adoptFd(res);
+          Atomics.store(ring, cq.headIdx, head);
           this.dispatch(lo, hi, res, flags); // never throws: see dispatch
         } while (head !== tail);
-        Atomics.store(ring, cq.headIdx, head);
       }
     } finally {
       Atomics.store(ring, cq.headIdx, head);
@@ -688,7 +716,7 @@ export class Ring implements Submitter {
     setOpFlags(sqes, index, CancelFlag.ANY | CancelFlag.ALL);
     setUserData(sqes, index, 0, 0);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
-    this.sq.expose();
+    this.shared[1] = this.sq.tail;
   }
 
   /** @internal Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */

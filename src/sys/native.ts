@@ -38,6 +38,11 @@ export interface SetupResult {
   cqRing: ArrayBuffer;
   /** The SQE array: sqEntries × 64 bytes. */
   sqes: ArrayBuffer;
+  /**
+   * Words the native cleanup reads when the thread ends with the ring open:
+   * [0] = requests holding a slot (JavaScript keeps it current; op/slots.ts).
+   */
+  shared: ArrayBuffer;
 }
 
 export interface Native {
