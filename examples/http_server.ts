@@ -26,6 +26,10 @@
  * connection is closed.  SIGINT/SIGTERM: stop accepting, close idle connections, let
  * requests being answered finish, and after --grace 10000 ms close the rest; then exit.
  *
+ * --workers N: N threads (the main one and N - 1 workers), each with its own ring and
+ * its own SO_REUSEPORT listener on the same port (examples/lib/workers.ts); SIGTERM
+ * drains them all, and the stop line reports the connections each one served.
+ *
  * Try:  npm run example http_server -- --port 8080   then   curl -v localhost:8080/
  *       RINGCORE_TRACE=1 npm run example http_server    (every SQE and CQE)
  * It prints the address it listens on (--port-json: {"port":N}, and it stops when
@@ -35,16 +39,22 @@ import { TcpListener, type TcpStream } from 'ringcore/net';
 import { defaultRing } from 'ringcore';
 import { RequestParser, errorResponse, helloResponse, type ParsedRequest } from './lib/http1.js';
 import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
+import { inWorker, startWorkers, workerContext, workerCount } from './lib/workers.js';
+
+// In a worker thread (--workers N), the main thread's command line and port.
+const worker = inWorker() ? workerContext() : undefined;
+const argv = worker?.data.argv ?? process.argv;
 
 function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
 }
 
-const port = Number(arg('port', '8080'));
+const port = worker?.data.port ?? Number(arg('port', '8080'));
 const host = arg('host', '127.0.0.1');
-const tracker = new ConnectionTracker(timeoutArgs(process.argv));
-const graceMs = msArg(process.argv, 'grace', 10_000);
+const threads = workerCount(argv);
+const tracker = new ConnectionTracker(timeoutArgs(argv));
+const graceMs = msArg(argv, 'grace', 10_000);
 const TIMEOUT_408 = errorResponse(408);
 
 /** The response to one request: the cached hello world, or its head for HEAD. */
@@ -114,21 +124,35 @@ async function serve(conn: TcpStream): Promise<void> {
   }
 }
 
-const listener = await TcpListener.bind({ port, host });
+// With --workers N, every thread has its own listener on the port (SO_REUSEPORT);
+// the main thread binds first, so that --port 0 picks the one port they all share.
+const listener = await TcpListener.bind({ port, host, reusePort: threads > 1 });
 const stop = new AbortController();
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(sig, () => stop.abort());
-}
-if (process.argv.includes('--port-json')) {
-  // For bench/http.ts: the port as JSON on the first line; stop when stdin closes.
-  console.log(JSON.stringify({ port: listener.port }));
-  process.stdin.on('end', () => stop.abort()).resume();
+let served = 0;
+const others = worker === undefined && threads > 1
+  ? startWorkers(new URL(import.meta.url), threads, { port: listener.port, argv: process.argv })
+  : undefined;
+if (worker !== undefined) {
+  worker.stop.addEventListener('abort', () => stop.abort(), { once: true });
+  worker.ready();
 } else {
-  console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port}`);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => stop.abort());
+  }
+  await others?.ready; // announce the port once every thread listens on it
+  if (argv.includes('--port-json')) {
+    // For bench/http.ts: the port as JSON on the first line; stop when stdin closes.
+    console.log(JSON.stringify({ port: listener.port }));
+    process.stdin.on('end', () => stop.abort()).resume();
+  } else {
+    console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port}` +
+                (threads > 1 ? ` (${threads} threads)` : ''));
+  }
 }
 const serving = new Set<Promise<void>>();
 try {
   for await (const conn of listener.incoming({ signal: stop.signal })) {
+    served++;
     const p = serve(conn);
     serving.add(p);
     void p.finally(() => serving.delete(p));
@@ -137,7 +161,14 @@ try {
   if ((e as Error).name !== 'AbortError') throw e;
 } finally {
   await listener.close();
+  const othersServed = others?.stop(); // in parallel with our own drain
   await tracker.drain(Promise.allSettled([...serving]), graceMs);
-  process.stdin.destroy(); // --port-json listens to it
-  process.stderr.write(`http_server: stopped; ring stats ${JSON.stringify(defaultRing().stats())}\n`);
+  if (worker !== undefined) {
+    worker.report(served);
+  } else {
+    const perThread = [served, ...(await othersServed ?? [])];
+    process.stdin.destroy(); // --port-json listens to it
+    process.stderr.write(`http_server: stopped; ${threads > 1 ? `connections per thread ${JSON.stringify(perThread)}; ` : ''}` +
+                         `ring stats ${JSON.stringify(defaultRing().stats())}\n`);
+  }
 }

@@ -201,6 +201,38 @@ describe('http_server: timeouts and shutdown', SUITE, () => {
   });
 });
 
+describe('http_server --workers N', SUITE, () => {
+  test('two threads share the port, both serve, SIGTERM drains both and the process exits', async () => {
+    const s = await startServer(['http_server', '--workers', '2']);
+    try {
+      const replies = await Promise.all(Array.from({ length: 200 }, async () => {
+        const c = client(s.port);
+        c.sock.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+        await c.closed;
+        return c.data();
+      }));
+      for (const r of replies) assert.match(r, /^HTTP\/1\.1 200 OK[\s\S]*Hello, World!/);
+      const idle = client(s.port); // an idle keep-alive connection on one of the threads
+      idle.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+      while (!idle.data().includes('Hello')) await delay(5);
+      const t = Date.now();
+      s.child.kill('SIGTERM');
+      const e = await s.exited;
+      await idle.closed;
+      assert.equal(e.code, 0, s.stderr());
+      assert.ok(e.at - t < 5000, `exited ${e.at - t} ms after SIGTERM`);
+      const m = /connections per thread \[(\d+),(\d+)\]/.exec(s.stderr());
+      assert.ok(m, s.stderr());
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      assert.equal(a + b, 201, 'every connection counted once');
+      assert.ok(a > 0 && b > 0, `both threads served (${a}, ${b})`);
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+});
+
 describe('file_server: dotfiles and root', SUITE, () => {
   test('/.env and /.git/config are 404 by default, served with --dotfiles allow; the root is printed', async () => {
     const tmp = tempDir('ringcore-dotfiles-');
