@@ -128,7 +128,9 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * next loop iteration), which gives it back.  Consume it on the spot — parse it,
    * copy what you keep — and never hand it to code that may hold on to it (a stream,
    * a queue, a pending write).  The same `highWaterMark` bounds how many shared
-   * buffers this connection can hold.
+   * buffers this connection can hold.  A chunk's `.buffer` is the whole shared group:
+   * code that holds a zero-copy chunk can read (and write) what other connections of
+   * the ring received — use it only in code you trust, and `chunks()` otherwise.
    */
   zeroCopyChunks(opts?: ChunksOptions): AsyncIterableIterator<Uint8Array> {
     return this.startChunks(true, opts);
