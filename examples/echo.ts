@@ -19,6 +19,12 @@
  * prints the ring's stats.  With --once it does the same by itself as soon as the
  * first connection has closed (handy for scripts and tests).
  *
+ * --workers N: N threads (the main one and N - 1 worker threads), each with its own
+ * ring and its own SO_REUSEPORT listener on the same port (examples/lib/workers.ts):
+ * the kernel spreads connections over the listeners, nothing else is shared.  SIGINT/
+ * SIGTERM reach the main thread, which stops every worker; each drains as above, and
+ * the main thread prints the connections each thread served.  (--once is per thread.)
+ *
  * What the original Rust RingCore got wrong: sockets were closed synchronously with
  * operations still in flight on them, and an in-flight read dropped with its future
  * let the kernel write into freed memory; here a closing stream cancels its requests
@@ -40,20 +46,33 @@
 import { inspect } from 'node:util';
 import { defaultRing, sleep, type RingError } from 'ringcore';
 import { TcpListener, type TcpStream } from 'ringcore/net';
+import { inWorker, startWorkers, workerContext, workerCount } from './lib/workers.js';
 
 function usage(msg?: string): never {
   if (msg) console.error(msg);
-  console.error('usage: npm run example echo -- [--port N] [--host H] [--once]');
+  console.error('usage: npm run example echo -- [--port N] [--host H] [--once] [--workers N]');
   process.exit(2);
 }
 
+// In a worker thread (--workers N): the main thread's command line, and its port.
+const worker = inWorker() ? workerContext() : undefined;
+const whole = worker?.data.argv ?? process.argv;
 let port = 0;
 let host = '127.0.0.1';
 let once = false;
-const argv = process.argv.slice(2);
+let threads = 1;
+const argv = whole.slice(2);
 for (let i = 0; i < argv.length; i++) {
   const a = argv[i];
   if (a === '--once') once = true;
+  else if (a === '--workers') {
+    try {
+      threads = workerCount(argv);
+    } catch (e) {
+      usage((e as Error).message);
+    }
+    i++;
+  }
   else if (a === '--port') {
     port = Number(argv[++i]);
     if (!Number.isInteger(port) || port < 0 || port > 65535) usage(`--port: an integer 0..65535, got '${argv[i]}'`);
@@ -68,11 +87,20 @@ function hostPort(address: string, p: number): string {
 }
 
 const ring = defaultRing();
-const listener = await TcpListener.bind({ port, host }).catch((e: Error): never => {
-  console.error(`echo: ${e.message}`); // e.g. listen EADDRINUSE, getaddrinfo ENOTFOUND
-  process.exit(1);
-});
-console.log(`listening on ${hostPort(listener.address, listener.port)}`);
+// With --workers N the main thread binds first, so that --port 0 picks the one port
+// every thread then binds with SO_REUSEPORT.
+const listener = await TcpListener.bind({ port: worker?.data.port ?? port, host, reusePort: threads > 1 })
+  .catch((e: Error): never => {
+    console.error(`echo: ${e.message}`); // e.g. listen EADDRINUSE, getaddrinfo ENOTFOUND
+    process.exit(1);
+  });
+const others = worker === undefined && threads > 1
+  ? startWorkers(new URL(import.meta.url), threads, { port: listener.port, argv: process.argv })
+  : undefined;
+if (worker === undefined) {
+  await others?.ready; // announce the port once every thread listens on it
+  console.log(`listening on ${hostPort(listener.address, listener.port)}${threads > 1 ? ` (${threads} threads)` : ''}`);
+}
 
 const streams = new Set<TcpStream>();
 const tasks = new Set<Promise<void>>();
@@ -138,24 +166,33 @@ function shutdown(reason: string): Promise<void> {
     stopping = true;
     console.log(`${reason}: closing the listener and ${streams.size} open connection(s)`);
     await listener.close();
+    const othersStopped = others?.stop(); // the other threads drain in parallel with this one
     await Promise.all([...streams].map((s) => s.close()));
     await Promise.all([...tasks]);
     await accepting;
     const s = ring.stats();
-    console.log(`served ${served} connection(s)`);
-    console.log('ring stats:', inspect(s, { breakLength: Infinity }));
+    const othersServed = await othersStopped;
+    if (othersServed !== undefined) console.log(`connections per thread ${JSON.stringify([served, ...othersServed])}`);
+    else if (worker === undefined) console.log(`served ${served} connection(s)`);
+    if (worker === undefined) console.log('ring stats:', inspect(s, { breakLength: Infinity }));
     if (s.inFlight !== 0 || s.staleCqes !== 0) {
       console.error('FAIL: requests still in flight or stale CQEs after shutdown');
       process.exitCode = 1;
     }
     await ring.close();
+    worker?.report(served);
   })();
   return stopped;
 }
 
-// once(): a second Ctrl-C gets the default action (terminate) if shutdown hangs.
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+if (worker !== undefined) {
+  worker.stop.addEventListener('abort', () => void shutdown('stop'), { once: true });
+  worker.ready();
+} else {
+  // once(): a second Ctrl-C gets the default action (terminate) if shutdown hangs.
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}
 
 const accepting = acceptLoop().catch((e) => {
   console.error(`accept failed: ${(e as Error).message}`);

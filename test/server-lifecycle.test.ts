@@ -20,6 +20,7 @@ interface Server {
   port: number;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
   stderr: () => string;
+  stdout: () => string;
 }
 
 async function startServer(args: string[], prefix: string[] = []): Promise<Server> {
@@ -32,26 +33,26 @@ async function startServer(args: string[], prefix: string[] = []): Promise<Serve
     env,
   });
   let stderr = '';
+  let stdout = '';
+  child.stdout!.setEncoding('utf8').on('data', (d: string) => (stdout += d));
   child.stderr!.setEncoding('utf8').on('data', (d: string) => (stderr += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal, at: Date.now() }));
+    child.on('close', (code, signal) => resolve({ code, signal, at: Date.now() })); // (stdout read to its end)
   });
   const line = await new Promise<string>((resolve, reject) => {
-    let out = '';
     const timer = setTimeout(() => reject(new Error(`no listening line; stderr: ${stderr}`)), 5000);
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      out += d;
-      const nl = out.indexOf('\n');
+    child.stdout!.on('data', () => {
+      const nl = stdout.indexOf('\n');
       if (nl !== -1) {
         clearTimeout(timer);
-        resolve(out.slice(0, nl));
+        resolve(stdout.slice(0, nl));
       }
     });
     child.on('exit', () => reject(new Error(`server exited; stderr: ${stderr}`)));
   });
   const m = /:(\d+)/.exec(line);
   assert.ok(m, line);
-  return { child, port: Number(m[1]), exited, stderr: () => stderr };
+  return { child, port: Number(m[1]), exited, stderr: () => stderr, stdout: () => stdout };
 }
 
 /** A raw client: everything it received, and when it was closed. */
@@ -226,6 +227,48 @@ describe('http_server --workers N', SUITE, () => {
       const [a, b] = [Number(m[1]), Number(m[2])];
       assert.equal(a + b, 201, 'every connection counted once');
       assert.ok(a > 0 && b > 0, `both threads served (${a}, ${b})`);
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exited;
+    }
+  });
+});
+
+describe('echo --workers N', SUITE, () => {
+  test('two threads share the port, every byte comes back, SIGTERM stops both with open connections', async () => {
+    const s = await startServer(['echo', '--workers', '2']);
+    try {
+      // 100 connections, each sending 64 KiB of its own bytes in pieces and reading them back.
+      const echoed = await Promise.all(Array.from({ length: 100 }, (_, k) => new Promise<boolean>((resolve, reject) => {
+        const msg = Buffer.alloc(65536, 0);
+        for (let j = 0; j < msg.length; j++) msg[j] = (j * 31 + k * 7) & 0xff;
+        const got: Buffer[] = [];
+        const sock = net.connect(s.port, '127.0.0.1', () => {
+          for (let off = 0; off < msg.length; off += 10_000) sock.write(msg.subarray(off, off + 10_000));
+          sock.end();
+        });
+        sock.on('data', (d: Buffer) => got.push(d));
+        sock.on('error', reject);
+        sock.on('close', () => resolve(Buffer.concat(got).equals(msg)));
+      })));
+      assert.ok(echoed.every(Boolean), `${echoed.filter((e) => !e).length} connection(s) got wrong bytes back`);
+      // Two connections left open: SIGTERM must close them on whichever thread holds them.
+      const open = [client(s.port), client(s.port), client(s.port)];
+      open[0].sock.write('still here');
+      while (!open[0].data().includes('still here')) await delay(5);
+      await delay(50);
+      const t = Date.now();
+      s.child.kill('SIGTERM');
+      const e = await s.exited;
+      for (const o of open) await o.closed;
+      assert.equal(e.code, 0, s.stderr());
+      assert.ok(e.at - t < 5000, `exited ${e.at - t} ms after SIGTERM`);
+      const m = /connections per thread \[(\d+),(\d+)\]/.exec(s.stdout());
+      assert.ok(m, s.stdout());
+      const [a, b] = [Number(m[1]), Number(m[2])];
+      assert.equal(a + b, 103, 'every connection counted once');
+      assert.ok(a > 0 && b > 0, `both threads served (${a}, ${b})`);
+      assert.doesNotMatch(s.stdout() + s.stderr(), /FAIL/);
     } finally {
       s.child.kill('SIGKILL');
       await s.exited;
