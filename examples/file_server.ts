@@ -135,7 +135,7 @@ class Connection {
   readonly parser = new RequestParser();
   private out: Buffer[] = [];
   private outBytes = 0;
-  private blocks: [Buffer, Buffer] | undefined;
+  private blocks: [Buffer, Buffer] | undefined = undefined;
 
   constructor(readonly conn: TcpStream) {}
 

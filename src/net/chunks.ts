@@ -70,8 +70,8 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   /** zero-copy: the bid the consumer holds (its last chunk), or -1. */
   private held = -1;
   private heldBytes = 0;
-  private waiter: Waiter | undefined;
-  private op: MultishotRecvOp | undefined;
+  private waiter: Waiter | undefined = undefined;
+  private op: MultishotRecvOp | undefined = undefined;
   /** Over the high-water mark: the recv was cancelled on purpose. */
   private paused = false;
   private starved = false;

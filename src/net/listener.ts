@@ -143,7 +143,7 @@ export class TcpListener {
 class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
   private readonly ready: number[] = [];
   private readonly waiting: { resolve: (r: IteratorResult<TcpStream>) => void; reject: (e: unknown) => void }[] = [];
-  private op: MultishotAcceptOp | undefined;
+  private op: MultishotAcceptOp | undefined = undefined;
   private done = false;
   private failure: unknown;
   private readonly unlisten: (() => void) | undefined;

@@ -38,13 +38,13 @@ export interface ReceiveOptions {
 
 /** A connected TCP (or AF_UNIX stream) socket. */
 export class TcpStream extends FdHandle implements ChunkSource {
-  private local: SocketAddress | undefined;
-  private remote: SocketAddress | undefined;
+  private local: SocketAddress | undefined = undefined;
+  private remote: SocketAddress | undefined = undefined;
   /** The provided-buffer group chunks() receive into (shared with other streams). */
   private readonly group: BufferRing | undefined;
   private readonly highWaterMark: number | undefined;
   /** The chunks()/zeroCopyChunks() iterator running, if any: one at a time. */
-  private reader: Chunks | undefined;
+  private reader: Chunks | undefined = undefined;
 
   /** @internal Streams come from TcpStream.connect, TcpListener's accept/incoming, or socketpair(). */
   constructor(override readonly ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }) {

@@ -36,7 +36,7 @@ const collector = new FinalizationRegistry<Forgotten>(({ ring, fd }) => {
 
 export class FdHandle {
   protected fdv: number;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined = undefined;
 
   protected constructor(readonly ring: Submitter, fd: number) {
     this.fdv = fd;

@@ -89,7 +89,7 @@ abstract class VectorOp extends Op<number> {
    * The iovec array the SQE points at, built at prepare time.  Never read from
    * JavaScript: holding it here is what keeps it alive until the CQE.
    */
-  iov: Uint32Array | undefined;
+  iov: Uint32Array | undefined = undefined;
   constructor(ring: Submitter, readonly fd: number, buffers: ArrayBufferView[],
               position: number | bigint | null | undefined, opts: OpOptions | undefined) {
     checkFd(fd);

@@ -83,16 +83,16 @@ function runDeferred(): void {
 }
 
 class Chained<R> implements PromiseLike<R>, Waiter {
-  private p: Promise<R> | undefined;
-  private res: ((v: R | PromiseLike<R>) => void) | undefined;
-  private rej: ((e: unknown) => void) | undefined;
+  private p: Promise<R> | undefined = undefined;
+  private res: ((v: R | PromiseLike<R>) => void) | undefined = undefined;
+  private rej: ((e: unknown) => void) | undefined = undefined;
   /** The callback has run: `ok`/`out` are its outcome. */
   private done = false;
   private ok = false;
-  private out: unknown;
+  private out: unknown = undefined;
   /** The op's outcome, until run() hands it to the callback. */
   private opOk = false;
-  private opValue: unknown;
+  private opValue: unknown = undefined;
 
   constructor(private readonly f: Fulfill<any>, private readonly r: Reject) {}
 

@@ -37,11 +37,11 @@ class Executor implements Driver {
     ring.turn(wait);
     if (!ring.finished && (ring.inFlight > 0 || ring.hasUnsubmitted())) this.schedule();
   };
-  ring: Ring | undefined;
+  ring: Ring | undefined = undefined;
   /** Tasks spawned while this executor owns the thread; run() waits for them. */
   readonly tasks = new Set<Promise<unknown>>();
   /** The first failure of main or of a spawned task. */
-  failure: { error: unknown } | undefined;
+  failure: { error: unknown } | undefined = undefined;
 
   schedule(): void {
     if (!this.scheduled) {
