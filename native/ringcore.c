@@ -172,10 +172,13 @@ typedef struct {
   uint32_t setup_flags;
   uint8_t *ledger; /* the thread's fd ledger (see FdLedger), or NULL */
   /* Written by JavaScript (an external ArrayBuffer over it, `shared` in setup()'s
-   * result): [0] = requests that hold a slot — submitted or written, terminal CQE not
-   * yet reaped; [1] = its SQ tail after the last SQE it finished writing (it
-   * publishes the tail to the kernel only at its next enter).  ring_cleanup submits
-   * up to [1] and waits for [0] terminal CQEs. */
+   * result): [0] = requests whose SQE is complete (written up to [1]) and whose
+   * terminal CQE JavaScript has not consumed (CQ head stored past it); [1] = its SQ
+   * tail after the last SQE it finished writing (it publishes the tail to the kernel
+   * only at its next enter).  JavaScript updates [0] with [1] when it writes an SQE,
+   * and with the CQ head when it consumes a terminal CQE, each pair as adjacent
+   * stores (no call between, so a worker's termination cannot split them):
+   * ring_cleanup submits up to [1] and waits for [0] terminal CQEs. */
   int32_t shared[2];
 } rc_ring;
 

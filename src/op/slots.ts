@@ -48,13 +48,6 @@ export class SlotTable {
   private freeTop = 0;
   /** Slots taken. */
   used = 0;
-  /**
-   * Where the count of slots taken is mirrored for native code (the ring's `shared`
-   * words): if the thread ends with requests in flight, the native cleanup waits for
-   * that many terminal CQEs before the heap their buffers live in goes away.
-   */
-  mirror: Int32Array = new Int32Array(1);
-
   constructor(initial = 256) {
     this.grow(initial);
   }
@@ -64,7 +57,7 @@ export class SlotTable {
     if (this.freeTop === 0) this.grow(this.ops.length * 2);
     const i = this.free[--this.freeTop];
     this.ops[i] = op;
-    this.mirror[0] = ++this.used;
+    this.used++;
     return i;
   }
 
@@ -74,7 +67,7 @@ export class SlotTable {
     const g = (this.gen[i] + 1) & GEN_MASK;
     this.gen[i] = g === 0 ? 1 : g;
     this.free[this.freeTop++] = i;
-    this.mirror[0] = --this.used;
+    this.used--;
   }
 
   /** The live operation named by (lo, hi), or undefined for a stale/unknown user_data. */

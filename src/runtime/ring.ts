@@ -25,7 +25,7 @@ import { native } from '../sys/native.js';
 import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
 import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
-import { FD_RESULT, GEN_MASK, SlotTable } from '../op/slots.js';
+import { FD_RESULT, GEN_MASK, SlotTable, type Completion } from '../op/slots.js';
 import { admitOp, completeOp, isQueued, markSent, Op, signalOf, type Submitter } from '../op/op.js';
 import { adoptFd, closingFd } from '../sys/fds.js';
 import { CancelOp } from '../op/cancel.js';
@@ -141,7 +141,7 @@ export class Ring implements Submitter {
   /** @internal CQEs the last reap handled (the driver's hint: a small batch is latency-bound). */
   lastReaped = 0;
   private readonly bufferRings: BufferRing[] = [];
-  private recvGroup: BufferRing | undefined;
+  private recvGroup: BufferRing | undefined = undefined;
   private closing: Promise<void> | null = null;
   private readonly counters = {
     enters: 0, sqesSubmitted: 0, cqesReaped: 0, overflowFlushes: 0, turns: 0, wakeups: 0, waits: 0, staleCqes: 0,
@@ -177,7 +177,6 @@ export class Ring implements Submitter {
     this.sq = new SubmissionQueue(r);
     this.cq = new CompletionQueue(r);
     this.shared = new Int32Array(r.shared, 0, 2);
-    this.slots.mirror = this.shared;
     this.shared[1] = this.sq.tail;
     this.sqpoll = (r.flags & Setup.SQPOLL) !== 0;
     this.deferTaskrun = (r.flags & Setup.DEFER_TASKRUN) !== 0;
@@ -388,6 +387,10 @@ export class Ring implements Submitter {
         }
       } catch (e) {
         this.sq.rewind(slots.length);
+        const written = slots.length - 1; // the last one threw before it was published
+        const sh = this.shared;
+        sh[1] = this.sq.tail;
+        sh[0] = sh[0] - written;
         for (let i = 0; i < slots.length; i++) {
           this.slots.release(slots[i]);
           ops[i].slot = -1;
@@ -432,8 +435,14 @@ export class Ring implements Submitter {
     setUserData(sqes, index, slot, hi);
     const f = op.sqeFlags | linkFlag;
     if (f !== 0) orSqeFlags(sqes, index, f);
-    this.shared[1] = this.sq.tail; // written up to here (the native cleanup's word; see native/ringcore.c)
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
+    // The native cleanup's words (native/ringcore.c): SQEs complete up to here, and one
+    // more request to wait for.  Two adjacent stores with no call between them: a
+    // worker's termination (V8 checks for it at calls and loop edges) cannot fall
+    // between, so the cleanup never waits for a request it will not see, nor misses one.
+    const sh = this.shared;
+    sh[1] = this.sq.tail;
+    sh[0] = sh[0] + 1;
     if (!this.flushPending) this.requestTurn();
   }
 
@@ -612,6 +621,8 @@ export class Ring implements Submitter {
     const mask = cq.mask;
     const base = cq.cqesIdx;
     const words = cq.cqeWords;
+    const slots = this.slots;
+    const sh = this.shared;
     let head = Atomics.load(ring, cq.headIdx);
     let n = 0;
     try {
@@ -631,8 +642,13 @@ export class Ring implements Submitter {
           // Either the native cleanup still sees the CQE (and closes the fd), or the
           // ledger has the fd — never both, never neither, wherever the thread stops.
           if ((hi & FD_RESULT) !== 0 && res >= 0) adoptFd(res);
+          const op = lo < slots.ops.length && slots.gen[lo] === (hi & GEN_MASK) ? slots.ops[lo] : undefined;
+          const terminal = op !== undefined && (flags & CqeFlag.MORE) === 0;
+          // One request fewer to wait for, and the CQE consumed: adjacent stores, as
+          // in writeSqe, so that a termination leaves the two words agreeing.
+          if (terminal) sh[0] = sh[0] - 1;
           Atomics.store(ring, cq.headIdx, head);
-          this.dispatch(lo, hi, res, flags); // never throws: see dispatch
+          this.dispatch(op, lo, hi, res, flags, terminal); // never throws: see dispatch
         } while (head !== tail);
       }
     } finally {
@@ -644,10 +660,8 @@ export class Ring implements Submitter {
     return n;
   }
 
-  private dispatch(lo: number, hi: number, res: number, flags: number): void {
+  private dispatch(op: Completion | undefined, lo: number, hi: number, res: number, flags: number, terminal: boolean): void {
     if (this.tracer !== null) this.tracer.cqe(lo, hi, res, flags);
-    const slots = this.slots;
-    const op = lo < slots.ops.length && slots.gen[lo] === (hi & GEN_MASK) ? slots.ops[lo] : undefined;
     if (op === undefined) {
       if (lo !== 0 || hi !== 0) this.counters.staleCqes++; // (0, 0): the ring's own request
       return;
@@ -655,11 +669,11 @@ export class Ring implements Submitter {
     // Handling one CQE can reach user code (a getter, a signal's listeners); if it
     // throws, the error is that op's — it must not stop the other CQEs of the batch.
     try {
-      if ((flags & CqeFlag.MORE) !== 0) {
+      if (!terminal) {
         op.more(res, flags);
         return;
       }
-      slots.release(lo);
+      this.slots.release(lo);
       completeOp(op as Op<unknown>, res, flags); // the ring stores only Ops in its slots
     } catch (e) {
       op.fail(e);
