@@ -10,6 +10,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   http: () => import('./http.js'),
   throughput: () => import('./throughput.js'),
   echo: () => import('./echo.js'),
+  cores: () => import('./cores.js'),
 };
 
 const asked = process.argv.slice(2);
