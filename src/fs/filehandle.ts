@@ -121,7 +121,7 @@ export class FileHandle extends FdHandle {
       const pos = toPosition('position', position);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
       const op = new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
-      op.owner = this;
+      op.req.owner = this;
       return op.promise();
     } catch (e) {
       return Promise.reject(e);
@@ -155,7 +155,7 @@ export class FileHandle extends FdHandle {
         const pos = typeof position === 'number' || typeof position === 'bigint' ? toPosition('position', position) : -1;
         if (this.fdv < 0) return Promise.reject(closedError('write'));
         const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
-        op.owner = this;
+        op.req.owner = this;
         return op.promise();
       }
       if (typeof buffer !== 'string') {
@@ -172,7 +172,7 @@ export class FileHandle extends FdHandle {
       const str = buffer;
       const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
                                           (n) => ({ bytesWritten: n, buffer: str }));
-      op.owner = this;
+      op.req.owner = this;
       return op.promise();
     } catch (e) {
       return Promise.reject(e);

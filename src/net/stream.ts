@@ -103,7 +103,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
       checkOffsetLength(offset, length, size);
       if (this.fdv < 0) return Promise.reject(closedError(syscall));
       const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
-      op.owner = this;
+      op.req.owner = this;
       return op.promise();
     } catch (e) {
       return Promise.reject(e);
@@ -182,7 +182,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
       const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
-      op.owner = this;
+      op.req.owner = this;
       op.netStyle = true;
       return op.promise();
     } catch (e) {

@@ -34,7 +34,7 @@ export class CancelOp extends Op<number> {
     // An op never submitted names (0, 0), which no request carries: -ENOENT.
     const t = this.target;
     prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
-    setAddrWords(sqes, index, t.udLo, t.udHi);
+    setAddrWords(sqes, index, t.req.udLo, t.req.udHi);
   }
   override accepts(res: number): boolean {
     return res >= 0 || res === ENOENT || res === EALREADY;

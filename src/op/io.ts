@@ -151,7 +151,7 @@ export async function writevAll(ring: Submitter, fd: number, views: readonly Arr
   while (rest.length > 0) {
     const batch = rest.length > IOV_MAX ? rest.slice(0, IOV_MAX) : rest;
     const op = new WritevOp(ring, fd, batch as ArrayBufferView[], position, undefined);
-    op.owner = owner;
+    op.req.owner = owner;
     op.netStyle = netStyle;
     const n = await op.promise();
     if (n === 0 && batch.some((b) => viewLength(b) > 0)) throw netStyle ? netError(-32, 'write') : errnoError(-5, 'write'); // no progress
@@ -173,7 +173,7 @@ export async function readvAll(ring: Submitter, fd: number, views: readonly Arra
   for (let i = 0; i < views.length; i += IOV_MAX) {
     const batch = views.slice(i, i + IOV_MAX);
     const op = new ReadvOp(ring, fd, batch as ArrayBufferView[], position, undefined);
-    op.owner = owner;
+    op.req.owner = owner;
     const n = await op.promise();
     total += n;
     if (position >= 0) position += n;

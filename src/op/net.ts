@@ -199,7 +199,7 @@ export interface RecvSink {
 export class MultishotRecvOp extends Op<void> {
   constructor(ring: Submitter, readonly fd: number, readonly bgid: number, private readonly sink: RecvSink) {
     super(ring);
-    this.sqeFlags = SqeFlag.BUFFER_SELECT;
+    this.req.sqeFlags = SqeFlag.BUFFER_SELECT;
   }
   get syscall(): string { return 'read'; }
   prepare(sqes: Uint32Array, index: number): void {

@@ -61,7 +61,7 @@ export class TimeoutOp extends Op<void> {
   get syscall(): string { return 'timeout'; }
   prepare(sqes: Uint32Array, index: number): void {
     // len = 1 timespec; off = 0 completions to wait for (a pure timer).
-    prep(sqes, index, Opcode.TIMEOUT, -1, this.ring.timespec(this.slot, this.ms), 1, 0);
+    prep(sqes, index, Opcode.TIMEOUT, -1, this.ring.timespec(this.req.slot, this.ms), 1, 0);
   }
   override accepts(res: number): boolean {
     return res >= 0 || res === ETIME;
@@ -85,7 +85,7 @@ export class LinkTimeoutOp extends Op<number> {
   }
   get syscall(): string { return 'link_timeout'; }
   prepare(sqes: Uint32Array, index: number): void {
-    prep(sqes, index, Opcode.LINK_TIMEOUT, -1, this.ring.timespec(this.slot, this.ms), 1, 0);
+    prep(sqes, index, Opcode.LINK_TIMEOUT, -1, this.ring.timespec(this.req.slot, this.ms), 1, 0);
   }
   override accepts(): boolean {
     return true;

@@ -335,7 +335,7 @@ export class Ring implements Submitter {
     } catch (e) {
       this.sq.rewind(1);
       this.slots.release(slot);
-      op.slot = -1;
+      op.req.slot = -1;
       op.refuse(e);
       return DONE;
     }
@@ -393,7 +393,7 @@ export class Ring implements Submitter {
         sh[0] = sh[0] - written;
         for (let i = 0; i < slots.length; i++) {
           this.slots.release(slots[i]);
-          ops[i].slot = -1;
+          ops[i].req.slot = -1;
         }
         refusals = new Array(ops.length);
         refusals[slots.length - 1] = e;
@@ -428,12 +428,13 @@ export class Ring implements Submitter {
   private writeSqe(op: Op<unknown>, index: number, slot: number, linkFlag: number): void {
     const sqes = this.sq.sqes;
     const hi = op.fdResult ? this.slots.gen[slot] | FD_RESULT : this.slots.gen[slot];
-    op.slot = slot;
-    op.udLo = slot;
-    op.udHi = hi;
+    const req = op.req;
+    req.slot = slot;
+    req.udLo = slot;
+    req.udHi = hi;
     op.prepare(sqes, index);
     setUserData(sqes, index, slot, hi);
-    const f = op.sqeFlags | linkFlag;
+    const f = req.sqeFlags | linkFlag;
     if (f !== 0) orSqeFlags(sqes, index, f);
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
     // The native cleanup's words (native/ringcore.c): SQEs complete up to here, and one
