@@ -9,8 +9,8 @@ import { defaultRing } from './runtime/current.js';
 import { Op as OpClass, type Op } from './op/op.js';
 import { invalidArgType } from './op/errors.js';
 import type { OpOptions } from './op/io.js';
-import { link as linkOps, linkTimeout as linkTimeoutOp } from './op/link.js';
-import { all as allOps } from './op/batch.js';
+import { linkOps, linkOpTimeout } from './op/link.js';
+import { allOps } from './op/batch.js';
 import type { Ring, RingStats } from './runtime/ring.js';
 
 export { Ring, type RingOptions, type RingStats, type Driver } from './runtime/ring.js';
@@ -75,7 +75,7 @@ export function link(...ops: Op<unknown>[]): Promise<unknown[]> {
 /** Run `op` with a linked timeout: rejects with ETIMEDOUT if `ms` passes first. */
 export function linkTimeout<T>(op: Op<T>, ms: number): Promise<T> {
   if (!(op instanceof OpClass)) throw invalidArgType('op', 'an instance of Op', op);
-  return linkTimeoutOp(op.ring as Ring, op, ms);
+  return linkOpTimeout(op.ring as Ring, op, ms);
 }
 /** Counters of the default ring. */
 export function stats(): RingStats {

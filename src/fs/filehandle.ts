@@ -14,7 +14,7 @@
  *
  * May touch: its ring (ops), its fd.
  */
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';

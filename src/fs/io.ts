@@ -6,7 +6,7 @@
  *
  * May touch: the ring it is given (read/write/statx requests).
  */
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { StatxOp, AT } from '../op/fsops.js';
 import { AbortError, errnoError, invalidArgType } from '../op/errors.js';

@@ -16,7 +16,7 @@ import { defaultRing } from '../runtime/current.js';
 import { errnoError, outOfRange, type RingError } from '../op/errors.js';
 import { AT, MkdiratOp, OpenatOp, RenameatOp, StatxOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
 import { CloseOp } from '../op/io.js';
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { FileHandle } from './filehandle.js';
 import { Stats } from './stats.js';

@@ -94,7 +94,7 @@ export class TcpListener {
     }
     const bound = sockname(fd, false);
     const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
-    return new TcpListener(ring, fd, address, bound?.port ?? port, { group, highWaterMark });
+    return new Listener(ring, fd, address, bound?.port ?? port, { group, highWaterMark });
   }
 
   /** The listening fd, or -1 after close(). */
@@ -138,6 +138,13 @@ export class TcpListener {
     return this.close();
   }
 }
+
+/**
+ * The class under another name, for `bind` to construct it: a class that names itself
+ * inside its body is bundled as `var TcpListener = class _TcpListener`, and its `name`
+ * would be `_TcpListener` (see newStream in stream.ts).
+ */
+const Listener = TcpListener;
 
 /** The async iterator behind `incoming()`: a queue between CQEs and `next()` calls. */
 class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {

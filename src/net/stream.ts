@@ -11,7 +11,7 @@
 import { native } from '../sys/native.js';
 import { adoptFd } from '../sys/fds.js';
 import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import {
   ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, TCP_NODELAY,
 } from '../op/net.js';
@@ -65,7 +65,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
     const sockaddr = encodeSockaddr(address, port);
     const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
-    const stream = new TcpStream(ring, fd, { highWaterMark });
+    const stream = newStream(ring, fd, { highWaterMark });
     try {
       await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal }).promise();
       // Known now; getpeername would fail once the peer has gone (ENOTCONN).
@@ -227,6 +227,15 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return (this.remote ??= sockname(this.fdv, true));
   }
 
+}
+
+/**
+ * `new TcpStream(...)` from outside the class body: a class that names itself inside its
+ * body is bundled as `var TcpStream = class _TcpStream`, and its `name` would be
+ * `_TcpStream` (in messages, inspect() and stacks).
+ */
+function newStream(ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }): TcpStream {
+  return new TcpStream(ring, fd, options);
 }
 
 /** Options of TcpStream.connect. */

@@ -36,7 +36,7 @@ class All<T> implements Waiter {
  * Start every op and resolve with their values in order, or reject with the first
  * failure (the others still run to completion; their buffers stay referenced).
  */
-export function all<T>(ops: Op<T>[]): Promise<T[]> {
+export function allOps<T>(ops: Op<T>[]): Promise<T[]> {
   if (!Array.isArray(ops)) throw invalidArgType('ops', 'an Array of Op', ops);
   for (const op of ops) if (!(op instanceof Op)) throw invalidArgType('ops', 'an Array of Op', op);
   if (ops.length === 0) return Promise.resolve([]);

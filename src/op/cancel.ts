@@ -9,7 +9,7 @@
  *
  * May touch: sys/sqe.ts (to encode).
  */
-import { CancelFlag, Op as Opcode } from '../sys/constants.js';
+import { CancelFlag, Opcode } from '../sys/constants.js';
 import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { invalidArgType } from './errors.js';

@@ -9,7 +9,7 @@
  *
  * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses, scratch).
  */
-import { AT_FDCWD, Op as Opcode } from '../sys/constants.js';
+import { AT_FDCWD, Opcode } from '../sys/constants.js';
 import { prep, setOpFlags } from '../sys/sqe.js';
 import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';

@@ -8,7 +8,7 @@
  *
  * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses).
  */
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
 import { adoptFd, releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';

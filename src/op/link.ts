@@ -1,14 +1,14 @@
 /**
  * Linked requests: IOSQE_IO_LINK chains and linked timeouts.
  *
- * `link(ring, a, b, c)` writes the three SQEs back to back in one submission, with
+ * `linkOps(ring, [a, b, c])` writes the three SQEs back to back in one submission, with
  * IOSQE_IO_LINK on every one but the last: the kernel starts b only after a has
  * completed successfully (a short read counts as failure), c only after b.  If a link
  * fails, the rest complete with -ECANCELED (io_uring_enter(2), "IOSQE_IO_LINK").
  * A chain must never span two submissions: the ring writes it whole, when the SQ
  * has room for all of it (`ring.submitChain`), or not at all.
  *
- * `linkTimeout(ring, op, ms)` puts an IORING_OP_LINK_TIMEOUT right after `op`: if the
+ * `linkOpTimeout(ring, op, ms)` puts an IORING_OP_LINK_TIMEOUT right after `op`: if the
  * time runs out, the kernel cancels `op`, which then rejects with ETIMEDOUT.
  *
  * May touch: its ops' `enqueue()`, the ring's `submitChain`.
@@ -51,7 +51,7 @@ function startChain(ring: Submitter, ops: Op<unknown>[]): void {
  * reject with ECANCELED, visible when awaited on their own).  The chain reaches the
  * kernel whole or not at all.
  */
-export function link(ring: Submitter, ops: Op<unknown>[]): Promise<unknown[]> {
+export function linkOps(ring: Submitter, ops: Op<unknown>[]): Promise<unknown[]> {
   checkChain(ring, ops);
   const settled = Promise.allSettled(ops);
   startChain(ring, ops);
@@ -79,7 +79,7 @@ function chainOutcome(results: PromiseSettledResult<unknown>[]): unknown[] {
  * op's result if it finishes in time; rejects with an ETIMEDOUT error if the kernel
  * cancelled it because the time ran out; otherwise with op's own error.
  */
-export async function linkTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
+export async function linkOpTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
   const timer = new LinkTimeoutOp(ring, ms);
   checkChain(ring, [op as Op<unknown>, timer]);
   // Both CQEs come, in either order; read them as a pair.

@@ -19,7 +19,7 @@
  *
  * May touch: sys/sqe.ts (to encode), op/buffers.ts.
  */
-import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Op as Opcode, SqeFlag } from '../sys/constants.js';
+import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Opcode, SqeFlag } from '../sys/constants.js';
 import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
 import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, MAX_RW, regionAddress } from './buffers.js';

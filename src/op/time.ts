@@ -8,7 +8,7 @@
  *
  * May touch: sys/sqe.ts (to encode).
  */
-import { Op as Opcode } from '../sys/constants.js';
+import { Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
 import { Op, signalOf, type Submitter } from './op.js';
 import { invalidArgType, outOfRange } from './errors.js';

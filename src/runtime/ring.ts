@@ -23,7 +23,7 @@
  */
 import { native } from '../sys/native.js';
 import { CompletionQueue, SubmissionQueue } from '../sys/rings.js';
-import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Op as Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
+import { CancelFlag, CqeFlag, Enter, IO_URING_OP_SUPPORTED, Opcode, Register, Setup, SqeFlag, SqRingFlag } from '../sys/constants.js';
 import { orSqeFlags, prep, setOpFlags, setUserData } from '../sys/sqe.js';
 import { FD_RESULT, GEN_MASK, SlotTable, type Completion } from '../op/slots.js';
 import { admitOp, completeOp, isQueued, markSent, Op, signalOf, type Submitter } from '../op/op.js';
@@ -31,8 +31,8 @@ import { adoptFd, closingFd } from '../sys/fds.js';
 import { CancelOp } from '../op/cancel.js';
 import { CloseOp, NopOp, ReadvOp, RwOp, WritevOp, rwWhole, type OpOptions } from '../op/io.js';
 import { TimeoutOp, toTimespec } from '../op/time.js';
-import { link, linkTimeout } from '../op/link.js';
-import { all } from '../op/batch.js';
+import { linkOps, linkOpTimeout } from '../op/link.js';
+import { allOps } from '../op/batch.js';
 import { errnoError, invalidArgType, ringClosedError } from '../op/errors.js';
 import { baseAddress, checkFd, checkInteger } from '../op/buffers.js';
 import { FadviseOp } from '../op/fsops.js';
@@ -233,15 +233,15 @@ export class Ring implements Submitter {
 
   /** Start all `ops` (one batch) and wait for them with one promise; see op/batch.ts. */
   all<T>(ops: Op<T>[]): Promise<T[]> {
-    return all(ops);
+    return allOps(ops);
   }
   /** Submit ops (not yet started) as one IOSQE_IO_LINK chain; see op/link.ts. */
   link(...ops: Op<unknown>[]): Promise<unknown[]> {
-    return link(this, ops);
+    return linkOps(this, ops);
   }
   /** Run `op` with an IORING_OP_LINK_TIMEOUT: rejects with ETIMEDOUT after `ms`. */
   linkTimeout<T>(op: Op<T>, ms: number): Promise<T> {
-    return linkTimeout(this, op, ms);
+    return linkOpTimeout(this, op, ms);
   }
 
   /**

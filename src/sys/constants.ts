@@ -8,7 +8,7 @@
  */
 
 /** `io_uring_sqe.opcode` — enum io_uring_op.  The number is the ABI; never renumber. */
-export const Op = {
+export const Opcode = {
   NOP: 0,
   READV: 1,
   WRITEV: 2,
@@ -73,12 +73,18 @@ export const Op = {
   WRITEV_FIXED: 61,
   PIPE: 62,
 } as const;
-export type OpName = keyof typeof Op;
+/**
+ * The same table under its original name (`constants.Op`, public).  The declaration is
+ * `Opcode` so that the bundle has one top-level `Op` (the class): a clash made esbuild
+ * rename the class `Op2`.
+ */
+export { Opcode as Op };
+export type OpName = keyof typeof Opcode;
 
 /** Opcode number → name, for traces and the probe. */
 export const OP_NAMES: readonly string[] = (() => {
   const names: string[] = [];
-  for (const [k, v] of Object.entries(Op)) names[v] = k;
+  for (const [k, v] of Object.entries(Opcode)) names[v] = k;
   return names;
 })();
 

@@ -542,7 +542,7 @@ const TWO32 = 4294967296;
  *
  * One read, down to the bytes.  `await ring.read(7, buf)` with a 4096-byte `buf` at
  * 0x7f3a2c001000 and no position: ReadOp.prepare calls
- * `prep(sqes, i, Op.READ, 7, 0x7f3a2c001000, 4096, -1)`, the ring stamps user_data
+ * `prep(sqes, i, Opcode.READ, 7, 0x7f3a2c001000, 4096, -1)`, the ring stamps user_data
  * (slot 3, generation 1), and the entry reads:
  *
  * ```text
