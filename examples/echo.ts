@@ -98,7 +98,13 @@ const others = worker === undefined && threads > 1
   ? startWorkers(new URL(import.meta.url), threads, { port: listener.port, argv: process.argv })
   : undefined;
 if (worker === undefined) {
-  await others?.ready; // announce the port once every thread listens on it
+  // Announce the port once every thread listens on it; a thread that could not: stop.
+  await others?.ready.catch(async (e: Error) => {
+    console.error(`echo: ${e.message}`);
+    await others.stop();
+    await listener.close();
+    process.exit(1);
+  });
   console.log(`listening on ${hostPort(listener.address, listener.port)}${threads > 1 ? ` (${threads} threads)` : ''}`);
 }
 

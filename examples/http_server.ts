@@ -139,7 +139,13 @@ if (worker !== undefined) {
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     process.once(sig, () => stop.abort());
   }
-  await others?.ready; // announce the port once every thread listens on it
+  // Announce the port once every thread listens on it; a thread that could not: stop.
+  await others?.ready.catch(async (e: Error) => {
+    process.stderr.write(`http_server: ${e.message}\n`);
+    await others.stop();
+    await listener.close();
+    process.exit(1);
+  });
   if (argv.includes('--port-json')) {
     // For bench/http.ts: the port as JSON on the first line; stop when stdin closes.
     console.log(JSON.stringify({ port: listener.port }));

@@ -285,6 +285,7 @@ static void ring_cleanup(void *arg) {
     __atomic_store_n(r->sq_tail, tail, __ATOMIC_RELEASE);
   }
   uint32_t pending = tail - head;
+  uint32_t reaped_early = 0; /* terminal CQEs read while submitting (counted below) */
   if (pending > 0 && pending <= 65536) {
     for (uint32_t i = 0; i < pending && r->ledger; i++) {
       const uint8_t *sqe = (const uint8_t *)r->sqes + (size_t)((head + i) & r->sq_mask) * 64;
@@ -297,7 +298,19 @@ static void ring_cleanup(void *arg) {
       syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_SQ_WAKEUP, NULL, 0);
       for (int i = 0; i < 1000 && __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) != tail; i++) usleep(1000);
     } else {
-      syscall(__NR_io_uring_enter, r->fd, pending, 0, RC_ENTER_GETEVENTS, NULL, 0);
+      /* The kernel may take fewer than asked (EBUSY/EAGAIN while the CQ is backed up,
+       * or a short count): enter again, reaping as it goes, until the SQ is empty. */
+      for (int i = 0; i < 64 && __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE) != tail; i++) {
+        uint32_t left = tail - __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
+        long rc = syscall(__NR_io_uring_enter, r->fd, left, 0, RC_ENTER_GETEVENTS, NULL, 0);
+        if (rc < 0 && errno != EINTR && errno != EBUSY && errno != EAGAIN) break;
+        if (rc <= 0) {
+          syscall(__NR_io_uring_enter, r->fd, 0, 0, RC_ENTER_GETEVENTS, NULL, 0); /* flush overflow */
+          uint32_t got = drain_cq(r);
+          reaped_early += got;
+          if (got == 0 && rc < 0) usleep(1000);
+        }
+      }
     }
   }
   struct rc_sync_cancel_reg reg;
@@ -310,7 +323,7 @@ static void ring_cleanup(void *arg) {
     if (rc < 0 && errno == EINTR) continue;
     break;
   }
-  int32_t remaining = __atomic_load_n(&r->shared[0], __ATOMIC_ACQUIRE);
+  int32_t remaining = __atomic_load_n(&r->shared[0], __ATOMIC_ACQUIRE) - (int32_t)reaped_early;
   int64_t deadline = now_ms() + 5000;
   for (;;) {
     remaining -= (int32_t)drain_cq(r);

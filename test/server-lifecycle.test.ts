@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, delay, SUITE } from './helpers.js';
+import { tempDir, delay, runChild, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 
@@ -252,7 +252,7 @@ describe('echo --workers N', SUITE, () => {
         sock.on('close', () => resolve(Buffer.concat(got).equals(msg)));
       })));
       assert.ok(echoed.every(Boolean), `${echoed.filter((e) => !e).length} connection(s) got wrong bytes back`);
-      // Two connections left open: SIGTERM must close them on whichever thread holds them.
+      // Three connections left open: SIGTERM must close them on whichever thread holds them.
       const open = [client(s.port), client(s.port), client(s.port)];
       open[0].sock.write('still here');
       while (!open[0].data().includes('still here')) await delay(5);
@@ -328,6 +328,41 @@ describe('file_server: dotfiles and root', SUITE, () => {
       }
     } finally {
       tmp.cleanup();
+    }
+  });
+});
+
+describe('examples/lib/workers: a worker that fails', SUITE, () => {
+  const WORKERS_URL = new URL('../examples/lib/workers.js', import.meta.url).href;
+  test('one that ends before listening rejects ready; one that fails later makes the exit code 1', async () => {
+    const t = tempDir('ringcore-workers-');
+    try {
+      const worker = path.join(t.dir, 'w.mjs');
+      fs.writeFileSync(worker, `
+        import { workerContext } from ${JSON.stringify(WORKERS_URL)};
+        const w = workerContext();
+        if (w.data.argv.includes('early')) process.exit(3);
+        w.ready();
+        w.stop.addEventListener('abort', () => { process.exitCode = 1; w.report(0); });
+      `);
+      const main = (mode: string) => `
+        import { startWorkers } from ${JSON.stringify(WORKERS_URL)};
+        const ws = startWorkers(new URL(${JSON.stringify(new URL(`file://${worker}`).href)}), 2, { port: 1, argv: [${JSON.stringify(mode)}] });
+        const ready = await ws.ready.then(() => 'ready', (e) => e.message);
+        await ws.stop();
+        console.log(JSON.stringify({ ready, exitCode: process.exitCode ?? 0 }));
+      `;
+      const early = await runChild(main('early'), {}, 20000);
+      const out1 = JSON.parse(early.stdout.trim().split('\n').pop()!);
+      assert.match(out1.ready, /worker 1 ended before it was listening \(exit code 3\)/);
+      assert.equal(out1.exitCode, 1);
+      const late = await runChild(main('late'), {}, 20000);
+      const out2 = JSON.parse(late.stdout.trim().split('\n').pop()!);
+      assert.equal(out2.ready, 'ready');
+      assert.equal(out2.exitCode, 1, late.stderr);
+      assert.match(late.stderr, /worker 1 exited with code 1/);
+    } finally {
+      t.cleanup();
     }
   });
 });

@@ -23,9 +23,16 @@ export interface WorkerData {
 
 /** Running workers, and how to stop them. */
 export interface Workers {
-  /** Every worker is listening (the main thread announces the port only then). */
+  /**
+   * Every worker is listening (the main thread announces the port only then).  Rejects
+   * if one ended before it was (it could not bind, say): the caller stops the others.
+   */
   ready: Promise<void>;
-  /** Ask every worker to stop and wait for them; resolves with what each served. */
+  /**
+   * Ask every worker to stop and wait for them; resolves with what each served.  A
+   * worker that ended with a non-zero exit code (its own failure check, an uncaught
+   * error) sets the process's exit code to 1: the server as a whole failed.
+   */
   stop(): Promise<number[]>;
 }
 
@@ -48,15 +55,24 @@ export function startWorkers(url: URL, n: number, data: WorkerData): Workers {
     const w = new Worker(url, { workerData: data });
     workers.push(w);
     let ready!: () => void;
-    readies.push(new Promise((resolve) => { ready = resolve; }));
+    let failed!: (e: Error) => void;
+    readies.push(new Promise((resolve, reject) => { ready = resolve; failed = reject; }));
     exits.push(new Promise((resolve) => {
+      let isReady = false;
       w.on('message', (m: { served?: number; ready?: boolean }) => {
-        if (m?.ready) ready();
+        if (m?.ready) {
+          isReady = true;
+          ready();
+        }
         if (typeof m?.served === 'number') served[i] = m.served;
       });
       w.on('error', (e) => process.stderr.write(`worker ${i}: ${e.message}\n`));
-      w.on('exit', () => {
-        ready(); // (one that failed before it was ready must not hold the others up)
+      w.on('exit', (code) => {
+        if (code !== 0) {
+          process.stderr.write(`worker ${i} exited with code ${code}\n`);
+          process.exitCode = 1;
+        }
+        if (!isReady) failed(new Error(`worker ${i} ended before it was listening (exit code ${code})`));
         resolve();
       });
     }));

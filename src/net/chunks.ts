@@ -76,7 +76,7 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   private paused = false;
   private starved = false;
   private eof = false;
-  private failure: unknown;
+  private failure: unknown = undefined;
   private stopped = false;
   private readonly unlisten: (() => void) | undefined;
   private readonly highWaterMark: number;
@@ -85,12 +85,13 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
               private readonly zeroCopy: boolean, options: ChunksOptions = {}) {
     this.highWaterMark = Math.max(options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK, group.size);
     const signal = options.signal;
-    if (signal?.aborted) {
+    const aborted = signal?.aborted === true;
+    this.unlisten = signal !== undefined && !aborted ? onAbort(signal, (e) => this.stop(e)) : undefined;
+    if (aborted) {
       this.stopped = true;
       this.failure = abortError(signal);
       return;
     }
-    if (signal) this.unlisten = onAbort(signal, (e) => this.stop(e));
     this.arm();
   }
 

@@ -1,7 +1,7 @@
 /**
  * `FdHandle`: what FileHandle and TcpStream share — an fd owned by an object that
  * closes it through the ring.  After close() the fd reads -1 at once (so no request
- * made later can reach a reused fd number; see `Op.owner`), what is still pending on
+ * made later can reach a reused fd number; see `OpRequest.owner`), what is still pending on
  * the fd is cancelled, and the close itself is one IORING_OP_CLOSE.
  *
  * A handle dropped without close() is closed when it is garbage-collected, with a

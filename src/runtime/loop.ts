@@ -104,8 +104,8 @@ export class EventLoopDriver implements Driver {
 
   schedule(): void {
     if (!this.scheduled) {
+      setImmediate(this.runTurn); // (first: if it throws, a later call schedules again)
       this.scheduled = true;
-      setImmediate(this.runTurn);
     }
   }
 

@@ -329,18 +329,21 @@ export class Ring implements Submitter {
       op.refuse(gone);
       return DONE;
     }
-    const slot = this.slots.alloc(op);
+    let slot = -1;
     try {
+      slot = this.slots.alloc(op);
       this.writeSqe(op, index, slot, 0);
     } catch (e) {
+      // Thrown before writeSqe's paired stores: nothing was published or counted.
       this.sq.rewind(1);
-      this.slots.release(slot);
+      if (slot >= 0) this.slots.release(slot);
       op.req.slot = -1;
       op.refuse(e);
       return DONE;
     }
     markSent(op);
     if (op instanceof CloseOp) this.closeWritten(op);
+    if (!this.flushPending) this.requestTurn();
     return DONE;
   }
 
@@ -378,16 +381,21 @@ export class Ring implements Submitter {
     }
     if (refusals === undefined) {
       const slots: number[] = [];
+      let taken = 0; // SQ entries taken
+      let written = 0; // SQEs written and counted (writeSqe returned)
       try {
         for (let i = 0; i < ops.length; i++) {
           const index = this.sq.next(); // room was counted just above; nothing ran since
+          taken++;
           const slot = this.slots.alloc(ops[i]);
           slots.push(slot);
           this.writeSqe(ops[i], index, slot, i < ops.length - 1 ? SqeFlag.IO_LINK : 0);
+          written++;
         }
       } catch (e) {
-        this.sq.rewind(slots.length);
-        const written = slots.length - 1; // the last one threw before it was published
+        // Member `written` threw before its own stores: undo the SQ entries and the
+        // count of those written before it (adjacent stores, as in writeSqe).
+        this.sq.rewind(taken);
         const sh = this.shared;
         sh[1] = this.sq.tail;
         sh[0] = sh[0] - written;
@@ -396,13 +404,14 @@ export class Ring implements Submitter {
           ops[i].req.slot = -1;
         }
         refusals = new Array(ops.length);
-        refusals[slots.length - 1] = e;
+        refusals[written] = e;
       }
       if (refusals === undefined) {
         for (const op of ops) {
           markSent(op);
           if (op instanceof CloseOp) this.closeWritten(op);
         }
+        if (!this.flushPending) this.requestTurn();
         return DONE;
       }
     }
@@ -444,12 +453,16 @@ export class Ring implements Submitter {
     const sh = this.shared;
     sh[1] = this.sq.tail;
     sh[0] = sh[0] + 1;
-    if (!this.flushPending) this.requestTurn();
+    // Nothing after these two stores may throw (the caller would undo the SQE but not
+    // the count): the turn is requested by the caller once the op is placed.
   }
 
   private requestTurn(): void {
-    this.flushPending = true;
+    // Our flag (and the driver's) only once the turn is really scheduled: a
+    // setImmediate that throws (at the stack limit) must not leave the ring believing
+    // a turn is coming, or it would never take another.
     this.driverImpl.schedule();
+    this.flushPending = true;
   }
 
   /** @internal Submitter: cancel a submitted op on behalf of its AbortSignal. */

@@ -45,8 +45,8 @@ class Executor implements Driver {
 
   schedule(): void {
     if (!this.scheduled) {
+      setImmediate(this.iterate); // (first: if it throws, a later call schedules again)
       this.scheduled = true;
-      setImmediate(this.iterate);
     }
   }
   idle(): void {}

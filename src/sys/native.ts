@@ -40,7 +40,9 @@ export interface SetupResult {
   sqes: ArrayBuffer;
   /**
    * Words the native cleanup reads when the thread ends with the ring open:
-   * [0] = requests holding a slot (JavaScript keeps it current; op/slots.ts).
+   * [0] = requests whose SQE is written and whose terminal CQE JavaScript has not
+   * consumed; [1] = the SQ tail after the last SQE written (runtime/ring.ts writeSqe
+   * and reap keep them, each as adjacent stores; native/ringcore.c ring_cleanup).
    */
   shared: ArrayBuffer;
 }

@@ -598,7 +598,7 @@ export function prep(sqes: Uint32Array, index: number, opcode: number, fd: numbe
 }
 
 /**
- * `flags` (byte 1): IOSQE_* bits, OR-ed in.  The ring applies an op's `sqeFlags`
+ * `flags` (byte 1): IOSQE_* bits, OR-ed in.  The ring applies an op's `req.sqeFlags`
  * here (IO_LINK for chains, ASYNC, ...) after user_data is stamped.
  */
 export function orSqeFlags(sqes: Uint32Array, index: number, flags: number): void {

@@ -64,10 +64,8 @@ export async function usage(p: string): Promise<void> {
   // @ts-expect-error the ring's state is not writable
   ring.closed = true;
   const op = ring.nop();
-  // @ts-expect-error the slot is the ring's business
-  void op.slot;
-  // @ts-expect-error so is user_data
-  void op.udLo;
+  // @ts-expect-error the request's bookkeeping (slot, user_data, state) is the ring's business
+  void op.req;
   // @ts-expect-error and the completion hook
   op.complete(0, 0);
   // @ts-expect-error and submission
