@@ -208,4 +208,29 @@ describe('following continuations', SUITE, () => {
       await r.close();
     }
   });
+
+  test('requests a continuation writes a few microtask hops apart go out in one enter', async () => {
+    // The shape of a server closing a connection: an iterator's return() cancels the
+    // recv, and a `finally` two awaits later closes the socket.  Following waits for
+    // the SQ to stay still for a few hops, so both leave in one io_uring_enter.
+    const r = new Ring();
+    try {
+      await r.nop();
+      const rounds = 20;
+      let enters = 0;
+      for (let i = 0; i < rounds; i++) {
+        await r.nop();
+        const before = r.stats().enters;
+        const a = r.nop().promise();
+        await null;
+        await null;
+        const b = r.nop().promise();
+        await Promise.all([a, b]);
+        enters += r.stats().enters - before;
+      }
+      assert.equal(enters, rounds, `${rounds} pairs of NOPs written two hops apart took ${enters} enters`);
+    } finally {
+      await r.close();
+    }
+  });
 });

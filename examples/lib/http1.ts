@@ -82,6 +82,11 @@ const CRLFCRLF = Buffer.from('\r\n\r\n', 'latin1');
 const CRLF = Buffer.from('\r\n', 'latin1');
 const EMPTY_BODY = new Uint8Array(0);
 const INITIAL_CAPACITY = 16 * 1024;
+// The first buffer holds one ordinary request head: small enough to come from Node's
+// pooled allocator (no ArrayBuffer of its own, no backing store to free), so a
+// connection that asks one question costs no 16 KiB allocation.
+const FIRST_CAPACITY = 2 * 1024;
+const EMPTY = Buffer.alloc(0);
 // A chunk-size line is hex digits plus extensions nobody needs to be long.
 const MAX_CHUNK_LINE = 1024;
 
@@ -150,7 +155,7 @@ export class RequestParser {
   readonly maxHeaderSize: number;
   readonly maxBodySize: number;
 
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL_CAPACITY);
+  private buf: Buffer = EMPTY; // allocated by the first push()
   private start = 0;
   private end = 0;
   // Bytes after `start` already checked while waiting for CRLFCRLF (and what the
@@ -208,7 +213,7 @@ export class RequestParser {
       if (used + len <= this.buf.length) {
         this.buf.copy(this.buf, 0, this.start, this.end);
       } else {
-        let cap = this.buf.length * 2;
+        let cap = this.buf.length === 0 ? FIRST_CAPACITY : this.buf.length * 2;
         while (cap < used + len) cap *= 2;
         const grown = Buffer.allocUnsafe(cap);
         this.buf.copy(grown, 0, this.start, this.end);

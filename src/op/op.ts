@@ -33,6 +33,7 @@
  */
 import type { Completion } from './slots.js';
 import { AbortError, errnoError, invalidArgType, ringClosedError } from './errors.js';
+import { microtask } from './microtask.js';
 
 /** What an Op needs from a ring (implemented by runtime/ring.ts). */
 export interface Submitter {
@@ -106,7 +107,7 @@ class Chained<R> implements PromiseLike<R>, Waiter {
     this.opOk = fulfilled;
     this.opValue = v;
     deferred.push(this);
-    if (deferred.length === 1) queueMicrotask(runDeferred);
+    if (deferred.length === 1) microtask(runDeferred);
   }
 
   /** Run the callback (from runDeferred) and settle what `then` returned. */
@@ -412,7 +413,7 @@ export function watchOp(op: Op<unknown>, w: Waiter): void {
   if (state >= ABANDONED) {
     const ok = state === FULFILLED;
     const v = req.outcome;
-    queueMicrotask(() => w.settle(ok, v));
+    microtask(() => notify(w, ok, v));
     return;
   }
   if (req.first === undefined) req.first = w;

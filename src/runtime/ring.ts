@@ -543,6 +543,14 @@ export class Ring implements Submitter {
     return !this.unmapped && this.cq.tail() !== this.cq.head();
   }
 
+  /**
+   * @internal A number that changes whenever an SQE is written or an op joins the
+   * backlog (the driver's follow() waits for it to stay still before it enters).
+   */
+  get writeMark(): number {
+    return (this.sq.tail + this.backlog.length) | 0;
+  }
+
   /** @internal SQEs written but not yet consumed by the kernel, or ops waiting for an SQE. */
   hasUnsubmitted(): boolean {
     return !this.unmapped && (this.sq.pending() > 0 || this.backlog.length > 0 || this.cancelAllDue);
