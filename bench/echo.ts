@@ -32,7 +32,7 @@ function start(name: string): Promise<{ child: ChildProcess; port: number }> {
 export async function main(): Promise<void> {
   const client = buildEchoClient();
   const seconds = Number(process.env.RINGCORE_BENCH_ECHO_SECONDS ?? 3);
-  const names = ['node:net', 'ringcore'];
+  const names = ['node:net', 'ringcore', 'ringcore:chunks'];
   const servers = new Map<string, { child: ChildProcess; port: number }>();
   const tables: Table[] = [];
   try {
