@@ -13,8 +13,10 @@ import { adoptFd } from '../sys/fds.js';
 import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
 import { Opcode } from '../sys/constants.js';
 import {
-  ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, TCP_NODELAY,
+  ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SO_KEEPALIVE, SOCK_CLOEXEC, SOCK_STREAM, SocketOp,
+  SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
 } from '../op/net.js';
+import { SocketDuplex, type DuplexOptions } from './duplex.js';
 import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
 import { checkInteger, checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
@@ -207,6 +209,29 @@ export class TcpStream extends FdHandle implements ChunkSource {
     if (h < 0) throw invalidArgType('how', "one of 'read', 'write', 'both'", how);
     if (this.fdv < 0) throw closedError('shutdown');
     await new ShutdownOp(this.ring, this.fdv, h).promise();
+  }
+
+  /**
+   * This stream as a `node:stream` Duplex shaped like `net.Socket` (net/duplex.ts):
+   * for `node:http`, `node:tls`, `pipeline()`.  It reads through `chunks()` (so the
+   * stream must not have another iterator running) and owns the stream from then on:
+   * it starts receiving at once (as a net.Socket does), chunks() on the stream then
+   * throws, and destroying the Duplex closes the stream.
+   */
+  toDuplex(options?: DuplexOptions): SocketDuplex {
+    if (this.fdv < 0) throw closedError('read');
+    if (this.reader !== undefined) throw invalidState('this stream already has a chunks() iterator running');
+    return new SocketDuplex(this, options);
+  }
+
+  /** SO_KEEPALIVE on or off; with `idleSeconds` > 0, TCP_KEEPIDLE too. */
+  async setKeepAlive(enable: boolean, idleSeconds = 0): Promise<void> {
+    if (this.fdv < 0) throw closedError('setsockopt');
+    checkInteger(idleSeconds, 'idleSeconds', 0, 32767);
+    await new SetsockoptOp(this.ring, this.fdv, SOL_SOCKET, SO_KEEPALIVE, enable ? 1 : 0).promise();
+    if (enable && idleSeconds > 0) {
+      await new SetsockoptOp(this.ring, this.fdv, IPPROTO_TCP, TCP_KEEPIDLE, idleSeconds).promise();
+    }
   }
 
   /** TCP_NODELAY on or off (setsockopt through IORING_OP_URING_CMD). */

@@ -37,6 +37,8 @@ export const SO_REUSEADDR = 2;
 export const SO_REUSEPORT = 15;
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
+export const TCP_KEEPIDLE = 4;
+export const SO_KEEPALIVE = 9;
 export const IPPROTO_IPV6 = 41;
 export const IPV6_V6ONLY = 26;
 /** enum io_uring_socket_op */

@@ -1,0 +1,369 @@
+/**
+ * `SocketDuplex`: a RingCore stream as a `node:stream` Duplex shaped like `net.Socket`,
+ * so that code written for Node's sockets runs on the ring unchanged: an
+ * `http.createServer(handler)` fed with `server.emit('connection', conn.toDuplex())`,
+ * `tls.connect({ socket })`, `new tls.TLSSocket(duplex)`, the `node:http` client and
+ * undici through `createConnection`, `pipeline(file, socket)`.
+ *
+ * Reading: the back-pressured receive path — `conn.chunks()`, one multishot RECV whose
+ * chunks the Duplex owns (copied out of the shared buffers).  `_read()` pulls from it
+ * until `push()` says the readable buffer is full; then it stops pulling, the
+ * iterator's queue reaches its own high-water mark and the connection stops
+ * receiving: TCP's window tells the peer to wait.
+ * Writing: `_writev` hands every buffered chunk to one `writev` (all of it goes, short
+ * writes resumed); `_final` is shutdown(SHUT_WR) — the FIN, reading goes on
+ * (half-close); `_destroy` closes the stream, which cancels what is in flight.
+ *
+ * What net.Socket has and this has too: setNoDelay, setKeepAlive, setTimeout ('timeout'
+ * after that long without reads or writes), address(), remoteAddress/Port/Family,
+ * localAddress/Port/Family, bytesRead/bytesWritten, destroySoon, readyState,
+ * connecting/pending, ref/unref (no-ops: what keeps the process alive is the ring's
+ * requests in flight), and a connecting state for `createConnection()`: writes wait
+ * until the connection is up, as Node's do.
+ *
+ * May touch: its TcpStream (requests through it), a timer for setTimeout.
+ */
+import { Duplex } from 'node:stream';
+import type { TcpStream } from './stream.js';
+import type { SocketAddress } from '../sys/sockaddr.js';
+import { invalidArgType } from '../op/errors.js';
+import { checkInteger } from '../op/buffers.js';
+
+/** Options of `TcpStream.toDuplex()` and `createConnection()`. */
+export interface DuplexOptions {
+  /** Keep the writable side open after the peer's FIN (default false, as net.Socket). */
+  allowHalfOpen?: boolean;
+  /** The Readable's buffer, in bytes (default: Node's, 16 KiB in Node 20). */
+  readableHighWaterMark?: number;
+  /** The Writable's buffer, in bytes (default: Node's). */
+  writableHighWaterMark?: number;
+}
+
+type Chunk = { chunk: Buffer | Uint8Array | string; encoding: BufferEncoding };
+
+function toBuffer(c: Buffer | Uint8Array | string, encoding: BufferEncoding): Uint8Array {
+  return typeof c === 'string' ? Buffer.from(c, encoding) : c;
+}
+
+export class SocketDuplex extends Duplex {
+  /** The RingCore stream underneath; undefined while connecting. */
+  conn: TcpStream | undefined;
+  /** True until the connection is up (createConnection()); then false, as net.Socket. */
+  connecting: boolean;
+  /** Bytes received and pushed to the Readable. */
+  bytesRead = 0;
+  private sent = 0;
+  private chunkIter: AsyncIterator<Uint8Array> | undefined = undefined;
+  private pulling = false;
+  /** Sends not completed yet, and the peer's FIN waiting for them (see deliverEof). */
+  private sending = 0;
+  private eofPending = false;
+  private eofScheduled = false;
+  private idleMs = 0;
+  private idleTimer: NodeJS.Timeout | undefined = undefined;
+  /** Settles when connected (rejects if connecting fails); writes and reads wait for it. */
+  private readonly ready: Promise<TcpStream> | undefined;
+  private remoteCache: SocketAddress | undefined = undefined;
+  private localCache: SocketAddress | undefined = undefined;
+
+  /** @internal Made by TcpStream.toDuplex() or createConnection(). */
+  constructor(source: TcpStream | Promise<TcpStream>, options: DuplexOptions = {}) {
+    if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    super({
+      allowHalfOpen: options.allowHalfOpen === true,
+      readableHighWaterMark: hwm(options.readableHighWaterMark, 'options.readableHighWaterMark'),
+      writableHighWaterMark: hwm(options.writableHighWaterMark, 'options.writableHighWaterMark'),
+      // 'end' then 'close' when both sides are done, as net.Socket.
+      emitClose: true,
+      autoDestroy: true,
+    });
+    if (source instanceof Promise) {
+      this.conn = undefined;
+      this.connecting = true;
+      this.ready = source.then(
+        (conn) => {
+          if (this.destroyed) {
+            void conn.close();
+            throw new Error('destroyed while connecting');
+          }
+          this.conn = conn;
+          this.connecting = false;
+          this.remember(conn);
+          this.emit('connect');
+          this.emit('ready');
+          return conn;
+        },
+        (e: unknown) => {
+          this.connecting = false;
+          this.destroy(e as Error);
+          throw e;
+        },
+      );
+      this.ready.catch(() => {}); // reported through 'error' (destroy), not as unhandled
+    } else {
+      this.conn = source;
+      this.connecting = false;
+      this.ready = undefined;
+      this.remember(source);
+      // The stream is the Duplex's from now on: chunks() (or a second toDuplex()) on
+      // it throws, as a second reader would steal data.  Receiving starts now, as a
+      // net.Socket's does; what nobody reads is bounded by the high-water marks.
+      this.chunkIter = source.chunks();
+    }
+  }
+
+  /** Addresses are read while the fd is open: after close() Node still reports them. */
+  private remember(conn: TcpStream): void {
+    try {
+      this.remoteCache = conn.remoteAddress;
+      this.localCache = conn.localAddress;
+    } catch {
+      // a socket that is already gone: no addresses, as Node reports for it
+    }
+  }
+
+  private whenReady(): TcpStream | Promise<TcpStream> {
+    return this.conn ?? this.ready!;
+  }
+
+  // ---- Readable side -------------------------------------------------------------
+
+  override _read(): void {
+    if (this.pulling) return;
+    this.pulling = true;
+    void this.pull();
+  }
+
+  /** Pull chunks until push() refuses one (the Readable is full) or the data ends. */
+  private async pull(): Promise<void> {
+    try {
+      const conn = await this.whenReady();
+      this.chunkIter ??= conn.chunks();
+      for (;;) {
+        const r = await this.chunkIter.next();
+        if (this.destroyed) return;
+        if (r.done) {
+          this.pulling = false;
+          this.eofPending = true;
+          this.deliverEof();
+          return;
+        }
+        this.bytesRead += r.value.length;
+        this.active();
+        if (!this.push(r.value)) break;
+      }
+      this.pulling = false;
+    } catch (e) {
+      this.pulling = false;
+      if (!this.destroyed) this.destroy(e as Error);
+    }
+  }
+
+  /**
+   * The peer's FIN, delivered once what we are writing is out (and one macrotask
+   * later).  net.Socket's writes usually complete synchronously, so code that answers
+   * from its 'data' handler has written its answers before 'end' — node:http answers
+   * every pipelined request of a client that sent them and then half-closed.  Our
+   * sends complete a loop turn later: without the wait, 'end' would overtake them
+   * (and node:http ends the socket on 'end').
+   */
+  private deliverEof(): void {
+    if (!this.eofPending || this.eofScheduled || this.destroyed) return;
+    if (this.sending > 0 || this.writableLength > 0) return; // send() calls again
+    this.eofScheduled = true;
+    setImmediate(() => {
+      this.eofScheduled = false;
+      if (!this.eofPending || this.destroyed) return;
+      if (this.sending > 0 || this.writableLength > 0) return;
+      this.eofPending = false;
+      this.push(null);
+    });
+  }
+
+  // ---- Writable side -------------------------------------------------------------
+
+  override _write(chunk: Buffer | string, encoding: BufferEncoding, cb: (e?: Error | null) => void): void {
+    this.send([toBuffer(chunk, encoding)], cb);
+  }
+
+  override _writev(chunks: Chunk[], cb: (e?: Error | null) => void): void {
+    this.send(chunks.map((c) => toBuffer(c.chunk, c.encoding)), cb);
+  }
+
+  private send(views: Uint8Array[], cb: (e?: Error | null) => void): void {
+    let total = 0;
+    for (const v of views) total += v.byteLength;
+    const go = (conn: TcpStream): Promise<unknown> =>
+      views.length === 1 ? conn.writeAll(views[0]) : conn.writev(views);
+    const c = this.conn;
+    this.sending++;
+    (c !== undefined ? go(c) : this.ready!.then(go)).then(
+      () => {
+        this.sending--;
+        this.sent += total;
+        this.active();
+        cb();
+        this.deliverEof();
+      },
+      (e: Error) => {
+        this.sending--;
+        cb(e);
+      },
+    );
+  }
+
+  override _final(cb: (e?: Error | null) => void): void {
+    // FIN: the peer reads EOF; our reading goes on (half-close).  A peer that has
+    // already gone makes shutdown fail with ENOTCONN: nothing left to tell it.
+    const shut = (conn: TcpStream) => conn.shutdown('write');
+    const c = this.conn;
+    (c !== undefined ? shut(c) : this.ready!.then(shut)).then(
+      () => cb(),
+      (e: NodeJS.ErrnoException) => cb(e.code === 'ENOTCONN' ? null : e),
+    );
+  }
+
+  override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
+    this.clearIdle();
+    const it = this.chunkIter;
+    this.chunkIter = undefined;
+    void it?.return?.();
+    const conn = this.conn;
+    if (conn === undefined) {
+      cb(err); // still connecting: the connect's outcome closes what it made
+      return;
+    }
+    conn.close().then(() => cb(err), () => cb(err));
+  }
+
+  // ---- What net.Socket has -------------------------------------------------------
+
+  /** Bytes written to the kernel (Node also counts what is still buffered: so do we). */
+  get bytesWritten(): number {
+    return this.sent + this.writableLength;
+  }
+
+  get pending(): boolean {
+    return this.connecting;
+  }
+
+  /** 'opening' | 'open' | 'readOnly' | 'writeOnly' | 'closed', as net.Socket. */
+  get readyState(): string {
+    if (this.connecting) return 'opening';
+    if (this.readable && this.writable) return 'open';
+    if (this.readable && !this.writable) return 'readOnly';
+    if (!this.readable && this.writable) return 'writeOnly';
+    return 'closed';
+  }
+
+  get remoteAddress(): string | undefined { return this.remoteCache?.address; }
+  get remotePort(): number | undefined { return this.remoteCache?.port; }
+  get remoteFamily(): string | undefined { return this.remoteCache?.family; }
+  get localAddress(): string | undefined { return this.localCache?.address; }
+  get localPort(): number | undefined { return this.localCache?.port; }
+  get localFamily(): string | undefined { return this.localCache?.family; }
+
+  /** { address, family, port } of our end, or {} as Node gives before connecting. */
+  address(): { address: string; family: string; port: number } | Record<string, never> {
+    const l = this.localCache;
+    return l === undefined ? {} : { address: l.address, family: l.family, port: l.port };
+  }
+
+  /** TCP_NODELAY (Nagle off when true).  Errors are ignored, as Node does. */
+  setNoDelay(noDelay = true): this {
+    void Promise.resolve(this.whenReady()).then((c) => c.setNoDelay(noDelay !== false)).catch(() => {});
+    return this;
+  }
+
+  /** SO_KEEPALIVE, and TCP_KEEPIDLE = initialDelay (ms, rounded down to seconds) when > 0. */
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    const secs = Math.floor((Number(initialDelay) || 0) / 1000);
+    void Promise.resolve(this.whenReady()).then((c) => c.setKeepAlive(enable === true, secs)).catch(() => {});
+    return this;
+  }
+
+  /**
+   * Emit 'timeout' after `ms` without reads or writes (0 disables it); the socket is
+   * not closed — the listener decides, as with net.Socket.  `callback` is added as a
+   * one-time 'timeout' listener.
+   */
+  setTimeout(ms: number, callback?: () => void): this {
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw invalidArgType('msecs', 'of type number', ms);
+    }
+    if (callback !== undefined) {
+      if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
+      if (ms === 0) this.removeListener('timeout', callback);
+      else this.once('timeout', callback);
+    }
+    this.idleMs = ms;
+    this.clearIdle();
+    if (ms > 0 && !this.destroyed) {
+      this.idleTimer = setTimeout(() => this.emit('timeout'), ms);
+      this.idleTimer.unref(); // as Node's socket timers: they never keep the process alive
+    }
+    return this;
+  }
+
+  /** The socket's current idle timeout (ms; 0: none). */
+  get timeout(): number {
+    return this.idleMs;
+  }
+
+  private active(): void {
+    this.idleTimer?.refresh();
+  }
+
+  private clearIdle(): void {
+    if (this.idleTimer !== undefined) {
+      clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+    }
+  }
+
+  /** end(), then destroy once everything written is out (node:http calls it). */
+  destroySoon(): void {
+    if (this.writable) this.end();
+    if (this.writableFinished) this.destroy();
+    else this.once('finish', () => this.destroy());
+  }
+
+  /** No-ops kept for compatibility: the ring's requests in flight are what keep the process alive. */
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+}
+
+function hwm(v: unknown, name: string): number | undefined {
+  return v === undefined ? undefined : checkInteger(v, name, 0, 2 ** 31 - 1);
+}
+
+/**
+ * A socket returned at once in the connecting state (writes wait for the connection),
+ * as `net.createConnection` returns one; `callback(err, socket)` is called once it is
+ * connected or has failed.  Without a callback, a failure is the socket's 'error'.
+ */
+export function connectDuplex(
+  connecting: Promise<TcpStream>,
+  options: DuplexOptions,
+  callback?: (err: Error | null, socket?: SocketDuplex) => void,
+): SocketDuplex {
+  const socket = new SocketDuplex(connecting, options);
+  if (callback !== undefined) {
+    const onError = (e: Error) => {
+      socket.off('connect', onConnect);
+      callback(e);
+    };
+    const onConnect = () => {
+      socket.off('error', onError); // later errors are the user's, not swallowed here
+      callback(null, socket);
+    };
+    socket.once('connect', onConnect);
+    socket.once('error', onError);
+  }
+  return socket;
+}
