@@ -196,6 +196,43 @@ describe('node:http over RingCore connections', SUITE, () => {
   });
 });
 
+describe('undici over RingCore connections', SUITE, () => {
+  test('undici request() and fetch() dial through createConnection (its connect option)', async () => {
+    const { Agent, request: undiciRequest, fetch: undiciFetch } = await import('undici');
+    const server = http.createServer((req, res) => res.end(`u ${req.method} ${req.url}`));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    let dialed = 0;
+    const agent = new Agent({
+      connect: (opts, cb) => {
+        dialed++;
+        return createConnection(opts as Parameters<typeof createConnection>[0], cb as never) as never;
+      },
+    });
+    try {
+      for (let i = 0; i < 200; i++) {
+        const r = await undiciRequest(`http://127.0.0.1:${port}/r${i}`, { dispatcher: agent });
+        assert.equal(await r.body.text(), `u GET /r${i}`);
+      }
+      const f = await undiciFetch(`http://localhost:${port}/f`, { dispatcher: agent, method: 'POST', body: 'x' });
+      assert.equal(await f.text(), 'u POST /f');
+      assert.ok(dialed >= 1 && dialed <= 3, `${dialed} connections for 201 keep-alive requests`);
+      // A refused dial reaches undici's caller with the socket's code.
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      const fresh = new Agent({ connect: (opts, cb) => createConnection(opts as Parameters<typeof createConnection>[0], cb as never) as never });
+      try {
+        await assert.rejects(undiciRequest(`http://127.0.0.1:${port}/gone`, { dispatcher: fresh }), { code: 'ECONNREFUSED' });
+      } finally {
+        await fresh.close();
+      }
+    } finally {
+      await agent.close();
+      if (server.listening) server.close();
+    }
+  });
+});
+
 describe('HTTPS over RingCore connections', SUITE, () => {
   test('an https server and an https client (tls.connect({ socket })), certificate made by openssl', async () => {
     const tmp = tempDir();
