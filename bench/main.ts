@@ -11,6 +11,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   throughput: () => import('./throughput.js'),
   echo: () => import('./echo.js'),
   cores: () => import('./cores.js'),
+  interop: () => import('./interop.js'),
 };
 
 const asked = process.argv.slice(2);
