@@ -12,7 +12,7 @@
  * answers every call with an EBADF error, as Node's does; it never reaches the kernel
  * with a stale fd number.
  *
- * May touch: its ring (ops), its fd.
+ * May touch: its ring (ops), its fd; streams.ts for its streams.
  */
 import { Opcode } from '../sys/constants.js';
 import { RwOp, readvAll, writevAll } from '../op/io.js';
@@ -24,6 +24,8 @@ import type { Ring } from '../runtime/ring.js';
 import { Stats } from './stats.js';
 import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
 import { readAll, writeAll, toChunks, type WriteData } from './io.js';
+import { createReadStream, createWriteStream, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions,
+         type ReadStream, type WriteStream } from './streams.js';
 
 export interface ReadResult<T extends ArrayBufferView = Buffer> {
   bytesRead: number;
@@ -69,10 +71,53 @@ function closedError(syscall: string): Error {
   return err;
 }
 
+/** @internal A stream on a handle: told when the handle is asked to close (see FileHandle.close). */
+export interface HandleUser {
+  handleClosing(): void;
+}
+
 export class FileHandle extends FdHandle {
+  /** Streams using this handle (Node's FileHandle counts them as references). */
+  private users: Set<HandleUser> | undefined;
+  /** Called when the last user let go after close() was asked for. */
+  private usersGone: (() => void) | undefined;
+  private closingUsers: Promise<void> | undefined;
+
   /** @internal FileHandles come from open(). */
   constructor(override readonly ring: Ring, fd: number) {
     super(ring, fd);
+    this.users = undefined;
+    this.usersGone = undefined;
+    this.closingUsers = undefined;
+  }
+
+  /**
+   * Close the file.  Streams made on this handle are closed first, and the fd once the
+   * last one let go — as Node's FileHandle does (its 'close' event closes them): a read
+   * stream stops (its reads in flight are cancelled), a write stream ends (what it was
+   * given is written).
+   */
+  override close(): Promise<void> {
+    const users = this.users;
+    if (users === undefined || users.size === 0) return super.close();
+    if (this.closingUsers === undefined) {
+      this.closingUsers = new Promise<void>((resolve) => {
+        this.usersGone = resolve;
+      }).then(() => super.close());
+      for (const u of [...users]) u.handleClosing();
+    }
+    return this.closingUsers;
+  }
+
+  /** @internal A stream starts using this handle. */
+  use(user: HandleUser): void {
+    (this.users ??= new Set()).add(user);
+  }
+
+  /** @internal A stream is done with this handle (before it closes it, with autoClose). */
+  release(user: HandleUser): void {
+    const users = this.users;
+    if (users !== undefined && users.delete(user) && users.size === 0) this.usersGone?.();
   }
 
   /** Node's error for a call on a closed FileHandle. */
@@ -249,6 +294,19 @@ export class FileHandle extends FdHandle {
   /** Like writeFile; on a handle the file's own flags decide whether it appends. */
   appendFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
     return this.writeFile(data, options);
+  }
+
+  /**
+   * A ReadStream on this file, as Node's: from `start` (default: the file position)
+   * to `end`; with autoClose (the default) the handle is closed when the stream ends.
+   */
+  createReadStream(options?: FileHandleReadStreamOptions): ReadStream {
+    return createReadStream(undefined, { ...options, fd: this });
+  }
+
+  /** A WriteStream to this file, as Node's (autoClose: the handle is closed when it finishes). */
+  createWriteStream(options?: FileHandleWriteStreamOptions): WriteStream {
+    return createWriteStream(undefined, { ...options, fd: this });
   }
 
   private live(syscall: string): number {

@@ -7,6 +7,8 @@
  * Node's own `fs/promises.access` (through libuv's thread pool), loaded when first used;
  * and copyFile's fchmod(2) and reflink modes (see copyFile).
  *
+ * Beside them, node:fs' `createReadStream`/`createWriteStream` (streams.ts).
+ *
  * May touch: the default ring (through ops), node:fs/promises for `access`.
  */
 import { dirname } from 'node:path';
@@ -34,6 +36,8 @@ export async function access(path: PathLike, mode?: number): Promise<void> {
 }
 export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type ReadOptionsWithBuffer, type FileReadOptions, type FileWriteOptions } from './filehandle.js';
 export type { WriteData } from './io.js';
+export { createReadStream, createWriteStream, type ReadStream, type WriteStream, type StreamOptions, type ReadStreamOptions,
+         type WriteStreamOptions, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions } from './streams.js';
 export { Stats } from './stats.js';
 export type { PathLike } from './args.js';
 export const constants = C;

@@ -5,7 +5,9 @@
  * errors: they are the internals and shapes the public types must not allow.
  */
 import { read, nop, sleep, Ring, type RingStats } from 'ringcore';
-import { open, readFile, writeFile, mkdir, stat, FileHandle, type ReadFileOptions, type WriteFileOptions, type ReadResult } from 'ringcore/fs';
+import { open, readFile, writeFile, mkdir, stat, FileHandle, createReadStream, createWriteStream, type ReadFileOptions, type WriteFileOptions,
+         type ReadResult, type ReadStream, type WriteStream, type ReadStreamOptions } from 'ringcore/fs';
+import { pipeline } from 'node:stream/promises';
 import { TcpListener, TcpStream, socketpair, type BindOptions, type ConnectOptions, type ChunksOptions } from 'ringcore/net';
 
 export async function usage(p: string): Promise<void> {
@@ -28,6 +30,20 @@ export async function usage(p: string): Promise<void> {
   const ws: string = w.buffer;
   void u16; void r3; void s; void b; void ws;
   fh.write(Buffer.from('x')).catch(() => {}).finally(() => {}); // a real Promise
+
+  const rso: ReadStreamOptions = { start: 0, end: 99, highWaterMark: 1 << 16, signal: AbortSignal.timeout(10) };
+  const rs: ReadStream = createReadStream(p, rso);
+  const wst: WriteStream = createWriteStream(`${p}.copy`, { flags: 'a', flush: true });
+  await pipeline(rs, wst);
+  const textStream = createReadStream(p, 'utf8').on('open', (fd: number) => void fd);
+  for await (const chunk of textStream) void chunk;
+  const n2: number = rs.bytesRead + wst.bytesWritten;
+  const fromHandle: ReadStream = fh.createReadStream({ start: 1, autoClose: false });
+  fromHandle.close((err) => void err);
+  fh.createWriteStream({ start: 0 }).end('x');
+  void n2;
+  // @ts-expect-error a FileHandle stream takes no path options
+  fh.createReadStream({ flags: 'r' });
 
   const made: string | undefined = await mkdir(p, { recursive: true });
   const plain: void = await mkdir(p);
