@@ -621,3 +621,61 @@ describe('write streams', SUITE, () => {
     assert.deepStrictEqual(out['ring-read'], out['node-read']);
   });
 });
+
+describe('FileHandle.readLines and readableWebStream, beside node:fs/promises', SUITE, () => {
+  let dir: { dir: string; cleanup: () => void };
+  let p: string;
+  before(() => {
+    dir = tempDir();
+    p = path.join(dir.dir, 'lines.txt');
+    // CRLF and LF, an empty line, a multibyte character, a line longer than a chunk, no final newline.
+    fs.writeFileSync(p, 'one\r\ntwo\nthree\n\nf\u00fcnf ' + 'x'.repeat(200_000) + '\nlast');
+  });
+  after(() => dir.cleanup());
+
+  test('readLines: the same lines as Node\'s, and the handle is closed at the end', async () => {
+    const lines = async (open: typeof nodeFsp.open) => {
+      const fh = await open(p);
+      const out: string[] = [];
+      for await (const l of fh.readLines({ highWaterMark: 1000 })) out.push(l);
+      await waitUntil(() => fh.fd === -1, 'the handle closed by the stream');
+      return out;
+    };
+    const ours = await lines(ringFs.open as unknown as typeof nodeFsp.open);
+    assert.deepEqual(ours, await lines(nodeFsp.open));
+    assert.equal(ours.length, 6);
+  });
+
+  test('readableWebStream: the bytes, BYOB reads, one stream per handle, closed handle, autoClose', async () => {
+    const want = fs.readFileSync(p);
+    const fh = await ringFs.open(p);
+    const parts: Uint8Array[] = [];
+    for await (const c of fh.readableWebStream() as unknown as AsyncIterable<Uint8Array>) parts.push(c);
+    assert.ok(Buffer.concat(parts).equals(want));
+    assert.throws(() => fh.readableWebStream(), { code: 'ERR_INVALID_STATE', message: 'Invalid state: The FileHandle is locked' });
+    await fh.close();
+    assert.throws(() => fh.readableWebStream(), { code: 'ERR_INVALID_STATE', message: 'Invalid state: The FileHandle is closed' });
+
+    const fh2 = await ringFs.open(p);
+    const reader = fh2.readableWebStream().getReader({ mode: 'byob' });
+    let total = 0;
+    for (;;) {
+      const { done, value } = await reader.read(new Uint8Array(777));
+      if (done) break;
+      assert.ok(value.length <= 777);
+      total += value.length;
+    }
+    assert.equal(total, want.length);
+    assert.notEqual(fh2.fd, -1, 'without autoClose the handle stays open');
+    await fh2.close();
+
+    const fh3 = await ringFs.open(p);
+    assert.throws(() => fh3.readableWebStream({ autoClose: 'yes' as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+    const fh4 = await ringFs.open(p);
+    const r4 = fh4.readableWebStream({ autoClose: true }).getReader();
+    await r4.read();
+    await r4.cancel();
+    assert.equal(fh4.fd, -1, 'autoClose: closed on cancel');
+    await fh3.close();
+  });
+});

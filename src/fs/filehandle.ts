@@ -19,13 +19,21 @@ import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
 import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
 import { checkOffsetLength, checkView, checkViews, toPosition, viewLength } from '../op/buffers.js';
-import { errnoError, invalidArgType } from '../op/errors.js';
+import { errnoError, invalidArgType, invalidState } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
+import { createRequire } from 'node:module';
+import type { Interface as ReadlineInterface } from 'node:readline';
 import { Stats } from './stats.js';
 import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
 import { readAll, writeAll, toChunks, type WriteData } from './io.js';
 import { createReadStream, createWriteStream, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions,
          type ReadStream, type WriteStream } from './streams.js';
+
+// node:readline is loaded on the first readLines(): importing ringcore/fs does not pay for it.
+let readline: typeof import('node:readline') | undefined;
+function loadReadline(): typeof import('node:readline') {
+  return (readline ??= createRequire(import.meta.url)('node:readline') as typeof import('node:readline'));
+}
 
 export interface ReadResult<T extends ArrayBufferView = Buffer> {
   bytesRead: number;
@@ -77,6 +85,8 @@ export interface HandleUser {
 }
 
 export class FileHandle extends FdHandle {
+  /** A readableWebStream() is reading it (Node's kLocked). */
+  private locked = false;
   /** Streams using this handle (Node's FileHandle counts them as references). */
   private users: Set<HandleUser> | undefined;
   /** Called when the last user let go after close() was asked for. */
@@ -307,6 +317,58 @@ export class FileHandle extends FdHandle {
   /** A WriteStream to this file, as Node's (autoClose: the handle is closed when it finishes). */
   createWriteStream(options?: FileHandleWriteStreamOptions): WriteStream {
     return createWriteStream(undefined, { ...options, fd: this });
+  }
+
+  /**
+   * The file's lines, as Node's `filehandle.readLines()`: a `readline.Interface` over
+   * `createReadStream(options)` with `crlfDelay: Infinity` (so "\r\n" is one line
+   * break); `for await (const line of fh.readLines())`.  The handle is closed when the
+   * stream ends (autoClose, as Node).
+   */
+  readLines(options?: FileHandleReadStreamOptions): ReadlineInterface {
+    return loadReadline().createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
+  }
+
+  /**
+   * The file as a Web `ReadableStream` of bytes, as Node's
+   * `filehandle.readableWebStream()`: reads of 16 KiB (or into the reader's own buffer,
+   * BYOB) at the file position, until EOF.  A handle gives one such stream in its life
+   * (Node locks it: a second call throws).  `autoClose: true` (as newer Node has)
+   * closes the handle at EOF, on an error or on cancel; otherwise close it yourself.
+   */
+  readableWebStream(options?: { type?: 'bytes'; autoClose?: boolean }): ReadableStream<Uint8Array> {
+    if (this.fdv < 0) throw invalidState('The FileHandle is closed');
+    if (this.locked) throw invalidState('The FileHandle is locked');
+    this.locked = true;
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw invalidArgType('options', 'of type object', options);
+    }
+    const autoClose = options?.autoClose ?? false;
+    if (typeof autoClose !== 'boolean') throw invalidArgType('options.autoClose', 'of type boolean', autoClose);
+    const done = (): Promise<void> | undefined => (autoClose ? this.close().catch(() => {}) : undefined);
+    return new ReadableStream({
+      type: 'bytes',
+      autoAllocateChunkSize: 16384,
+      pull: async (controller) => {
+        const req = controller.byobRequest!;
+        const view = req.view!;
+        let bytesRead: number;
+        try {
+          ({ bytesRead } = await this.read(view, 0, view.byteLength, -1));
+        } catch (e) {
+          await done();
+          throw e;
+        }
+        if (bytesRead === 0) {
+          await done();
+          controller.close();
+        }
+        req.respond(bytesRead);
+      },
+      cancel: async () => {
+        await done();
+      },
+    });
   }
 
   private live(syscall: string): number {
