@@ -44,8 +44,11 @@ await build({
   plugins: [{
     name: 'builtins-by-require',
     setup(b) {
-      b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin'
-        ? { path: args.path, external: true } // the require() inside the shim: Node's own
+      // A dynamic import() of a built-in stays a real import(): through the require
+      // shim it would resolve to { default: exports } and `const { lookup } = await
+      // import('node:dns/promises')` would find nothing.  It loads on demand anyway.
+      b.onResolve({ filter: /^node:/ }, (args) => (args.namespace === 'builtin' || args.kind === 'dynamic-import'
+        ? { path: args.path, external: true } // Node's own module
         : { path: args.path, namespace: 'builtin' }));
       b.onLoad({ filter: /.*/, namespace: 'builtin' }, (args) => ({
         contents: `module.exports = require(${JSON.stringify(args.path)});`,
@@ -70,6 +73,14 @@ for (const dir of ['dist/bundle', 'dist/bundle/chunks']) {
     for (const re of renamed) {
       const m = re.exec(text);
       if (m) throw new Error(`bundle: ${m[0]} in ${dir}/${f}: esbuild renamed a class (a name clash between modules, or a class naming itself in its body)`);
+    }
+    // A built-in reached by import() must stay Node's module (see the plugin above),
+    // not a chunk wrapping require(): its named exports would be missing.
+    for (const m of text.matchAll(/import\("\.\/(chunks\/)?([\w-]+\.js)"\)/g)) {
+      const target = readFileSync(`dist/bundle/chunks/${m[2]}`, 'utf8');
+      if (target.includes('"builtin:node:')) {
+        throw new Error(`bundle: ${dir}/${f} imports ${m[2]}, a wrapped built-in: import() of it has no named exports`);
+      }
     }
   }
 }
