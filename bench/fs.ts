@@ -87,8 +87,9 @@ function ensureFio(): boolean {
   return have();
 }
 
-/** A 1 GiB file for the cold-cache workload (created once, reused). */
-function coldFile(): string {
+/** A 1 GiB file for the cold-cache workload (created once, reused; bench/interop.ts too). */
+export function coldFile(): string {
+  fs.mkdirSync(data, { recursive: true });
   const f = join(data, 'cold-1GiB');
   if (!fs.existsSync(f) || fs.statSync(f).size !== 1 << 30) {
     const fd = fs.openSync(f, 'w');

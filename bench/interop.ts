@@ -7,14 +7,21 @@
  *     and a new connection per request; req/s and the server's CPU per request.
  *     Server on CPU 0, wrk on CPU 1 (taskset, when present), peers alternating.
  *
+ *  2. A 1 GiB file sent over a TCP connection to the same process and written to
+ *     /dev/null, with Node's stream plumbing at both ends: node:fs + node:net vs
+ *     ringcore/fs streams + RingCore sockets (bench/peers/file_over_socket.ts).  Whole
+ *     process: wall time from spawn to exit, and its CPU time (every thread).
+ *
  * Environment: RINGCORE_BENCH_INTEROP_SECONDS (default 4), RINGCORE_BENCH_INTEROP_ROUNDS
- * (default 5).
+ * (default 5), RINGCORE_BENCH_INTEROP_ONLY ("http" or "file").
  *
  * May touch: child processes, apt-get (wrk), bench/results/.
  */
+import { spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { compare, median, save, type Table } from './harness.js';
+import { coldFile } from './fs.js';
 import { ensureWrk, startServer, stopServer, treeCpuUs, wrk, SideSamples, type Running } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
@@ -70,9 +77,41 @@ async function http(seconds: number, rounds: number): Promise<Table[]> {
   return tables;
 }
 
+async function fileOverSocket(rounds: number): Promise<Table[]> {
+  const file = coldFile();
+  const script = join(here, 'peers', 'file_over_socket.js');
+  const cpu = new SideSamples();
+  const peers = ['node', 'ringcore'].map((which) => ({
+    name: which === 'node' ? 'node:fs + node:net' : 'ringcore/fs + ringcore/net',
+    run: () => {
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [script, which, file], { encoding: 'utf8' });
+      const ms = performance.now() - t0;
+      if (r.status !== 0) throw new Error(`file_over_socket ${which}: ${r.stdout} ${r.stderr}`);
+      const out = JSON.parse(r.stdout) as { bytes: number; cpuMs: number };
+      if (out.bytes !== 1 << 30) throw new Error(`file_over_socket ${which}: ${out.bytes} bytes arrived`);
+      cpu.add(which, out.cpuMs);
+      return 1000 / ms;
+    },
+  }));
+  const t = await compare('1 GiB file over a socket, pipeline() at both ends, whole process', 'runs/s (1000 / wall ms)', peers, rounds);
+  console.log('  CPU time per run (median, every thread): ' +
+    ['node', 'ringcore'].map((w) => `${w} ${median(cpu.get(w)).toFixed(0)} ms`).join(', '));
+  return [t, {
+    title: 'CPU time of a 1 GiB file over a socket', unit: 'ms (lower is better)', baseline: 'node',
+    rows: ['node', 'ringcore'].map((w) => {
+      const xs = cpu.get(w);
+      return { name: w, median: median(xs), min: Math.min(...xs), max: Math.max(...xs), samples: xs, ratio: median(xs) / median(cpu.get('node')) };
+    }),
+  }];
+}
+
 export async function main(): Promise<void> {
   const seconds = Number(process.env.RINGCORE_BENCH_INTEROP_SECONDS ?? 4);
   const rounds = Number(process.env.RINGCORE_BENCH_INTEROP_ROUNDS ?? 5);
-  const tables = await http(seconds, rounds);
+  const only = process.env.RINGCORE_BENCH_INTEROP_ONLY;
+  const tables: Table[] = [];
+  if (only === undefined || only === 'http') tables.push(...await http(seconds, rounds));
+  if (only === undefined || only === 'file') tables.push(...await fileOverSocket(rounds));
   save('interop', tables, { seconds, rounds });
 }
