@@ -233,3 +233,38 @@ describe('chunks() across more data than the buffer group holds', SUITE, () => {
     }
   });
 });
+
+describe('chunks(): a consumer that is behind gets larger chunks', SUITE, () => {
+  test('data that waits is appended into one chunk (up to 64 KiB); what was handed out never changes', async () => {
+    const listener = await TcpListener.bind({ port: 0 });
+    try {
+      const client = await nodeConnect(listener.port);
+      const conn = await listener.accept();
+      const data = randomBytes(MiB);
+      const it = conn.chunks({ highWaterMark: 256 * 1024 })[Symbol.asyncIterator]();
+      // Take the first chunk, hold on to it, and copy it: later appends must not touch it.
+      client.write(data.subarray(0, 1000));
+      const first = (await it.next()).value as Uint8Array;
+      const firstCopy = Buffer.from(first);
+      client.write(data.subarray(1000));
+      await new Promise((r) => setTimeout(r, 200)); // everything arrives while nobody reads
+      const got: Uint8Array[] = [first];
+      let total = first.length;
+      while (total < data.length) {
+        const r = await it.next();
+        assert.equal(r.done, false);
+        got.push(r.value as Uint8Array);
+        total += (r.value as Uint8Array).length;
+      }
+      assert.ok(Buffer.from(first).equals(firstCopy), 'a chunk handed out is never appended to');
+      assert.ok(Buffer.concat(got).equals(data), 'every byte, in order');
+      const biggest = Math.max(...got.map((c) => c.length));
+      assert.ok(biggest > 16 * 1024, `chunks were coalesced (largest ${biggest})`);
+      assert.ok(biggest <= 64 * 1024, `no chunk past 64 KiB (largest ${biggest})`);
+      client.destroy();
+      await conn.close();
+    } finally {
+      await listener.close();
+    }
+  });
+});

@@ -37,6 +37,8 @@ import type { BufferRing } from '../runtime/bufring.js';
 import type { Ring } from '../runtime/ring.js';
 
 const ENOBUFS = -105;
+/** chunks(): how large a chunk grows by appending while the consumer is behind. */
+const COALESCE_BYTES = 64 * 1024;
 const ECANCELED = -125;
 
 /** What a Chunks reads from. */
@@ -78,6 +80,13 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   private eof = false;
   private failure: unknown = undefined;
   private stopped = false;
+  /**
+   * chunks(): the owned chunk at the queue's tail, while more data may be appended to
+   * it (its buffer was made with room: see data()), and how much of `tailBuf` it uses.
+   */
+  private tailBuf: Buffer | undefined = undefined;
+  private tailStart = 0;
+  private tailEnd = 0;
   private readonly unlisten: (() => void) | undefined;
   private readonly highWaterMark: number;
 
@@ -115,9 +124,20 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     // reaches the kernel only at the next enter, and what the multishot recv takes
     // meanwhile must not come out of the buffers every connection shares.
     if (!this.zeroCopy || this.buffered + this.heldBytes + length > this.highWaterMark) {
-      chunk = Buffer.allocUnsafe(length);
-      chunk.set(this.group.view(bid, length));
+      if (this.queue.length > 0 && this.append(bid, length)) return this.afterQueued();
+      // The consumer is behind (data waits): a full buffer's worth is a stream's bulk,
+      // so make room to append what follows — one larger chunk instead of many, and
+      // every stream stage after us (push, write, callback) runs once per chunk.
+      const cap = !this.zeroCopy && this.queue.length > 0 && length >= this.group.size / 2 ? Math.max(length, COALESCE_BYTES) : length;
+      const buf = cap === length ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(cap);
+      buf.set(this.group.view(bid, length));
       this.group.recycle(bid);
+      chunk = cap === length ? buf : buf.subarray(0, length);
+      if (cap > length) {
+        this.tailBuf = buf;
+        this.tailStart = 0;
+        this.tailEnd = length;
+      }
     }
     const w = this.waiter;
     if (w !== undefined && this.queue.length === 0) {
@@ -128,6 +148,28 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       else this.queue.push(bid, length);
       this.buffered += length;
     }
+    this.afterQueued();
+  }
+
+  /**
+   * chunks(): append `length` bytes of buffer `bid` to the owned chunk at the queue's
+   * tail, if it is still being filled and has room (then the shared buffer goes back).
+   */
+  private append(bid: number, length: number): boolean {
+    const buf = this.tailBuf;
+    const q = this.queue;
+    if (buf === undefined || this.tailEnd + length > buf.length) return false;
+    const last = q[q.length - 1];
+    if (typeof last === 'number' || last.buffer !== buf.buffer) return false;
+    buf.set(this.group.view(bid, length), this.tailEnd);
+    this.group.recycle(bid);
+    this.tailEnd += length;
+    q[q.length - 1] = buf.subarray(this.tailStart, this.tailEnd);
+    this.buffered += length;
+    return true;
+  }
+
+  private afterQueued(): void {
     if (this.buffered + this.heldBytes >= this.highWaterMark && this.op !== undefined && !this.paused) {
       this.paused = true; // the consumer is behind: stop taking this connection's data
       void this.source.ring.cancel(this.op).then(undefined, () => {});
@@ -195,6 +237,8 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
         } else {
           value = head;
           this.buffered -= value.length;
+          // Handed out: nothing more is appended to its buffer.
+          if (this.tailBuf !== undefined && value.buffer === this.tailBuf.buffer) this.tailBuf = undefined;
         }
       } catch (e) {
         return Promise.reject(e);
@@ -233,6 +277,7 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       }
     }
     q.length = 0;
+    this.tailBuf = undefined;
     this.buffered = 0;
     if (this.held >= 0) {
       this.group.recycle(this.held);
