@@ -679,3 +679,48 @@ describe('FileHandle.readLines and readableWebStream, beside node:fs/promises', 
     await fh3.close();
   });
 });
+
+describe('read streams: found by a hostile test (issue 10)', SUITE, () => {
+  test('a FIFO with `start` fails with ESPIPE as Node\'s does, instead of reading scrambled data', async () => {
+    const dir = tempDir();
+    try {
+      const fifo = path.join(dir.dir, 'fifo');
+      execFileSync('mkfifo', [fifo]);
+      for (const [name, api] of IMPLS) {
+        const writer = spawn('sh', ['-c', `printf 0123456789 > ${fifo}`]);
+        const writerGone = new Promise((r) => writer.once('close', r));
+        const s = api.createReadStream(fifo, { start: 3, end: 6 });
+        const err = await new Promise<NodeJS.ErrnoException>((resolve, reject) => {
+          s.on('data', () => reject(new Error(`${name}: data from a FIFO read at a position`)));
+          s.on('error', resolve);
+          s.on('end', () => reject(new Error(`${name}: ended without ESPIPE`)));
+        });
+        assert.equal(err.code, 'ESPIPE', name);
+        assert.equal(err.syscall, 'read', name);
+        writer.kill();
+        await writerGone;
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+
+  test('read-ahead stays near 1 MiB: one read in flight for a highWaterMark of 4 MiB', async () => {
+    const dir = tempDir();
+    try {
+      const p = path.join(dir.dir, 'big');
+      fs.writeFileSync(p, crypto.randomBytes(12 << 20));
+      const ring = defaultRing();
+      const s = ringFs.createReadStream(p, { highWaterMark: 4 << 20 });
+      let maxInFlight = 0;
+      const poll = setInterval(() => { maxInFlight = Math.max(maxInFlight, ring.stats().inFlight); }, 0);
+      const parts: Buffer[] = [];
+      for await (const c of s) parts.push(c as Buffer);
+      clearInterval(poll);
+      assert.ok(Buffer.concat(parts).equals(fs.readFileSync(p)));
+      assert.ok(maxInFlight <= 2, `${maxInFlight} requests in flight`);
+    } finally {
+      dir.cleanup();
+    }
+  });
+});

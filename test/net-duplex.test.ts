@@ -27,7 +27,7 @@ import { Duplex, Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { TcpListener, TcpStream, createConnection, SocketDuplex } from '../src/net/tcp.js';
 import { defaultRing } from '../src/index.js';
-import { delay, fdCount, SUITE, tempDir, waitUntil, failIfKeptAlive } from './helpers.js';
+import { delay, fdCount, runChild, SUITE, tempDir, waitUntil, failIfKeptAlive } from './helpers.js';
 
 failIfKeptAlive();
 // The thread's ring and its buffer group exist before any fd count is taken.
@@ -487,7 +487,7 @@ describe('errors and hostile use', SUITE, () => {
     const e2 = await new Promise<NodeJS.ErrnoException>((r) => d.once('error', r));
     assert.equal(e2.code, 'ECONNREFUSED');
     assert.throws(() => createConnection(null as never), { code: 'ERR_INVALID_ARG_TYPE' });
-    assert.throws(() => createConnection({ port }, 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => createConnection({ port }, undefined, 'x' as never), { code: 'ERR_INVALID_ARG_TYPE' });
   });
 
   test('destroyed while connecting, and while reading/writing: no fd left, nothing thrown', async () => {
@@ -527,6 +527,105 @@ describe('errors and hostile use', SUITE, () => {
       await b.close();
     } finally {
       await listener.close();
+    }
+  });
+});
+
+describe('found by a hostile test (issue 10)', SUITE, () => {
+  test('destroy() while connecting aborts the dial: nothing left in flight, no fd', async () => {
+    // A listener with backlog 0 that never accepts: once its queue is full, SYNs are dropped.
+    const l = await TcpListener.bind({ port: 0, backlog: 0 });
+    const held: TcpStream[] = [];
+    try {
+      for (let i = 0; i < 3; i++) {
+        try {
+          held.push(await TcpStream.connect({ port: l.port, timeout: 200 }));
+        } catch {
+          break;
+        }
+      }
+      const ring = defaultRing();
+      const before = ring.stats().inFlight;
+      const fds = fdCount();
+      const d = createConnection({ port: l.port });
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(d.connecting, true);
+      d.destroy();
+      await new Promise((r) => d.once('close', r));
+      assert.equal(d.connecting, false);
+      assert.equal(d.readyState, 'closed');
+      await waitUntil(() => ring.stats().inFlight <= before, 'the connect request ended');
+      await waitUntil(() => fdCount() <= fds, 'its socket closed');
+    } finally {
+      for (const s of held) await s.close();
+      await l.close();
+    }
+  });
+
+  test('an idle keep-alive socket of a node:http agent lets the process exit (unref)', async () => {
+    const server = http.createServer((_req, res) => res.end('ok'));
+    server.keepAliveTimeout = 60_000;
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as net.AddressInfo).port;
+    try {
+      const script = `
+        import http from 'node:http';
+        import { createConnection } from ${JSON.stringify(new URL('../src/net/tcp.js', import.meta.url).href)};
+        const agent = new http.Agent({ keepAlive: true });
+        agent.createConnection = createConnection;
+        http.get({ port: ${port}, agent }, (res) => { res.resume(); res.on('end', () => console.log('got it')); });`;
+      const r = await runChild(script, {}, 5000);
+      assert.match(r.stdout, /got it/, r.stderr);
+      assert.equal(r.timedOut, false, 'the pooled socket kept the process alive');
+      assert.equal(r.code, 0);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  test('a signal aborted after the connection is up destroys the socket with an AbortError', async () => {
+    const l = await TcpListener.bind({ port: 0 });
+    try {
+      const ac = new AbortController();
+      const d = createConnection({ port: l.port, signal: ac.signal });
+      await new Promise((r) => d.once('connect', r));
+      const conn = await l.accept();
+      const err = new Promise<Error>((r) => d.once('error', r));
+      const closed = new Promise((r) => d.once('close', r)); // emitted right after 'error'
+      ac.abort();
+      assert.equal((await err).name, 'AbortError');
+      await closed;
+      await conn.close();
+    } finally {
+      await l.close();
+    }
+  });
+
+  test("'end' is not held back by corked writes or by a peer that stops reading", async () => {
+    const { d, peer, close } = await pairWithNet();
+    try {
+      d.cork();
+      d.write('waits in the cork');
+      peer.end('bye');
+      d.resume();
+      await new Promise((r) => d.once('end', r)); // hung before: 'end' waited for the corked write
+      d.uncork();
+    } finally {
+      close();
+    }
+    const p2 = await pairWithNet();
+    try {
+      p2.peer.pause(); // never reads: our big write stays in flight
+      p2.d.write(Buffer.alloc(32 << 20));
+      await new Promise((r) => setTimeout(r, 50));
+      p2.peer.end('bye');
+      p2.d.resume();
+      const t0 = performance.now();
+      await new Promise((r) => p2.d.once('end', r));
+      assert.ok(performance.now() - t0 < 1000, `'end' came after ${(performance.now() - t0).toFixed(0)} ms`);
+    } finally {
+      p2.close();
     }
   });
 });

@@ -29,7 +29,7 @@ import { constants as C } from 'node:fs';
 import { Opcode } from '../sys/constants.js';
 import { CloseOp, RwOp, writevAll } from '../op/io.js';
 import { AT, FsyncOp, OpenatOp, StatxOp } from '../op/fsops.js';
-import { codedError, invalidArgType } from '../op/errors.js';
+import { codedError, errnoError, invalidArgType } from '../op/errors.js';
 import type { KernelPath } from '../op/fsops.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
@@ -38,6 +38,8 @@ import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKer
 
 /** Reads a read stream keeps in flight (or completed, waiting to be pushed) on a seekable file. */
 const READ_AHEAD = 4;
+/** ...and at most about this many bytes of them (fewer reads for a large highWaterMark). */
+const READ_AHEAD_BYTES = 1 << 20;
 
 export interface StreamOptions {
   /** open(2) flags, as for open(): 'r' for read streams, 'w' for write streams by default. */
@@ -309,10 +311,10 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
       this.end = end;
       this.bytesRead = 0;
       this.next = start ?? 0;
-      // With `start`, positions are explicit whatever the file (a pipe then fails
-      // with ESPIPE, as in Node); without, a path is statx'ed once it is open, and a
-      // FileHandle's or fd's own file position is used.
-      this.seekable = start !== undefined ? true : s.kpath === undefined ? false : undefined;
+      // Whether positions mean something is asked of statx once the file is open (see
+      // _construct) — except for a FileHandle or fd without `start`, which reads at its
+      // own file position, one read at a time, whatever the file.
+      this.seekable = start === undefined && s.kpath === undefined ? false : undefined;
       this.queue = [];
       this.wanted = false;
       this.exhausted = false;
@@ -334,17 +336,29 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
     }
 
     override _construct(cb: (err?: Error | null) => void): void {
-      openFile(this, 'r', cb as (err?: unknown) => void, () => {
-        if (this.seekable !== undefined) return;
-        // The first read goes at position -1 (position 0 of a file just opened) while
-        // statx says whether the following ones may go ahead at explicit positions.
+      let probed = false;
+      const probe = () => {
+        if (this.seekable !== undefined || probed) return;
+        probed = true;
+        // Without `start`, the first read goes at position -1 (position 0 of a file
+        // just opened) while statx says whether the following ones may go ahead at
+        // explicit positions.  With `start`, nothing is read before the answer: on a
+        // pipe, FIFO or socket a position means nothing — io_uring would read at the
+        // current position, ignoring it — and Node's pread fails with ESPIPE: so do we.
         new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, this.fd!, 'fstat').then((st) => {
           this.seekable = seekableMode(st);
-          this.fill();
-        }, () => {
+          if (!this.seekable && this.start !== undefined) this.destroy(errnoError(-29, 'read'));
+          else this.fill();
+        }, (e: unknown) => {
           this.seekable = false;
+          if (this.start !== undefined) this.destroy(e as Error);
+          else this.fill();
         });
-      });
+      };
+      openFile(this, 'r', (err?: unknown) => {
+        if (err === undefined && this.start !== undefined && this.fd !== null) probe(); // a given fd or handle
+        (cb as (err?: unknown) => void)(err);
+      }, probe);
     }
 
     override _read(): void {
@@ -355,8 +369,11 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
     /** Issue reads up to the read-ahead (one at a time at position -1). */
     private fill(): void {
       if (this.destroyed || !this.wanted || this.ended || this.fd === null) return;
+      if (this.seekable === undefined && this.start !== undefined) return; // statx first (_construct)
       const seekable = this.seekable === true;
-      const depth = seekable ? READ_AHEAD : 1;
+      // Read-ahead in bytes stays near 1 MiB: 4 reads of 64 KiB, but one of a 16 MiB
+      // highWaterMark (Node holds about two; four of those would be a lot of memory).
+      const depth = seekable ? Math.max(1, Math.min(READ_AHEAD, Math.floor(READ_AHEAD_BYTES / this.readableHighWaterMark))) : 1;
       const q = this.queue;
       while (q.length < depth && !this.exhausted) {
         const len = Math.min(this.readableHighWaterMark, this.end - this.next + 1);

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { native } from '../sys/native.js';
-import { decodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
-import { codedError, describeValue, errnoError } from '../op/errors.js';
+import { decodeSockaddr, encodeUnixSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
+import { codedError, describeValue, errnoError, invalidArgType, netError } from '../op/errors.js';
 
 /** The kernel's listen backlog cap; a server that means to hold load asks for all of it. */
 export function somaxconn(): number {
@@ -19,10 +19,10 @@ export function somaxconn(): number {
   }
 }
 
-export async function resolveHost(host: string): Promise<string> {
+export async function resolveHost(host: string, family: 0 | 4 | 6 = 0): Promise<string> {
   if (isIP(host)) return host;
   const { lookup } = await import('node:dns/promises'); // loaded only for names: it costs startup
-  return (await lookup(host)).address;
+  return (await lookup(host, { family })).address;
 }
 
 /**
@@ -36,6 +36,20 @@ export function checkPort(port: unknown, name = 'options.port'): number {
     throw codedError(RangeError, 'ERR_SOCKET_BAD_PORT', `${name} should be >= 0 and < 65536. Received ${describeValue(port)}.`);
   }
   return +port;
+}
+
+/** A Unix socket path option: a non-empty string (Node takes strings for `path`). */
+export function checkSocketPath(v: unknown, name = 'options.path'): string {
+  if (typeof v !== 'string') throw invalidArgType(name, 'of type string', v);
+  if (v.length === 0) throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `The argument '${name}' must be a non-empty string. Received ''`);
+  return v;
+}
+
+/** sockaddr_un for `path`, or ENAMETOOLONG (for `syscall`) when it does not fit sun_path. */
+export function unixSockaddr(path: string, syscall: string): Buffer {
+  const b = encodeUnixSockaddr(path);
+  if (b === undefined) throw netError(-36, syscall, path);
+  return b;
 }
 
 export function sockname(fd: number, peer: boolean): SocketAddress | undefined {

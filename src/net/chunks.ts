@@ -45,6 +45,8 @@ const ECANCELED = -125;
 export interface ChunkSource {
   readonly ring: Ring;
   readonly fd: number;
+  /** unref()'d: the recv request does not keep the process alive. */
+  readonly unrefd?: boolean;
   /** @internal The iterator ended (stopped, EOF, error): the source may start another. */
   chunksEnded(c: Chunks): void;
 }
@@ -108,7 +110,13 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     this.starved = false;
     if (this.stopped || this.eof || this.paused || this.op !== undefined || this.source.fd < 0) return;
     this.op = new MultishotRecvOp(this.source.ring, this.source.fd, this.group.bgid, this);
+    this.op.req.unref = this.source.unrefd === true;
     this.op.start();
+  }
+
+  /** @internal The source was ref()'d or unref()'d: so is the recv request in flight. */
+  refChanged(): void {
+    if (this.op !== undefined) this.source.ring.setWeak(this.op, this.source.unrefd === true);
   }
 
   /** RecvSink: `length` bytes arrived in buffer `bid`. */

@@ -26,7 +26,7 @@
 import { Duplex } from 'node:stream';
 import type { TcpStream } from './stream.js';
 import type { SocketAddress } from '../sys/sockaddr.js';
-import { invalidArgType } from '../op/errors.js';
+import { abortError, codedError, invalidArgType, onAbort } from '../op/errors.js';
 import { checkInteger } from '../op/buffers.js';
 
 /** Options of `TcpStream.toDuplex()` and `createConnection()`. */
@@ -64,10 +64,21 @@ export class SocketDuplex extends Duplex {
   /** Settles when connected (rejects if connecting fails); writes and reads wait for it. */
   private readonly ready: Promise<TcpStream> | undefined;
   private remoteCache: SocketAddress | undefined = undefined;
+  /** ref()/unref() asked for before the connection was up. */
+  private refd = true;
+  /** Stops listening to the user's AbortSignal. */
+  private unlisten: (() => void) | undefined = undefined;
+  /** Aborts the dial (createConnection) if destroy() comes first. */
+  private dial: AbortController | undefined = undefined;
+  /** When the peer's FIN arrived while sends were in flight (see deliverEof). */
+  private eofSince = 0;
   private localCache: SocketAddress | undefined = undefined;
 
-  /** @internal Made by TcpStream.toDuplex() or createConnection(). */
-  constructor(source: TcpStream | Promise<TcpStream>, options: DuplexOptions = {}) {
+  /**
+   * @internal Made by TcpStream.toDuplex() (a connected stream), or by createConnection()
+   * with `connect(signal)`: the dial, which `destroy()` aborts while it is under way.
+   */
+  constructor(source: TcpStream | ((signal: AbortSignal) => Promise<TcpStream>), options: DuplexOptions = {}) {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     super({
       allowHalfOpen: options.allowHalfOpen === true,
@@ -77,24 +88,33 @@ export class SocketDuplex extends Duplex {
       emitClose: true,
       autoDestroy: true,
     });
-    if (source instanceof Promise) {
+    if (typeof source === 'function') {
       this.conn = undefined;
       this.connecting = true;
-      this.ready = source.then(
+      const dial = new AbortController();
+      this.dial = dial;
+      this.ready = source(dial.signal).then(
         (conn) => {
+          this.dial = undefined;
           if (this.destroyed) {
             void conn.close();
-            throw new Error('destroyed while connecting');
+            throw closedBeforeConnection();
           }
           this.conn = conn;
           this.connecting = false;
+          if (!this.refd) conn.unref();
           this.remember(conn);
+          // Receiving starts now, as a connected net.Socket's does (and keeps the
+          // process alive, unless unref()'d).
+          this.chunkIter = conn.chunks();
           this.emit('connect');
           this.emit('ready');
           return conn;
         },
         (e: unknown) => {
+          this.dial = undefined;
           this.connecting = false;
+          if (this.destroyed) throw closedBeforeConnection(); // our own abort: destroy() reported
           this.destroy(e as Error);
           throw e;
         },
@@ -110,6 +130,19 @@ export class SocketDuplex extends Duplex {
       // net.Socket's does; what nobody reads is bounded by the high-water marks.
       this.chunkIter = source.chunks();
     }
+  }
+
+  /**
+   * @internal An AbortSignal that destroys the socket with an AbortError whenever it
+   * aborts — while connecting or after, as net.connect({ signal }).
+   */
+  watchSignal(signal: AbortSignal | undefined): void {
+    if (signal === undefined) return;
+    if (signal.aborted) {
+      process.nextTick(() => this.destroy(abortError(signal)));
+      return;
+    }
+    this.unlisten = onAbort(signal, (e) => this.destroy(e as Error));
   }
 
   /** Addresses are read while the fd is open: after close() Node still reports them. */
@@ -160,21 +193,34 @@ export class SocketDuplex extends Duplex {
   }
 
   /**
-   * The peer's FIN, delivered once what we are writing is out (and one macrotask
-   * later).  net.Socket's writes usually complete synchronously, so code that answers
-   * from its 'data' handler has written its answers before 'end' — node:http answers
-   * every pipelined request of a client that sent them and then half-closed.  Our
-   * sends complete a loop turn later: without the wait, 'end' would overtake them
-   * (and node:http ends the socket on 'end').
+   * The peer's FIN, delivered once the sends in flight are out (a macrotask later), or
+   * after EOF_WAIT_MS at most.  net.Socket's writes usually complete synchronously, so
+   * code that answers from its 'data' handler has written its answers before 'end' —
+   * node:http answers every pipelined request of a client that sent them and then
+   * half-closed, because each response is out before the next is started.  Our sends
+   * complete a loop turn later: without the wait, 'end' would overtake them (and
+   * node:http ends the socket on 'end').  Bounded, so a peer that stops reading cannot
+   * hold our 'end' back; only sends in flight count (corked data is not on its way).
    */
   private deliverEof(): void {
     if (!this.eofPending || this.eofScheduled || this.destroyed) return;
-    if (this.sending > 0 || this.writableLength > 0) return; // send() calls again
+    const now = performance.now();
+    if (this.eofSince === 0) this.eofSince = now;
+    const waited = now - this.eofSince;
+    if (this.sending > 0 && waited < EOF_WAIT_MS) {
+      // send() calls again when one completes; the timer is the bound.
+      this.eofScheduled = true;
+      setTimeout(() => {
+        this.eofScheduled = false;
+        this.deliverEof();
+      }, EOF_WAIT_MS - waited).unref();
+      return;
+    }
     this.eofScheduled = true;
     setImmediate(() => {
       this.eofScheduled = false;
       if (!this.eofPending || this.destroyed) return;
-      if (this.sending > 0 || this.writableLength > 0) return;
+      if (this.sending > 0 && performance.now() - this.eofSince < EOF_WAIT_MS) return this.deliverEof();
       this.eofPending = false;
       this.push(null);
     });
@@ -203,7 +249,7 @@ export class SocketDuplex extends Duplex {
         this.sent += total;
         this.active();
         cb();
-        this.deliverEof();
+        if (this.eofPending && !this.eofScheduled) this.deliverEof();
       },
       (e: Error) => {
         this.sending--;
@@ -225,12 +271,16 @@ export class SocketDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.clearIdle();
+    this.unlisten?.();
     const it = this.chunkIter;
     this.chunkIter = undefined;
     void it?.return?.();
     const conn = this.conn;
     if (conn === undefined) {
-      cb(err); // still connecting: the connect's outcome closes what it made
+      // Still connecting: abort the dial (TcpStream.connect closes the socket it made).
+      this.connecting = false;
+      this.dial?.abort();
+      cb(err);
       return;
     }
     conn.close().then(() => cb(err), () => cb(err));
@@ -256,16 +306,17 @@ export class SocketDuplex extends Duplex {
     return 'closed';
   }
 
-  get remoteAddress(): string | undefined { return this.remoteCache?.address; }
-  get remotePort(): number | undefined { return this.remoteCache?.port; }
-  get remoteFamily(): string | undefined { return this.remoteCache?.family; }
-  get localAddress(): string | undefined { return this.localCache?.address; }
-  get localPort(): number | undefined { return this.localCache?.port; }
-  get localFamily(): string | undefined { return this.localCache?.family; }
+  // A Unix-domain socket has no address or port to report: undefined, as net.Socket's.
+  get remoteAddress(): string | undefined { return inet(this.remoteCache)?.address; }
+  get remotePort(): number | undefined { return inet(this.remoteCache)?.port; }
+  get remoteFamily(): string | undefined { return inet(this.remoteCache)?.family; }
+  get localAddress(): string | undefined { return inet(this.localCache)?.address; }
+  get localPort(): number | undefined { return inet(this.localCache)?.port; }
+  get localFamily(): string | undefined { return inet(this.localCache)?.family; }
 
   /** { address, family, port } of our end, or {} as Node gives before connecting. */
   address(): { address: string; family: string; port: number } | Record<string, never> {
-    const l = this.localCache;
+    const l = inet(this.localCache);
     return l === undefined ? {} : { address: l.address, family: l.family, port: l.port };
   }
 
@@ -328,14 +379,30 @@ export class SocketDuplex extends Duplex {
     else this.once('finish', () => this.destroy());
   }
 
-  /** No-ops kept for compatibility: the ring's requests in flight are what keep the process alive. */
+  /** As net.Socket's: waiting on this socket keeps the process alive (the default). */
   ref(): this {
+    this.refd = true;
+    this.conn?.ref();
     return this;
   }
 
+  /** As net.Socket's: let the process exit while this socket waits. */
   unref(): this {
+    this.refd = false;
+    this.conn?.unref();
     return this;
   }
+}
+
+/** How long the peer's FIN may wait for our sends in flight (see deliverEof). */
+const EOF_WAIT_MS = 100;
+
+function closedBeforeConnection(): Error {
+  return codedError(Error, 'ERR_SOCKET_CLOSED_BEFORE_CONNECTION', 'Socket closed before the connection was established');
+}
+
+function inet(a: SocketAddress | undefined): SocketAddress | undefined {
+  return a === undefined || a.family === 'unix' ? undefined : a;
 }
 
 function hwm(v: unknown, name: string): number | undefined {
@@ -348,11 +415,11 @@ function hwm(v: unknown, name: string): number | undefined {
  * connected or has failed.  Without a callback, a failure is the socket's 'error'.
  */
 export function connectDuplex(
-  connecting: Promise<TcpStream>,
+  dial: (signal: AbortSignal) => Promise<TcpStream>,
   options: DuplexOptions,
   callback?: (err: Error | null, socket?: SocketDuplex) => void,
 ): SocketDuplex {
-  const socket = new SocketDuplex(connecting, options);
+  const socket = new SocketDuplex(dial, options);
   if (callback !== undefined) {
     const onError = (e: Error) => {
       socket.off('connect', onConnect);

@@ -7,24 +7,34 @@
  *
  * May touch: its ring (requests), the native sockname helper.
  */
-import { AF_INET, AF_INET6, encodeSockaddr, isIP } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP } from '../sys/sockaddr.js';
 import {
   AcceptOp, BindOp, closeQuietly, IPPROTO_IPV6, IPV6_V6ONLY, ListenOp, MultishotAcceptOp, SetsockoptOp,
   SO_REUSEADDR, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, type AcceptSink,
 } from '../op/net.js';
 import { cancelAndClose } from '../op/cancel.js';
 import { CloseOp } from '../op/io.js';
+import { UnlinkatOp } from '../op/fsops.js';
 import { abortError, invalidArgType, netError, onAbort } from '../op/errors.js';
 import { checkInteger } from '../op/buffers.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
-import { checkPort, closedError, resolveHost, sockname, somaxconn } from './address.js';
+import { checkPort, checkSocketPath, closedError, resolveHost, sockname, somaxconn, unixSockaddr } from './address.js';
 import { checkHighWaterMark, TcpStream, type ReceiveOptions } from './stream.js';
 import type { BufferRing } from '../runtime/bufring.js';
 
 export interface BindOptions extends ReceiveOptions {
   port?: number;
   host?: string;
+  /**
+   * A Unix-domain socket instead of TCP, as node:net's `listen({ path })`: a file
+   * path (the socket file is removed when the listener closes; one that exists
+   * already is EADDRINUSE, as with Node), or "\0name" in Linux's abstract namespace —
+   * exactly those bytes, as Linux and Node ≥ 22 name it (Node 20's libuv pads an
+   * abstract name with NULs to 108 bytes: to meet a Node 20 peer, pad the same way).
+   * `port`, `host`, `reusePort` and `ipv6Only` do not apply.
+   */
+  path?: string;
   backlog?: number;
   reusePort?: boolean;
   ipv6Only?: boolean;
@@ -43,13 +53,23 @@ export interface BindOptions extends ReceiveOptions {
 const REARM_DELAY_MS = 10;
 const TRANSIENT_ACCEPT = new Set([-24, -23, -105, -12, -103, -71]); // EMFILE ENFILE ENOBUFS ENOMEM ECONNABORTED EPROTO
 
-/** A listening TCP socket. */
+/**
+ * A listening TCP socket — or Unix-domain stream socket (`bind({ path })`): the same
+ * class, as node:net has one Server for both; its connections are TcpStreams either way.
+ */
 export class TcpListener {
   private fdv: number;
   private readonly sinks = new Set<Incoming>();
+  /** unref()'d: waiting for connections does not keep the process alive. */
+  unrefd = false;
 
+  /**
+   * `address`: the IP address, or the socket path; `port`: 0 for a Unix socket.
+   * `socketFile`: the path to remove on close (a filesystem Unix socket).
+   */
   private constructor(readonly ring: Ring, fd: number, readonly address: string, readonly port: number,
-                      private readonly streamOptions: { group?: BufferRing; highWaterMark?: number }) {
+                      private readonly streamOptions: { group?: BufferRing; highWaterMark?: number },
+                      private readonly socketFile: string | undefined) {
     this.fdv = fd;
   }
 
@@ -71,6 +91,7 @@ export class TcpListener {
    */
   static async bind(options: BindOptions = {}): Promise<TcpListener> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
+    if (options.path !== undefined) return bindUnix(options);
     const port = checkPort(options.port ?? 0);
     const host = options.host ?? '127.0.0.1';
     if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
@@ -94,7 +115,29 @@ export class TcpListener {
     }
     const bound = sockname(fd, false);
     const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
-    return new Listener(ring, fd, address, bound?.port ?? port, { group, highWaterMark });
+    return new Listener(ring, fd, address, bound?.port ?? port, { group, highWaterMark }, undefined);
+  }
+
+  /** @internal bind({ path }): socket(AF_UNIX) → bind → listen, each a ring request. */
+  static async bindUnixSocket(options: BindOptions): Promise<TcpListener> {
+    const path = checkSocketPath(options.path);
+    const backlog = checkInteger(options.backlog ?? somaxconn(), 'options.backlog', 0, 2147483647);
+    const highWaterMark = checkHighWaterMark(options.highWaterMark);
+    const rb = options.recvBuffers;
+    if (rb !== undefined && (rb === null || typeof rb !== 'object')) throw invalidArgType('options.recvBuffers', 'of type object', rb);
+    const sockaddr = unixSockaddr(path, 'listen');
+    const ring = options.ring ?? defaultRing();
+    const fd = await new SocketOp(ring, AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC).promise();
+    try {
+      await new BindOp(ring, fd, sockaddr, { address: path }).promise();
+      await new ListenOp(ring, fd, backlog, { address: path }).promise();
+    } catch (e) {
+      await new CloseOp(ring, fd).promise();
+      throw e;
+    }
+    const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
+    const file = path.startsWith('\0') ? undefined : path;
+    return new Listener(ring, fd, path, 0, { group, highWaterMark }, file);
   }
 
   /** The listening fd, or -1 after close(). */
@@ -105,7 +148,9 @@ export class TcpListener {
   /** One connection (one IORING_OP_ACCEPT). */
   async accept(opts?: { signal?: AbortSignal }): Promise<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
-    const fd = await new AcceptOp(this.ring, this.fdv, opts).promise();
+    const op = new AcceptOp(this.ring, this.fdv, opts);
+    op.req.unref = this.unrefd;
+    const fd = await op.promise();
     return this.stream(fd);
   }
 
@@ -127,6 +172,29 @@ export class TcpListener {
     this.fdv = -1;
     for (const s of this.sinks) s.stop(undefined);
     await cancelAndClose(this.ring, fd);
+    // A Unix socket's file outlives its socket: remove it, as libuv does for Node, so
+    // that the path can be bound again.  (Gone already, or replaced: not our error.)
+    const file = this.socketFile;
+    if (file !== undefined) {
+      await new UnlinkatOp(this.ring, { bytes: Buffer.from(file + '\0'), display: file }, false).promise().catch(() => {});
+    }
+  }
+
+  /**
+   * Let the process exit while this listener waits for connections (as
+   * net.Server's unref()): its accept requests no longer keep the event loop alive.
+   */
+  unref(): this {
+    this.unrefd = true;
+    for (const s of this.sinks) s.refChanged();
+    return this;
+  }
+
+  /** Undo unref() (the default: a listening server keeps the process alive). */
+  ref(): this {
+    this.unrefd = false;
+    for (const s of this.sinks) s.refChanged();
+    return this;
   }
 
   /** @internal */
@@ -145,6 +213,7 @@ export class TcpListener {
  * would be `_TcpListener` (see newStream in stream.ts).
  */
 const Listener = TcpListener;
+const bindUnix = (options: BindOptions) => TcpListener.bindUnixSocket(options);
 
 /** The async iterator behind `incoming()`: a queue between CQEs and `next()` calls. */
 class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
@@ -168,7 +237,13 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
   private arm(): void {
     if (this.done || this.listener.fd < 0) return;
     this.op = new MultishotAcceptOp(this.listener.ring, this.listener.fd, this);
+    this.op.req.unref = this.listener.unrefd;
     this.op.start();
+  }
+
+  /** The listener was ref()'d or unref()'d: so is the accept request in flight. */
+  refChanged(): void {
+    if (this.op !== undefined) this.listener.ring.setWeak(this.op, this.listener.unrefd);
   }
 
   accepted(fd: number): void {

@@ -13,7 +13,7 @@ import { adoptFd } from '../sys/fds.js';
 import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
 import { Opcode } from '../sys/constants.js';
 import {
-  ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SO_KEEPALIVE, SOCK_CLOEXEC, SOCK_STREAM, SocketOp,
+  BindOp, ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SO_KEEPALIVE, SOCK_CLOEXEC, SOCK_STREAM, SocketOp,
   SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
 } from '../op/net.js';
 import { SocketDuplex, type DuplexOptions } from './duplex.js';
@@ -21,12 +21,13 @@ import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
 import { checkInteger, checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
 import { checkSignal, signalOf } from '../op/op.js';
-import { errnoError, invalidArgType, invalidState, netError } from '../op/errors.js';
+import { codedError, errnoError, invalidArgType, invalidArgValue, invalidState, netError } from '../op/errors.js';
+import { linkOpTimeout } from '../op/link.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { Chunks, type ChunkSource, type ChunksOptions } from './chunks.js';
 import type { BufferRing } from '../runtime/bufring.js';
-import { checkPort, closedError, resolveHost, sockname } from './address.js';
+import { checkPort, checkSocketPath, closedError, resolveHost, sockname, unixSockaddr } from './address.js';
 
 /** Options for how a stream receives (TcpListener.bind and TcpStream.connect take them too). */
 export interface ReceiveOptions {
@@ -47,6 +48,8 @@ export class TcpStream extends FdHandle implements ChunkSource {
   private readonly highWaterMark: number | undefined;
   /** The chunks()/zeroCopyChunks() iterator running, if any: one at a time. */
   private reader: Chunks | undefined = undefined;
+  /** unref()'d: requests in flight on this stream do not keep the process alive. */
+  unrefd = false;
 
   /** @internal Streams come from TcpStream.connect, TcpListener's accept/incoming, or socketpair(). */
   constructor(override readonly ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }) {
@@ -55,24 +58,59 @@ export class TcpStream extends FdHandle implements ChunkSource {
     this.highWaterMark = options?.highWaterMark;
   }
 
-  /** Connect to `host`:`port` (IORING_OP_SOCKET + IORING_OP_CONNECT). */
+  /**
+   * Connect to `host`:`port` — or to the Unix-domain socket at `path` — with
+   * IORING_OP_SOCKET + IORING_OP_CONNECT (a bind first for `localAddress`/`localPort`;
+   * a linked IORING_OP_LINK_TIMEOUT for `timeout`).
+   */
   static async connect(options: ConnectOptions): Promise<TcpStream> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-    const port = checkPort(options.port);
-    const host = options.host ?? '127.0.0.1';
-    if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     const signal = checkSignal(options.signal);
     const highWaterMark = checkHighWaterMark(options.highWaterMark);
-    const address = await resolveHost(host);
-    const sockaddr = encodeSockaddr(address, port);
+    const timeout = options.timeout === undefined ? undefined : checkInteger(options.timeout, 'options.timeout', 1, 2 ** 31 - 1);
     const ring = options.ring ?? defaultRing();
-    const fd = await new SocketOp(ring, isIP(address) === 6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
+    let domain: number;
+    let sockaddr: Buffer;
+    let remote: SocketAddress;
+    let local: Buffer | undefined;
+    if (options.path !== undefined) {
+      const path = checkSocketPath(options.path);
+      sockaddr = unixSockaddr(path, 'connect');
+      domain = AF_UNIX;
+      remote = { family: 'unix', address: path, port: 0 };
+    } else {
+      if (options.port === undefined) {
+        throw codedError(TypeError, 'ERR_MISSING_ARGS', 'The "options.port" or "options.path" argument must be specified');
+      }
+      const port = checkPort(options.port);
+      const host = options.host ?? '127.0.0.1';
+      if (typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
+      const family = options.family ?? 0;
+      if (family !== 0 && family !== 4 && family !== 6) {
+        throw codedError(TypeError, 'ERR_INVALID_ARG_VALUE', `The property 'options.family' must be one of: 0, 4, 6. Received ${String(family)}`);
+      }
+      const address = await resolveHost(host, family);
+      const v6 = isIP(address) === 6;
+      sockaddr = encodeSockaddr(address, port);
+      domain = v6 ? AF_INET6 : AF_INET;
+      remote = { family: v6 ? 'IPv6' : 'IPv4', address, port };
+      if (options.localAddress !== undefined || options.localPort !== undefined) {
+        const la = options.localAddress ?? (v6 ? '::' : '0.0.0.0');
+        if (typeof la !== 'string' || isIP(la) !== (v6 ? 6 : 4)) {
+          throw invalidArgValue('options.localAddress', la, `must be an IPv${v6 ? 6 : 4} address`);
+        }
+        local = encodeSockaddr(la, checkPort(options.localPort ?? 0, 'options.localPort'));
+      }
+    }
+    const fd = await new SocketOp(ring, domain, SOCK_STREAM | SOCK_CLOEXEC).promise();
     const stream = newStream(ring, fd, { highWaterMark });
     try {
-      await new ConnectOp(ring, fd, sockaddr, { address, port }, { signal }).promise();
+      if (local !== undefined) await new BindOp(ring, fd, local, { address: options.localAddress, port: options.localPort }).promise();
+      const connect = new ConnectOp(ring, fd, sockaddr, { address: remote.address, port: remote.port }, { signal });
+      await (timeout === undefined ? connect.promise() : linkOpTimeout(ring, connect, timeout));
       // Known now; getpeername would fail once the peer has gone (ENOTCONN).
-      stream.remote = { family: isIP(address) === 6 ? 'IPv6' : 'IPv4', address, port };
-      if (options.noDelay) await stream.setNoDelay(true);
+      stream.remote = remote;
+      if (options.noDelay && domain !== AF_UNIX) await stream.setNoDelay(true);
     } catch (e) {
       await stream.close();
       throw e;
@@ -224,6 +262,25 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return new SocketDuplex(this, options);
   }
 
+  /**
+   * Let the process exit while this stream waits (as net.Socket's unref()): its
+   * requests — the chunks() recv that stays armed, reads and writes placed from now
+   * on — no longer keep the event loop alive.  A request already in flight other than
+   * chunks()' keeps it until it completes.
+   */
+  unref(): this {
+    this.unrefd = true;
+    this.reader?.refChanged();
+    return this;
+  }
+
+  /** Undo unref(): waiting on this stream keeps the process alive again (the default). */
+  ref(): this {
+    this.unrefd = false;
+    this.reader?.refChanged();
+    return this;
+  }
+
   /** SO_KEEPALIVE on or off; with `idleSeconds` > 0, TCP_KEEPIDLE too. */
   async setKeepAlive(enable: boolean, idleSeconds = 0): Promise<void> {
     if (this.fdv < 0) throw closedError('setsockopt');
@@ -265,9 +322,19 @@ function newStream(ring: Ring, fd: number, options?: { group?: BufferRing; highW
 
 /** Options of TcpStream.connect. */
 export interface ConnectOptions extends ReceiveOptions {
-  port: number;
+  /** TCP: the port (required unless `path` is given). */
+  port?: number;
   /** Default '127.0.0.1'; names are resolved with node:dns. */
   host?: string;
+  /** A Unix-domain socket to connect to instead ("\0name": the abstract namespace). */
+  path?: string;
+  /** For a host name: resolve to IPv4 (4) or IPv6 (6) only; 0 (default): either. */
+  family?: number;
+  /** Bind to this local address and/or port before connecting. */
+  localAddress?: string;
+  localPort?: number;
+  /** Give up connecting after this many ms: ETIMEDOUT (a linked IORING_OP_LINK_TIMEOUT). */
+  timeout?: number;
   /** TCP_NODELAY once connected. */
   noDelay?: boolean;
   signal?: AbortSignal;

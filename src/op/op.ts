@@ -180,6 +180,8 @@ export function signalOf(opts: unknown): AbortSignal | undefined {
 export interface Owner {
   /** The fd, or -1 once the handle was closed. */
   readonly fd: number;
+  /** unref()'d: its requests in flight do not keep the process alive. */
+  readonly unrefd?: boolean;
   /** The error a call on the closed handle rejects with (Node's shape for its kind). */
   closedError(syscall: string): Error;
 }
@@ -218,6 +220,10 @@ export class OpRequest {
    * EBADF instead (see `admitOp`).
    */
   owner: Owner | undefined = undefined;
+  /** Should not keep the process alive while in flight (an unref()'d listener's accept...). */
+  unref = false;
+  /** Counted by the ring as in flight but not keeping the process alive. */
+  weak = false;
 
   constructor(readonly signal: AbortSignal | undefined) {}
 }

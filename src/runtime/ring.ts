@@ -140,6 +140,8 @@ export class Ring implements Submitter {
   private unmapped = false;
   /** @internal CQEs the last reap handled (the driver's hint: a small batch is latency-bound). */
   lastReaped = 0;
+  /** Requests in flight whose owner was unref()'d: they do not keep the process alive. */
+  private weakInFlight = 0;
   private readonly bufferRings: BufferRing[] = [];
   private recvGroup: BufferRing | undefined = undefined;
   private closing: Promise<void> | null = null;
@@ -342,6 +344,7 @@ export class Ring implements Submitter {
       return DONE;
     }
     markSent(op);
+    if (op.req.unref || op.req.owner?.unrefd === true) this.countWeak(op);
     if (op instanceof CloseOp) this.closeWritten(op);
     if (!this.flushPending) this.requestTurn();
     return DONE;
@@ -409,6 +412,7 @@ export class Ring implements Submitter {
       if (refusals === undefined) {
         for (const op of ops) {
           markSent(op);
+          if (op.req.unref || op.req.owner?.unrefd === true) this.countWeak(op);
           if (op instanceof CloseOp) this.closeWritten(op);
         }
         if (!this.flushPending) this.requestTurn();
@@ -562,8 +566,28 @@ export class Ring implements Submitter {
    */
   private afterReap(): void {
     const idle = this.slots.used === 0;
-    this.driverImpl.idle(idle);
+    this.driverImpl.idle(this.slots.used - this.weakInFlight === 0);
     if (idle && this.onDrained !== null && !this.cancelAllDue) this.onDrained();
+  }
+
+  /** An op of an unref()'d owner went in flight: it does not keep the process alive. */
+  private countWeak(op: Op<unknown>): void {
+    op.req.weak = true;
+    this.weakInFlight++;
+  }
+
+  /**
+   * @internal ref()/unref() of an owner whose op is in flight (a multishot accept or
+   * recv that stays armed): count it again, or no longer, as keeping the process alive.
+   * An op not in flight is counted when it is placed, from its owner's `unrefd`.
+   */
+  setWeak(op: Op<unknown>, weak: boolean): void {
+    const req = op.req;
+    req.unref = weak;
+    if (req.slot < 0 || req.weak === weak) return;
+    req.weak = weak;
+    this.weakInFlight += weak ? 1 : -1;
+    if (!this.unmapped) this.driverImpl.idle(this.slots.used - this.weakInFlight === 0);
   }
 
   /**
@@ -696,7 +720,12 @@ export class Ring implements Submitter {
         return;
       }
       this.slots.release(lo);
-      completeOp(op as Op<unknown>, res, flags); // the ring stores only Ops in its slots
+      const o = op as Op<unknown>; // the ring stores only Ops in its slots
+      if (o.req.weak) {
+        o.req.weak = false;
+        this.weakInFlight--;
+      }
+      completeOp(o, res, flags);
     } catch (e) {
       op.fail(e);
     }

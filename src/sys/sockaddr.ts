@@ -95,6 +95,26 @@ export function encodeSockaddr(ip: string, port: number): Buffer {
   throw new TypeError(`not an IP address: ${ip}`);
 }
 
+/** sun_path's size in struct sockaddr_un (<sys/un.h>). */
+export const SUN_PATH_MAX = 108;
+
+/**
+ * The sockaddr_un bytes for a Unix-domain socket, exactly addrlen long: family, then
+ * the path and its NUL; a path that starts with "\0" is a name in Linux's abstract
+ * namespace (no file; the name is every byte given, no NUL after it).  undefined if
+ * the name does not fit sun_path.
+ */
+export function encodeUnixSockaddr(path: string): Buffer | undefined {
+  const p = Buffer.from(path);
+  const abstract = p.length > 0 && p[0] === 0;
+  const len = abstract ? p.length : p.length + 1;
+  if (p.length === 0 || len > SUN_PATH_MAX) return undefined;
+  const b = Buffer.alloc(2 + len);
+  b.writeUInt16LE(AF_UNIX, 0);
+  p.copy(b, 2);
+  return b;
+}
+
 /** Node's text form of the address in sockaddr bytes. */
 export function decodeSockaddr(bytes: Uint8Array): SocketAddress {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -127,6 +147,9 @@ export function decodeSockaddr(bytes: Uint8Array): SocketAddress {
     return { family: 'IPv6', address, port: dv.getUint16(2, false) };
   }
   if (family === AF_UNIX) {
+    if (bytes.length > 2 && bytes[2] === 0) { // abstract: every byte is the name
+      return { family: 'unix', address: Buffer.from(bytes.subarray(2)).toString(), port: 0 };
+    }
     const end = bytes.indexOf(0, 2);
     return { family: 'unix', address: Buffer.from(bytes.subarray(2, end < 0 ? bytes.length : end)).toString(), port: 0 };
   }
