@@ -165,6 +165,12 @@ function destroyedError(syscall: string): Error {
   return codedError(Error, 'ERR_STREAM_DESTROYED', `Cannot call ${syscall} after a stream was destroyed`);
 }
 
+/** A pipe, FIFO or socket: pread there is ESPIPE (io_uring would ignore the position). */
+function pipeLike(statx: Buffer): boolean {
+  const type = statx.readUInt16LE(28) & C.S_IFMT;
+  return type === C.S_IFIFO || type === C.S_IFSOCK;
+}
+
 /** Is the file at `statx` a regular file or block device (positions mean something)? */
 function seekableMode(statx: Buffer): boolean {
   const type = statx.readUInt16LE(28) & C.S_IFMT;
@@ -347,7 +353,8 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
         // current position, ignoring it — and Node's pread fails with ESPIPE: so do we.
         new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, this.fd!, 'fstat').then((st) => {
           this.seekable = seekableMode(st);
-          if (!this.seekable && this.start !== undefined) this.destroy(errnoError(-29, 'read'));
+          // (A directory read at a position fails with EISDIR from the kernel, as Node's.)
+          if (this.start !== undefined && pipeLike(st)) this.destroy(errnoError(-29, 'read'));
           else this.fill();
         }, (e: unknown) => {
           this.seekable = false;
