@@ -114,3 +114,46 @@ export function optionsObject<T extends object>(v: unknown, name = 'options'): P
 }
 
 export { checkSignal } from '../op/op.js';
+
+/** Node's validateBoolean. */
+export function checkBoolean(v: unknown, name: string): boolean {
+  if (typeof v !== 'boolean') throw invalidArgType(name, 'of type boolean', v);
+  return v;
+}
+
+/**
+ * A file position for read/write/readv/writev, by Node 20's rules for a Number — a
+ * safe integer >= 0 is a position; anything else (null, -1, 1.5, '5', 2**53, -7) means
+ * "the current file position" (-1), never an error — and, for a bigint, by the rule
+ * Node documents (and Node 22 applies; Node 20 ignores bigints): -1n, or 0n up to
+ * 2^63-1 minus `length`, else ERR_OUT_OF_RANGE.  Positions past 2^53 stay bigint
+ * (see RwAtOp).
+ */
+export function filePosition(v: unknown, length: number, name = 'position'): number | bigint {
+  if (typeof v === 'number') return Number.isSafeInteger(v) && v >= 0 ? v : -1;
+  if (typeof v === 'bigint') {
+    const max = 2n ** 63n - 1n - BigInt(length);
+    if (!(v >= -1n && v <= max)) throw outOfRange(name, `>= -1 && <= ${max}`, v);
+    return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
+  }
+  return -1;
+}
+
+/** Node's parseFileMode without a default (chmod, fchmod): a uint32 or an octal string. */
+export function requiredMode(v: unknown, name = 'mode'): number {
+  if (typeof v === 'string') {
+    if (!/^[0-7]+$/.test(v)) throw invalidArgValue(name, v, 'must be a 32-bit unsigned integer or an octal string');
+    return parseInt(v, 8);
+  }
+  return checkInteger(v, name, 0, 0xffffffff);
+}
+
+/**
+ * A FileHandle of node:fs/promises (Node does not export its class): what readFile,
+ * writeFile and appendFile accept beside ours, by its fd.
+ */
+export function isNodeFileHandle(v: unknown): v is { fd: number } {
+  if (v === null || typeof v !== 'object') return false;
+  const o = v as { fd?: unknown; getAsyncId?: unknown; constructor?: { name?: string } };
+  return o.constructor?.name === 'FileHandle' && typeof o.fd === 'number' && typeof o.getAsyncId === 'function';
+}

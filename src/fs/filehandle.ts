@@ -12,19 +12,29 @@
  * answers every call with an EBADF error, as Node's does; it never reaches the kernel
  * with a stale fd number.
  *
- * May touch: its ring (ops), its fd; streams.ts for its streams.
+ * Like Node's, a FileHandle is an EventEmitter (its methods are mixed in, as Node's
+ * EventEmitterMixin does; nothing is allocated until a listener is added) and emits
+ * 'close' when close() is called.
+ *
+ * Not on io_uring — no opcode for fchmod(2), fchown(2) or futimens(2): `chmod`,
+ * `chown` and `utimes` are node:fs' fchmod/fchown/futimes on the fd (libuv's pool).
+ *
+ * May touch: its ring (ops), its fd; streams.ts for its streams; node:fs for
+ * fchmod/fchown/futimes.
  */
 import { Opcode } from '../sys/constants.js';
 import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
-import { FsyncOp, FtruncateOp, StatxOp, AT } from '../op/fsops.js';
-import { checkOffsetLength, checkView, checkViews, toPosition, viewLength } from '../op/buffers.js';
-import { errnoError, invalidArgType, invalidState } from '../op/errors.js';
+import { FsyncOp, FtruncateOp, StatxOp, AT, RwAtOp } from '../op/fsops.js';
+import { checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
+import { errnoError, internalAssertion, invalidArgType, invalidState } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { createRequire } from 'node:module';
+import { EventEmitter } from 'node:events';
+import { fchmod, fchown, futimes, type TimeLike } from 'node:fs';
 import type { Interface as ReadlineInterface } from 'node:readline';
-import { Stats } from './stats.js';
-import { checkEncoding, checkInteger, invalidArgValue } from './args.js';
+import { statsFromStatx, bigIntStatsFromStatx, type Stats, type BigIntStats } from './stats.js';
+import { checkEncoding, checkInteger, filePosition, invalidArgValue } from './args.js';
 import { readAll, writeAll, toChunks, type WriteData } from './io.js';
 import { createReadStream, createWriteStream, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions,
          type ReadStream, type WriteStream } from './streams.js';
@@ -63,11 +73,45 @@ export interface FileWriteOptions {
 
 const EMPTY_PATH = { bytes: Buffer.from([0]), display: '' };
 
+function totalLength(views: readonly ArrayBufferView[]): number {
+  let n = 0;
+  for (const v of views) n += viewLength(v);
+  return n;
+}
+
 function readResult(n: number, op: RwOp<ReadResult<any>>): ReadResult<any> {
   return { bytesRead: n, buffer: op.buffer };
 }
 function writeResult(n: number, op: RwOp<WriteResult<any>>): WriteResult<any> {
   return { bytesWritten: n, buffer: op.buffer };
+}
+
+/**
+ * Why a FileHandle method cannot run: the handle is closed (Node's "file closed"), or
+ * `this` is no FileHandle at all (Node's fsCall assertion, ERR_INTERNAL_ASSERTION).
+ */
+function unusable(self: unknown, syscall: string): Error {
+  if (!isFileHandle(self)) return internalAssertion('handle must be an instance of FileHandle');
+  return closedError(syscall);
+}
+
+/** Outside the class body: a class naming itself inside its body is renamed by esbuild (`_FileHandle`). */
+function isFileHandle(v: unknown): v is FileHandle {
+  return v instanceof FileHandle;
+}
+
+/** The fd of `self`, or Node's error for a closed handle (or for `self` not being one). */
+function live(self: FileHandle, syscall: string): number {
+  const fd = (self as { fd?: number }).fd as number;
+  if (!(fd >= 0) || !isFileHandle(self)) throw unusable(self, syscall);
+  return fd;
+}
+
+/** One callback API of node:fs on a fd, as a promise (its own argument checks included). */
+function onFd(fn: (...args: any[]) => void, ...args: unknown[]): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    fn(...args, (err: Error | null) => (err ? reject(err) : resolve()));
+  });
 }
 
 /** Node's error for a call on a closed FileHandle. */
@@ -84,6 +128,9 @@ export interface HandleUser {
   handleClosing(): void;
 }
 
+/** FileHandle is an EventEmitter, as Node's (the methods come from EventEmitter.prototype). */
+export interface FileHandle extends EventEmitter {}
+
 export class FileHandle extends FdHandle {
   /** A readableWebStream() is reading it (Node's kLocked). */
   private locked = false;
@@ -92,6 +139,8 @@ export class FileHandle extends FdHandle {
   /** Called when the last user let go after close() was asked for. */
   private usersGone: (() => void) | undefined;
   private closingUsers: Promise<void> | undefined;
+  /** 'close' was emitted (set on the first close(); not initialized: keeps construction cheap). */
+  private closeEmitted: boolean | undefined;
 
   /** @internal FileHandles come from open(). */
   constructor(override readonly ring: Ring, fd: number) {
@@ -108,6 +157,19 @@ export class FileHandle extends FdHandle {
    * given is written).
    */
   override close(): Promise<void> {
+    if (!isFileHandle(this)) return Promise.reject(unusable(this, 'close'));
+    const first = this.closeEmitted !== true && this.fdv >= 0;
+    const closed = this.closeFile();
+    if (first) {
+      this.closeEmitted = true;
+      // As Node's: 'close' is emitted synchronously by the first close() (the emitter's
+      // state exists only once someone listened: no listener, nothing to do).
+      if ((this as unknown as { _events?: object })._events !== undefined) this.emit('close');
+    }
+    return closed;
+  }
+
+  private closeFile(): Promise<void> {
     const users = this.users;
     if (users === undefined || users.size === 0) return super.close();
     if (this.closingUsers === undefined) {
@@ -137,8 +199,9 @@ export class FileHandle extends FdHandle {
 
   /**
    * read(buffer, offset?, length?, position?) | read(buffer, options) | read(options) | read()
-   * → `{ bytesRead, buffer }` (the buffer passed in, with its type).  position
-   * null/-1: from the current file position.
+   * → `{ bytesRead, buffer }` (the buffer passed in, with its type).  position: see
+   * filePosition (args.ts) — null/-1 (or anything but a safe integer or a bigint): from
+   * the current file position; bigints up to 2^63-1.
    */
   read<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
                                   position?: number | bigint | null): Promise<ReadResult<T>>;
@@ -146,6 +209,8 @@ export class FileHandle extends FdHandle {
   read<T extends ArrayBufferView = Buffer>(options?: ReadOptionsWithBuffer<T>): Promise<ReadResult<T>>;
   read<T extends ArrayBufferView = Buffer>(buffer?: T | ReadOptionsWithBuffer<T>, offset?: number | ReadOptions | null,
                                             length?: number | null, position?: number | bigint | null): Promise<ReadResult<T>> {
+    const fd = this.fdv;
+    if (!(fd >= 0)) return Promise.reject(unusable(this, 'read'));
     try {
       let buf: ArrayBufferView;
       if (ArrayBuffer.isView(buffer)) {
@@ -173,9 +238,10 @@ export class FileHandle extends FdHandle {
       if (len === 0) return Promise.resolve({ bytesRead: 0, buffer: buf as T });
       if (size === 0) throw invalidArgValue('buffer', buf, 'is empty and cannot be written');
       checkOffsetLength(off, len, size);
-      const pos = toPosition('position', position);
-      if (this.fdv < 0) return Promise.reject(closedError('read'));
-      const op = new RwOp<ReadResult<T>>(this.ring, Opcode.READ, this.fdv, buf, off, len, pos, undefined, readResult);
+      const pos = filePosition(position, len);
+      const op = typeof pos === 'number'
+        ? new RwOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult)
+        : new RwAtOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult);
       op.req.owner = this;
       return op.promise();
     } catch (e) {
@@ -186,7 +252,8 @@ export class FileHandle extends FdHandle {
   /**
    * write(buffer, offset?, length?, position?) | write(buffer, options) |
    * write(string, position?, encoding?) → `{ bytesWritten, buffer }`.  One write(2):
-   * it may be short; writeFile() loops.
+   * it may be short; writeFile() loops.  As Node 20: a string's encoding, if not one
+   * Buffer knows, is utf8; positions as read's.
    */
   write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
                                    position?: number | bigint | null): Promise<WriteResult<T>>;
@@ -194,12 +261,17 @@ export class FileHandle extends FdHandle {
   write(data: string, position?: number | bigint | null, encoding?: BufferEncoding | null): Promise<WriteResult<string>>;
   write<T extends ArrayBufferView | string>(buffer: T, offset?: number | bigint | ReadOptions | null, length?: number | BufferEncoding | null,
                                             position?: number | bigint | null): Promise<WriteResult<T>> {
+    const fd = this.fdv;
+    if (!(fd >= 0)) return Promise.reject(unusable(this, 'write'));
     try {
+      if ((buffer as { byteLength?: unknown } | null | undefined)?.byteLength === 0) {
+        return Promise.resolve({ bytesWritten: 0, buffer });
+      }
       if (ArrayBuffer.isView(buffer)) {
         const size = viewLength(buffer);
-        if (size === 0) return Promise.resolve({ bytesWritten: 0, buffer });
-        if (offset !== null && typeof offset === 'object') {
-          const o = offset;
+        // Node destructures any object here — null included (then everything defaults).
+        if (typeof offset === 'object') {
+          const o = offset ?? {};
           offset = o.offset;
           length = o.length;
           position = o.position;
@@ -207,26 +279,30 @@ export class FileHandle extends FdHandle {
         const off = offset === undefined || offset === null ? 0 : checkInteger(offset, 'offset', 0);
         const len = typeof length === 'number' ? length : size - off;
         checkOffsetLength(off, len, size);
-        const pos = typeof position === 'number' || typeof position === 'bigint' ? toPosition('position', position) : -1;
-        if (this.fdv < 0) return Promise.reject(closedError('write'));
-        const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, buffer, off, len, pos, undefined, writeResult as never);
+        const pos = filePosition(position, len);
+        const op = typeof pos === 'number'
+          ? new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, buffer, off, len, pos, undefined, writeResult as never)
+          : new RwAtOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, buffer, off, len, pos, undefined, writeResult as never);
         op.req.owner = this;
         return op.promise();
       }
       if (typeof buffer !== 'string') {
         throw invalidArgType('buffer', 'of type string or an instance of Buffer, TypedArray, or DataView', buffer);
       }
-      // write(string, position, encoding)
-      const enc = checkEncoding(length ?? 'utf8') ?? 'utf8';
-      if (enc === 'hex' && buffer.length % 2 !== 0) {
-        throw invalidArgValue('encoding', enc, `is invalid for data of length ${buffer.length}`);
+      // write(string, position, encoding): Node's binding takes any encoding it does not
+      // know (a number, 'bogus', 'buffer') as utf8; only odd-length hex is refused.
+      const enc: BufferEncoding = typeof length === 'string' && length.toLowerCase() !== 'buffer' && Buffer.isEncoding(length)
+        ? length : 'utf8';
+      if (enc.toLowerCase() === 'hex' && buffer.length % 2 !== 0) {
+        throw invalidArgValue('encoding', length, `is invalid for data of length ${buffer.length}`);
       }
       const bytes = Buffer.from(buffer, enc);
-      const pos = typeof offset === 'number' || typeof offset === 'bigint' ? toPosition('position', offset) : -1;
-      if (this.fdv < 0) return Promise.reject(closedError('write'));
       const str = buffer;
-      const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, this.fdv, bytes, 0, bytes.byteLength, pos, undefined,
-                                          (n) => ({ bytesWritten: n, buffer: str }));
+      // The position of a string write: a safe integer >= 0, else the current position
+      // (Node 20 ignores a bigint here too).
+      const pos = typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0 ? offset : -1;
+      const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, bytes, 0, bytes.byteLength, pos, undefined,
+                                          (n) => ({ bytesWritten: n, buffer: str as T }));
       op.req.owner = this;
       return op.promise();
     } catch (e) {
@@ -236,11 +312,12 @@ export class FileHandle extends FdHandle {
 
   /** readv(buffers, position?) → `{ bytesRead, buffers }` (all buffers, or up to EOF). */
   async readv<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesRead: number; buffers: T }> {
+    const fd = live(this, 'readv');
     checkViews('buffers', buffers);
-    const pos = toPosition('position', position);
-    const fd = this.live('readv');
+    const pos = filePosition(position, totalLength(buffers));
     // Node (libuv's preadv) refuses an empty list with EINVAL; so do we.
     if (buffers.length === 0) throw errnoError(-22, 'read');
+    if (typeof pos === 'bigint') return { bytesRead: await this.eachAt(Opcode.READ, buffers, pos), buffers };
     // Past IOV_MAX buffers, batch after batch until the buffers are full or EOF
     // (libuv would fill only the first 1024).
     const bytesRead = await readvAll(this.ring, fd, buffers, pos, this);
@@ -249,38 +326,78 @@ export class FileHandle extends FdHandle {
 
   /** writev(buffers, position?) → `{ bytesWritten, buffers }`: every byte. */
   async writev<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesWritten: number; buffers: T }> {
+    const fd = live(this, 'writev');
     checkViews('buffers', buffers);
-    const pos = toPosition('position', position);
-    const fd = this.live('writev');
+    const pos = filePosition(position, totalLength(buffers));
     if (buffers.length === 0) return { bytesWritten: 0, buffers };
+    if (typeof pos === 'bigint') return { bytesWritten: await this.eachAt(Opcode.WRITE, buffers, pos), buffers };
     // Every byte, as Node writes them: batches of IOV_MAX, short writes resumed.
     const bytesWritten = await writevAll(this.ring, fd, buffers, pos, this);
     return { bytesWritten, buffers };
   }
 
-  /** fstat through statx(fd, "", AT_EMPTY_PATH). */
-  async stat(options?: { bigint?: boolean }): Promise<Stats> {
-    if (options?.bigint) throw invalidArgValue('options.bigint', true, 'is not supported by ringcore/fs yet');
-    const fd = this.live('fstat');
+  /**
+   * readv/writev at a position past 2^53: one READ/WRITE per buffer at the next offset
+   * (a Number cannot carry the offset into READV/WRITEV's SQE; see RwAtOp), stopping
+   * at a short transfer.
+   */
+  private async eachAt(opcode: number, buffers: readonly ArrayBufferView[], pos: bigint): Promise<number> {
+    let total = 0;
+    for (const b of buffers) {
+      const len = viewLength(b);
+      if (len === 0) continue;
+      const op = new RwAtOp<number>(this.ring, opcode, live(this, opcode === Opcode.READ ? 'readv' : 'writev'), b, 0, len,
+                                    pos + BigInt(total), undefined, undefined);
+      op.req.owner = this;
+      const n = await op.promise();
+      total += n;
+      if (n < len) break;
+    }
+    return total;
+  }
+
+  /** fstat through statx(fd, "", AT_EMPTY_PATH); `{ bigint: true }`: BigIntStats, with nanoseconds. */
+  stat(options?: { bigint?: false }): Promise<Stats>;
+  stat(options: { bigint: true }): Promise<BigIntStats>;
+  stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats>;
+  async stat(options: { bigint?: boolean } = { bigint: false }): Promise<Stats | BigIntStats> {
+    const fd = live(this, 'fstat');
+    // Node reads options.bigint without checking options (null: a TypeError, as Node).
+    const bigint = options.bigint === true;
     const buf = await new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, fd, 'fstat').promise();
-    return new Stats(buf);
+    return bigint ? bigIntStatsFromStatx(buf) : statsFromStatx(buf);
   }
 
   /** fsync(2). */
   async sync(): Promise<void> {
-    await new FsyncOp(this.ring, this.live('fsync'), false).promise();
+    await new FsyncOp(this.ring, live(this, 'fsync'), false).promise();
   }
 
   /** fdatasync(2). */
   async datasync(): Promise<void> {
-    await new FsyncOp(this.ring, this.live('fdatasync'), true).promise();
+    await new FsyncOp(this.ring, live(this, 'fdatasync'), true).promise();
   }
 
   /** ftruncate(2) to `len` bytes (default 0). */
   async truncate(len = 0): Promise<void> {
+    const fd = live(this, 'ftruncate');
     checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
-    const fd = this.live('ftruncate');
     await new FtruncateOp(this.ring, fd, Math.max(0, len)).promise();
+  }
+
+  /** fchmod(2) — no IORING_OP: node:fs' fchmod on the fd (libuv's pool), its checks and errors. */
+  async chmod(mode: string | number): Promise<void> {
+    return onFd(fchmod, live(this, 'fchmod'), mode);
+  }
+
+  /** fchown(2) — no IORING_OP: node:fs' fchown on the fd. */
+  async chown(uid: number, gid: number): Promise<void> {
+    return onFd(fchown, live(this, 'fchown'), uid, gid);
+  }
+
+  /** futimens(2) — no IORING_OP: node:fs' futimes on the fd. */
+  async utimes(atime: TimeLike, mtime: TimeLike): Promise<void> {
+    return onFd(futimes, live(this, 'futimes'), atime, mtime);
   }
 
   /** Everything from the current position to EOF, as a Buffer or (with an encoding) a string. */
@@ -288,21 +405,25 @@ export class FileHandle extends FdHandle {
   readFile(options: (FileReadOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
   readFile(options?: FileReadOptions | BufferEncoding | null): Promise<Buffer | string>;
   async readFile(options?: FileReadOptions | BufferEncoding | null): Promise<Buffer | string> {
+    const fd = live(this, 'readFile');
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding);
-    const data = await readAll(this.ring, this.live('readFile'), o.signal);
+    // Sized first, as Node's (a file over 2 GiB is refused before anything is read).
+    const data = await readAll(this.ring, fd, o.signal, true);
     return enc === null ? data : data.toString(enc);
   }
 
   /** Write all of `data` at the current position (looping over short writes). */
   async writeFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
+    const fd = live(this, 'writeFile');
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
     const enc = checkEncoding(o.encoding ?? 'utf8') ?? 'utf8';
-    await writeAll(this.ring, this.live('writeFile'), toChunks(data, enc), o.signal);
+    await writeAll(this.ring, fd, toChunks(data, enc), o.signal);
   }
 
   /** Like writeFile; on a handle the file's own flags decide whether it appends. */
   appendFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
+    if (!isFileHandle(this)) return Promise.reject(unusable(this, 'writeFile'));
     return this.writeFile(data, options);
   }
 
@@ -371,8 +492,21 @@ export class FileHandle extends FdHandle {
     });
   }
 
-  private live(syscall: string): number {
-    if (this.fdv < 0) throw closedError(syscall);
-    return this.fdv;
+  /**
+   * Node's FileHandle.getAsyncId() answers the async id of its native handle; ours has
+   * no AsyncWrap (an fd on the ring), so this is the id of the context that opened it.
+   */
+  getAsyncId(): number {
+    return this.asyncId ??= (createRequire(import.meta.url)('node:async_hooks') as typeof import('node:async_hooks')).executionAsyncId();
+  }
+  private asyncId: number | undefined;
+}
+
+// The EventEmitter methods (on, once, off, emit, ...), as Node's EventEmitterMixin
+// gives its FileHandle: copied onto the prototype, so a FileHandle costs nothing until
+// a listener is added (EventEmitter creates its state on first use).
+for (const [key, desc] of Object.entries(Object.getOwnPropertyDescriptors(EventEmitter.prototype))) {
+  if (key !== 'constructor' && !Object.prototype.hasOwnProperty.call(FileHandle.prototype, key)) {
+    Object.defineProperty(FileHandle.prototype, key, desc);
   }
 }

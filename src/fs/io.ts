@@ -9,8 +9,11 @@
 import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { StatxOp, AT } from '../op/fsops.js';
-import { AbortError, errnoError, invalidArgType } from '../op/errors.js';
+import { AbortError, codedError, errnoError, invalidArgType } from '../op/errors.js';
+import { constants } from 'node:fs';
 import type { Ring } from '../runtime/ring.js';
+
+const { S_IFMT, S_IFREG } = constants;
 
 /** What writeFile accepts, as Node's does. */
 export type WriteData = string | ArrayBufferView | Iterable<string | ArrayBufferView> | AsyncIterable<string | ArrayBufferView>;
@@ -23,12 +26,37 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError(undefined, { cause: signal.reason });
 }
 
-/** Read `fd` from its current position to EOF. */
-export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Promise<Buffer> {
+/** Node's kIoMaxLength: readFile refuses a regular file larger than this (2 GiB - 1). */
+export const IO_MAX_LENGTH = 2 ** 31 - 1;
+
+/** statx(fd): its size, after Node's check (a regular file over 2 GiB: ERR_FS_FILE_TOO_LARGE). */
+async function sizeOf(ring: Ring, fd: number, signal: AbortSignal | undefined): Promise<number> {
+  const st = await new StatxOp(ring, EMPTY_PATH, AT.EMPTY_PATH, { signal }, fd, 'fstat').promise();
+  const size = st.readUInt32LE(40) + st.readUInt32LE(44) * 4294967296;
+  if ((st.readUInt16LE(28) & S_IFMT) === S_IFREG && size > IO_MAX_LENGTH) {
+    throw codedError(RangeError, 'ERR_FS_FILE_TOO_LARGE', `File size (${size}) is greater than 2 GiB`);
+  }
+  return size;
+}
+
+/**
+ * Read `fd` from its current position to EOF.  The size (statx) is asked once the
+ * first chunk comes back full — a small file costs no statx — or, with `statFirst`,
+ * before anything is read (a FileHandle's position must not move when a file over
+ * 2 GiB is refused, as Node refuses it).
+ */
+export async function readAll(ring: Ring, fd: number, signal?: AbortSignal, statFirst = false): Promise<Buffer> {
   checkAborted(signal);
-  let buf = Buffer.allocUnsafe(FIRST_CHUNK);
-  let n = 0;
+  let buf: Buffer;
   let sized = false;
+  if (statFirst) {
+    sized = true;
+    const size = await sizeOf(ring, fd, signal);
+    buf = size < FIRST_CHUNK ? Buffer.allocUnsafe(FIRST_CHUNK) : Buffer.allocUnsafeSlow(size + 1);
+  } else {
+    buf = Buffer.allocUnsafe(FIRST_CHUNK);
+  }
+  let n = 0;
   for (;;) {
     if (n === buf.length) {
       // Bigger than the first chunk: ask statx for a size hint once, then grow
@@ -36,8 +64,7 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal): Pro
       let want = buf.length * 2;
       if (!sized) {
         sized = true;
-        const st = await new StatxOp(ring, EMPTY_PATH, AT.EMPTY_PATH, { signal }, fd, 'fstat').promise();
-        const size = st.readUInt32LE(40) + st.readUInt32LE(44) * 4294967296;
+        const size = await sizeOf(ring, fd, signal);
         if (size + 1 > want) want = size + 1;
       }
       const next = Buffer.allocUnsafeSlow(want);

@@ -1,44 +1,100 @@
 /**
- * `ringcore/fs`: the `node:fs/promises` functions, on io_uring.  Same names, argument
- * shapes, defaults, results and error codes, so that swapping the import is enough.
- * Each function is a short sequence of ring requests on the thread's default ring.
+ * `ringcore/fs`: every export of Node 20's `node:fs/promises`, with the same names,
+ * argument shapes, defaults, results and errors, so that swapping the import is enough.
  *
- * Not on io_uring: `access` — the kernel has no IORING_OP for faccessat(2), so it is
- * Node's own `fs/promises.access` (through libuv's thread pool), loaded when first used;
- * and copyFile's fchmod(2) and reflink modes (see copyFile).
+ * On io_uring (the thread's default ring) wherever the kernel has an opcode: open,
+ * readFile, writeFile, appendFile, copyFile, stat, lstat, unlink, rmdir, rename, mkdir,
+ * truncate, symlink (SYMLINKAT), link (LINKAT), mkdtemp (MKDIRAT with a random suffix),
+ * rm (UNLINKAT, with node:fs/promises.readdir listing directories), cp (files copied by
+ * copyFile's read/write loop; see cp).  Node's own function where there is no opcode —
+ * readdir/opendir (getdents), readlink, realpath, chmod/lchmod, chown/lchown,
+ * utimes/lutimes, statfs, watch (inotify), access (faccessat): node:fs/promises,
+ * imported on first use so that importing ringcore/fs stays cheap.  README.md has the
+ * table ("ringcore/fs: which path each function takes").
  *
  * Beside them, node:fs' `createReadStream`/`createWriteStream` (streams.ts).
  *
- * May touch: the default ring (through ops), node:fs/promises for `access`.
+ * May touch: the default ring (through ops), node:fs/promises and node:fs (callback
+ * APIs) for what has no opcode, process warnings (DEP0147, mkdtemp's template warning).
  */
-import { dirname } from 'node:path';
+import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
 import { constants as C, fchmod as fchmodCb } from 'node:fs';
+import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { defaultRing } from '../runtime/current.js';
-import { errnoError, outOfRange, type RingError } from '../op/errors.js';
-import { AT, MkdiratOp, OpenatOp, RenameatOp, StatxOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
+import { codedError, errnoError, invalidArgType, outOfRange, systemError, type RingError, type SystemErrorContext } from '../op/errors.js';
+import { AT, LinkatOp, MkdiratOp, OpenatOp, RenameatOp, StatxOp, SymlinkatOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
 import { CloseOp } from '../op/io.js';
 import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { FileHandle } from './filehandle.js';
-import { Stats } from './stats.js';
-import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
+import { bigIntStatsFromStatx, statsFromStatx, type BigIntStats, type Stats } from './stats.js';
+import { checkBoolean, checkEncoding, checkInteger, checkSignal, isNodeFileHandle, optionsObject, toFlags, toKernelPath, toMode,
+         type PathLike } from './args.js';
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
 
+type NodeFsPromises = typeof import('node:fs/promises');
+
 /** Node's own fs/promises, loaded on first use (importing it costs startup). */
-function nodeFs(): Promise<typeof import('node:fs/promises')> {
+function nodeFs(): Promise<NodeFsPromises> {
   return import('node:fs/promises');
+}
+
+/**
+ * `name` of node:fs/promises, called with the arguments as given (so that Node checks
+ * them itself, with its own errors), under the same name — for what has no opcode.
+ */
+function viaNode<K extends keyof NodeFsPromises>(name: K): NodeFsPromises[K] {
+  const f = {
+    async [name](...args: unknown[]): Promise<unknown> {
+      return ((await nodeFs())[name] as (...a: unknown[]) => unknown)(...args);
+    },
+  }[name];
+  return f as unknown as NodeFsPromises[K];
 }
 
 /** access(path, mode): Node's own (no IORING_OP for faccessat). */
 export async function access(path: PathLike, mode?: number): Promise<void> {
   return (await nodeFs()).access(path, mode);
 }
+
+/** readdir: Node's (no opcode for getdents64). */
+export const readdir: NodeFsPromises['readdir'] = viaNode('readdir');
+/** opendir: Node's fs.Dir (no opcode for getdents64). */
+export const opendir: NodeFsPromises['opendir'] = viaNode('opendir');
+/** readlink: Node's (no opcode for readlinkat). */
+export const readlink: NodeFsPromises['readlink'] = viaNode('readlink');
+/** realpath: Node's (libuv's realpath(3): many lstat/readlink steps, no opcode). */
+export const realpath: NodeFsPromises['realpath'] = viaNode('realpath');
+/** chmod: Node's (no opcode for fchmodat). */
+export const chmod: NodeFsPromises['chmod'] = viaNode('chmod');
+/** lchmod: Node's (on Linux it rejects with ERR_METHOD_NOT_IMPLEMENTED, as Node's). */
+export const lchmod: NodeFsPromises['lchmod'] = viaNode('lchmod');
+/** chown: Node's (no opcode for fchownat). */
+export const chown: NodeFsPromises['chown'] = viaNode('chown');
+/** lchown: Node's (no opcode for fchownat). */
+export const lchown: NodeFsPromises['lchown'] = viaNode('lchown');
+/** utimes: Node's (no opcode for utimensat). */
+export const utimes: NodeFsPromises['utimes'] = viaNode('utimes');
+/** lutimes: Node's (no opcode for utimensat). */
+export const lutimes: NodeFsPromises['lutimes'] = viaNode('lutimes');
+/** statfs: Node's (no opcode for statfs). */
+export const statfs: NodeFsPromises['statfs'] = viaNode('statfs');
+/**
+ * watch: Node's async iterator (inotify; no opcode).  An async generator as Node's, so
+ * arguments are checked on the first next(), as Node's are.
+ */
+export const watch: NodeFsPromises['watch'] = ({
+  async *watch(...args: unknown[]): AsyncGenerator<unknown> {
+    yield* ((await nodeFs()).watch as (...a: unknown[]) => AsyncIterable<unknown>)(...args);
+  },
+}).watch as unknown as NodeFsPromises['watch'];
+
 export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type ReadOptionsWithBuffer, type FileReadOptions, type FileWriteOptions } from './filehandle.js';
 export type { WriteData } from './io.js';
 export { createReadStream, createWriteStream, type ReadStream, type WriteStream, type StreamOptions, type ReadStreamOptions,
          type WriteStreamOptions, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions } from './streams.js';
-export { Stats } from './stats.js';
+export { Stats, type BigIntStats } from './stats.js';
 export type { PathLike } from './args.js';
 export const constants = C;
 
@@ -68,7 +124,15 @@ export async function readFile(path: PathLike | FileHandle, options?: unknown): 
   const o = optionsObject<ReadFileOptions>(options);
   const enc = checkEncoding(o.encoding);
   const signal = checkSignal(o.signal);
-  if (path instanceof FileHandle) return path.readFile({ encoding: enc, signal });
+  // A FileHandle — ours, or node:fs/promises' (by its fd) — from its current position,
+  // sized first as Node's readFile (a closed one: Node's fstat(-1) error).
+  if (path instanceof FileHandle || isNodeFileHandle(path)) {
+    const fd = path.fd;
+    // A closed handle: what Node's binding says of fd -1.
+    if (fd < 0) throw outOfRange('fd', '>= 0 && <= 2147483647', fd);
+    const data = await readAll(path instanceof FileHandle ? path.ring : defaultRing(), fd, signal, true);
+    return enc === null ? data : data.toString(enc);
+  }
   const p = toKernelPath(path);
   const flags = toFlags(o.flag, 'r', 'flag');
   const ring = defaultRing();
@@ -94,9 +158,12 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
   const o = optionsObject<WriteFileOptions>(options);
   const enc = checkEncoding(o.encoding ?? 'utf8') ?? 'utf8';
   const signal = checkSignal(o.signal);
+  const flush = checkBoolean(o.flush ?? false, 'options.flush');
   const chunks = toChunks(data, enc);
-  if (path instanceof FileHandle) {
-    await path.writeFile(chunks as WriteData, { signal });
+  // A FileHandle — ours or node:fs/promises' (by its fd) — written at its position, as
+  // Node writes one (`flush` applies to paths only, as in Node).
+  if (path instanceof FileHandle || isNodeFileHandle(path)) {
+    await writeAll(path instanceof FileHandle ? path.ring : defaultRing(), path.fd, chunks, signal);
     return;
   }
   const p = toKernelPath(path);
@@ -106,7 +173,7 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
   const fh = new FileHandle(ring, await new OpenatOp(ring, p, flags, mode, { signal }).promise());
   try {
     await writeAll(ring, fh.fd, chunks, signal);
-    if (o.flush === true) await fh.sync();
+    if (flush) await fh.sync();
   } finally {
     await fh.close();
   }
@@ -120,6 +187,20 @@ export function writeFile(path: PathLike | FileHandle, data: WriteData, options?
 /** Append `data` to the file, creating it if needed. */
 export function appendFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
   return writeOrAppend(path, data, options, 'a');
+}
+
+/**
+ * copyFile's mode as Node's binding checks it (GetValidFileMode in node_file.cc): null
+ * or undefined is 0; any other non-number a TypeError; a fraction truncated; outside
+ * 0..7 (or NaN) a RangeError — with the binding's own wording, not validateInteger's.
+ */
+function copyMode(mode: unknown): number {
+  if (mode === undefined || mode === null) return 0;
+  if (typeof mode !== 'number') throw codedError(TypeError, 'ERR_INVALID_ARG_TYPE', 'mode must be int32 or null/undefined');
+  if (Number.isNaN(mode)) throw codedError(RangeError, 'ERR_OUT_OF_RANGE', 'mode is out of range');
+  const m = Math.trunc(mode);
+  if (!(m >= 0 && m <= 7)) throw codedError(RangeError, 'ERR_OUT_OF_RANGE', 'mode is out of range: >= 0 && <= 7');
+  return m;
 }
 
 /** Node's copyfile error shape: "ENOENT: ..., copyfile 'src' -> 'dest'". */
@@ -142,7 +223,7 @@ function copyError(e: unknown, src: string, dest: string): unknown {
 export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Promise<void> {
   const s = toKernelPath(src, 'src');
   const d = toKernelPath(dest, 'dest');
-  const m = mode === undefined ? 0 : checkInteger(mode, 'mode', 0, 7);
+  const m = copyMode(mode);
   if (m & (C.COPYFILE_FICLONE | C.COPYFILE_FICLONE_FORCE)) return (await nodeFs()).copyFile(src, dest, m);
   const ring = defaultRing();
   const empty = { bytes: Buffer.from([0]), display: '' };
@@ -150,12 +231,12 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
   let outFd = -1;
   try {
     inFd = await new OpenatOp(ring, s, C.O_RDONLY, 0).promise();
-    const st = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat').promise());
+    const st = statsFromStatx(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat').promise());
     if (st.isDirectory()) throw errnoError(-21, 'copyfile'); // before dest is created, as libuv
     const excl = (m & C.COPYFILE_EXCL) !== 0;
     outFd = await new OpenatOp(ring, d, C.O_WRONLY | C.O_CREAT | (excl ? C.O_EXCL : 0), st.mode).promise();
     if (!excl) {
-      const dst = new Stats(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, outFd, 'fstat').promise());
+      const dst = statsFromStatx(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, outFd, 'fstat').promise());
       if (dst.dev === st.dev && dst.ino === st.ino) return; // copying a file onto itself
       await new FtruncateOp(ring, outFd, 0).promise();
     }
@@ -189,20 +270,27 @@ export interface StatOptions {
   bigint?: boolean;
 }
 
-async function statWith(path: PathLike, options: StatOptions | undefined, flags: number, syscall: string): Promise<Stats> {
+async function statWith(path: PathLike, options: StatOptions, flags: number, syscall: string): Promise<Stats | BigIntStats> {
   const p = toKernelPath(path);
-  if (options?.bigint) throw outOfRange('options.bigint', 'false (BigInt stats are not supported by ringcore/fs yet)', true);
+  // As Node: only `bigint: true` counts, and options is read unchecked (null: TypeError).
+  const bigint = options.bigint === true;
   const buf = await new StatxOp(defaultRing(), p, flags, undefined, undefined, syscall).promise();
-  return new Stats(buf);
+  return bigint ? bigIntStatsFromStatx(buf) : statsFromStatx(buf);
 }
 
-/** stat(path): follows symlinks. */
-export function stat(path: PathLike, options?: StatOptions): Promise<Stats> {
+/** stat(path, { bigint }): follows symlinks.  An fs.Stats, or a BigIntStats with nanoseconds. */
+export function stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+export function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+export function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
+export function stat(path: PathLike, options: StatOptions = { bigint: false }): Promise<Stats | BigIntStats> {
   return statWith(path, options, 0, 'stat');
 }
 
-/** lstat(path): the link itself. */
-export function lstat(path: PathLike, options?: StatOptions): Promise<Stats> {
+/** lstat(path, { bigint }): the link itself. */
+export function lstat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
+export function lstat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
+export function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
+export function lstat(path: PathLike, options: StatOptions = { bigint: false }): Promise<Stats | BigIntStats> {
   return statWith(path, options, AT.SYMLINK_NOFOLLOW, 'lstat');
 }
 
@@ -211,9 +299,139 @@ export async function unlink(path: PathLike): Promise<void> {
   await new UnlinkatOp(defaultRing(), toKernelPath(path), false).promise();
 }
 
-/** rmdir(path): the directory must be empty. */
-export async function rmdir(path: PathLike, options?: { recursive?: boolean }): Promise<void> {
-  if (options?.recursive) throw outOfRange('options.recursive', 'false (use rm -r semantics elsewhere)', true);
+export interface RmDirOptions {
+  recursive?: boolean;
+  maxRetries?: number;
+  retryDelay?: number;
+}
+
+/** Node's validateRmdirOptions: an object; recursive boolean, retryDelay int32 >= 0, maxRetries uint32. */
+function rmdirOptions(options: unknown, defaults: Required<RmDirOptions> & { force?: boolean }): Required<RmDirOptions> & { force: boolean } {
+  if (options === undefined) return { force: false, ...defaults };
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType('options', 'of type object', options);
+  }
+  const o = { force: false, ...defaults, ...options } as Required<RmDirOptions> & { force: boolean };
+  checkBoolean(o.recursive, 'options.recursive');
+  checkInteger(o.retryDelay, 'options.retryDelay', 0, 2147483647);
+  checkInteger(o.maxRetries, 'options.maxRetries', 0, 4294967295);
+  return o;
+}
+
+let rmdirWarned = false;
+
+/**
+ * rmdir(path): the directory must be empty.  `{ recursive: true }` is Node 20's
+ * deprecated form (DEP0147, warned once): stat, then rm -r of a directory (see rm).
+ */
+export async function rmdir(path: PathLike, options?: RmDirOptions): Promise<void> {
+  const p = toKernelPath(path);
+  const o = rmdirOptions(options, { recursive: false, retryDelay: 100, maxRetries: 0 });
+  if (o.recursive) {
+    if (!rmdirWarned) {
+      rmdirWarned = true;
+      if (!process.noDeprecation) {
+        process.emitWarning('In future versions of Node.js, fs.rmdir(path, { recursive: true }) will be removed. '
+          + 'Use fs.rm(path, { recursive: true }) instead', 'DeprecationWarning', 'DEP0147');
+      }
+    }
+    const st = await stat(path);
+    if (st.isDirectory()) return rimraf(p.bytes.subarray(0, -1), o);
+  }
+  await new UnlinkatOp(defaultRing(), p, true).promise();
+}
+
+export interface RmOptions extends RmDirOptions {
+  force?: boolean;
+}
+
+/**
+ * rm(path, { recursive, force, maxRetries, retryDelay }), as Node's: the options
+ * checked, an lstat (missing + force: done; a directory without recursive: Node's
+ * ERR_FS_EISDIR), then Node's rimraf — unlink, or for a directory rmdir, and when it
+ * is not empty, every entry removed (in parallel) and rmdir again; EBUSY, EMFILE,
+ * ENFILE, ENOTEMPTY and EPERM retried maxRetries times, retryDelay ms more each time.
+ * Every unlink, rmdir and lstat is a ring request; the listing is node:fs/promises'
+ * readdir (no opcode for getdents).
+ */
+export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
+  const p = toKernelPath(path);
+  const o = rmdirOptions(options, { recursive: false, force: false, retryDelay: 100, maxRetries: 0 });
+  checkBoolean(o.force, 'options.force');
+  let st: Stats;
+  try {
+    st = await lstat(path);
+  } catch (e) {
+    if (o.force && (e as RingError).code === 'ENOENT') return;
+    throw e;
+  }
+  if (st.isDirectory() && !o.recursive) {
+    throw systemError('ERR_FS_EISDIR', 'Path is a directory',
+                      { code: 'EISDIR', message: 'is a directory', path: p.display, syscall: 'rm', errno: 21 });
+  }
+  return rimraf(p.bytes.subarray(0, -1), o);
+}
+
+const RETRY_CODES = new Set(['EBUSY', 'EMFILE', 'ENFILE', 'ENOTEMPTY', 'EPERM']);
+const NOT_EMPTY_CODES = new Set(['ENOTEMPTY', 'EEXIST', 'EPERM']);
+
+/** Node's rimraf (internal/fs/rimraf.js) on the ring; paths as bytes (any file name). */
+async function rimraf(path: Buffer, o: Required<RmDirOptions>): Promise<void> {
+  for (let retries = 0; ; ) {
+    try {
+      return await rimrafOnce(path, o);
+    } catch (e) {
+      const code = (e as RingError).code;
+      if (RETRY_CODES.has(code) && retries < o.maxRetries) {
+        retries++;
+        await new Promise((r) => setTimeout(r, retries * o.retryDelay));
+        continue;
+      }
+      if (code === 'ENOENT') return;
+      throw e;
+    }
+  }
+}
+
+async function rimrafOnce(path: Buffer, o: Required<RmDirOptions>): Promise<void> {
+  let st: Stats | undefined;
+  try {
+    st = await lstat(path);
+  } catch (e) {
+    if ((e as RingError).code === 'ENOENT') return;
+  }
+  if (st?.isDirectory()) return rmdirOrChildren(path, o, undefined);
+  try {
+    await unlink(path);
+  } catch (e) {
+    const code = (e as RingError).code;
+    if (code === 'ENOENT') return;
+    if (code === 'EISDIR' || code === 'EPERM') return rmdirOrChildren(path, o, e);
+    throw e;
+  }
+}
+
+async function rmdirOrChildren(path: Buffer, o: Required<RmDirOptions>, originalErr: unknown): Promise<void> {
+  try {
+    await new UnlinkatOp(defaultRing(), toKernelPath(path), true).promise();
+  } catch (e) {
+    const code = (e as RingError).code;
+    if (NOT_EMPTY_CODES.has(code)) return rmChildren(path, o);
+    if (code === 'ENOTDIR') {
+      if (originalErr !== undefined) throw originalErr;
+      return;
+    }
+    throw e;
+  }
+}
+
+async function rmChildren(path: Buffer, o: Required<RmDirOptions>): Promise<void> {
+  const names = await (await nodeFs()).readdir(path, { encoding: 'buffer' });
+  const prefix = Buffer.concat([path, Buffer.from(sep)]);
+  // All entries at once, as Node's rimraf: the ring takes them in one submission.
+  const results = await Promise.allSettled(names.map((n) => rimraf(Buffer.concat([prefix, n]), o)));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
   await new UnlinkatOp(defaultRing(), toKernelPath(path), true).promise();
 }
 
@@ -235,11 +453,14 @@ export async function mkdir(path: PathLike, options: MkdirOptions & { recursive:
 export async function mkdir(path: PathLike, options?: number | string | (MkdirOptions & { recursive?: false }) | null): Promise<void>;
 export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined>;
 export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined | void> {
-  const o: MkdirOptions = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options ?? {};
-  const mode = toMode(o.mode, 'mode', 0o777);
+  const o: MkdirOptions = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options || {};
+  const recursive = o.recursive === undefined ? false : o.recursive;
+  // Node's order: the path, then recursive (a boolean, nothing else), then the mode.
   const p = toKernelPath(path);
+  checkBoolean(recursive, 'options.recursive');
+  const mode = toMode(o.mode, 'mode', 0o777);
   const ring = defaultRing();
-  if (!o.recursive) {
+  if (!recursive) {
     await new MkdiratOp(ring, p, mode).promise();
     return undefined;
   }
@@ -254,7 +475,7 @@ async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: 
   } catch (e) {
     const err = e as RingError;
     if (err.code === 'EEXIST') {
-      const st = await statWith(path, undefined, 0, 'stat').catch(() => undefined);
+      const st = await stat(path).catch(() => undefined);
       if (st?.isDirectory()) return undefined;
       throw e;
     }
@@ -282,3 +503,280 @@ export async function truncate(path: PathLike, len = 0): Promise<void> {
     await new CloseOp(ring, fd).promise();
   }
 }
+
+/**
+ * symlink(target, path, type?): IORING_OP_SYMLINKAT.  `type` matters on Windows only;
+ * here it is checked as Node checks it ('dir', 'file', 'junction' or not a string).
+ */
+export async function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
+  const t = toKernelPath(target, 'target');
+  const p = toKernelPath(path);
+  if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
+    throw codedError(Error, 'ERR_FS_INVALID_SYMLINK_TYPE', `Symlink type must be one of "dir", "file", or "junction". Received "${type}"`);
+  }
+  await new SymlinkatOp(defaultRing(), t, p).promise();
+}
+
+/** link(existingPath, newPath): IORING_OP_LINKAT. */
+export async function link(existingPath: PathLike, newPath: PathLike): Promise<void> {
+  await new LinkatOp(defaultRing(), toKernelPath(existingPath, 'existingPath'), toKernelPath(newPath, 'newPath')).promise();
+}
+
+/** glibc mkdtemp's alphabet for the six random characters. */
+const TEMP_CHARS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
+let randomFill: ((b: Uint8Array) => Uint8Array) | undefined;
+let templateWarned = false;
+
+/**
+ * mkdtemp(prefix, options?): as libuv's (glibc mkdtemp(3)): prefix + six random
+ * characters, created with IORING_OP_MKDIRAT mode 0o700; a name that exists already
+ * (EEXIST) is retried with new characters.  Resolves with the path in
+ * `options.encoding` ('buffer': a Buffer).  Errors as Node's: syscall 'mkdtemp', the
+ * path tried.
+ */
+export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | { encoding?: BufferEncoding | null } | null): Promise<string>;
+export async function mkdtemp(prefix: PathLike, options: 'buffer' | { encoding: 'buffer' }): Promise<Buffer>;
+export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | 'buffer' | { encoding?: BufferEncoding | 'buffer' | null } | null): Promise<string | Buffer>;
+export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | 'buffer' | { encoding?: BufferEncoding | 'buffer' | null } | null): Promise<string | Buffer> {
+  const o = typeof options === 'function' ? {} : optionsObject<{ encoding: string }>(options);
+  const enc = checkEncoding(o.encoding ?? 'utf8');
+  const p = toKernelPath(prefix, 'prefix');
+  const base = p.bytes.subarray(0, -1);
+  if (!templateWarned && base[base.length - 1] === 0x58) { // 'X'
+    templateWarned = true;
+    process.emitWarning('mkdtemp() templates ending with X are not portable. For details see: https://nodejs.org/api/fs.html');
+  }
+  randomFill ??= (createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto')).randomFillSync;
+  const ring = defaultRing();
+  const bytes = Buffer.allocUnsafe(base.length + 7);
+  base.copy(bytes);
+  bytes[base.length + 6] = 0;
+  const rnd = new Uint8Array(6);
+  for (let attempt = 0; ; attempt++) {
+    randomFill(rnd);
+    for (let i = 0; i < 6; i++) bytes[base.length + i] = TEMP_CHARS.charCodeAt(rnd[i] % TEMP_CHARS.length);
+    const name = bytes.subarray(0, -1);
+    try {
+      await new MkdiratOp(ring, { bytes, display: name.toString() }, 0o700).promise();
+      return enc === null ? Buffer.from(name) : name.toString(enc);
+    } catch (e) {
+      const err = e as RingError;
+      if (err.code === 'EEXIST' && attempt < 100) continue;
+      throw typeof err.errno === 'number' ? errnoError(err.errno, 'mkdtemp', name.toString()) : e;
+    }
+  }
+}
+
+export interface CopyOptions {
+  dereference?: boolean;
+  errorOnExist?: boolean;
+  filter?: (source: string, destination: string) => boolean | Promise<boolean>;
+  force?: boolean;
+  mode?: number;
+  preserveTimestamps?: boolean;
+  recursive?: boolean;
+  verbatimSymlinks?: boolean;
+}
+type CpOpts = Required<Omit<CopyOptions, 'filter'>> & Pick<CopyOptions, 'filter'>;
+
+/** Node's validateCpOptions. */
+function cpOptions(options: unknown): CpOpts {
+  const defaults: CpOpts = { dereference: false, errorOnExist: false, filter: undefined, force: true, mode: 0,
+                             preserveTimestamps: false, recursive: false, verbatimSymlinks: false };
+  if (options === undefined) return defaults;
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgType('options', 'of type object', options);
+  }
+  const o = { ...defaults, ...options } as CpOpts;
+  checkBoolean(o.dereference, 'options.dereference');
+  checkBoolean(o.errorOnExist, 'options.errorOnExist');
+  checkBoolean(o.force, 'options.force');
+  checkBoolean(o.preserveTimestamps, 'options.preserveTimestamps');
+  checkBoolean(o.recursive, 'options.recursive');
+  checkBoolean(o.verbatimSymlinks, 'options.verbatimSymlinks');
+  o.mode = o.mode === undefined || o.mode === null ? 0 : checkInteger(o.mode, 'mode', 0, 7);
+  if (o.dereference && o.verbatimSymlinks) {
+    throw codedError(TypeError, 'ERR_INCOMPATIBLE_OPTION_PAIR', 'Option "dereference" cannot be used in combination with option "verbatimSymlinks"');
+  }
+  if (o.filter !== undefined && typeof o.filter !== 'function') throw invalidArgType('options.filter', 'of type function', o.filter);
+  return o;
+}
+
+/** The error Node's cp raises for what no syscall reports (a SystemError, errno positive). */
+function cpError(key: string, prefix: string, code: string, errno: number, message: string, path: string): Error {
+  const ctx: SystemErrorContext = { message, path, syscall: 'cp', errno, code };
+  return systemError(key, prefix, ctx);
+}
+const EINVAL = 22;
+
+/**
+ * cp(src, dest, options): Node's fs.cp algorithm (internal/fs/cp/cp.js), step for
+ * step, on ringcore/fs: stat/lstat, mkdir, copyFile (its read/write loop through the
+ * ring), symlink, unlink on the ring; directory listing (opendir), readlink, chmod and
+ * utimes (preserveTimestamps) through node:fs/promises — no opcode for them.  All of
+ * Node's options: recursive, force, errorOnExist, filter (may be async), dereference,
+ * preserveTimestamps, verbatimSymlinks, mode (copyFile's flags); the same errors
+ * (ERR_FS_CP_*, ERR_FS_EISDIR).  Paths: strings and file: URLs (a Buffer path is taken
+ * as its UTF-8 string; Node's cp fails on one).
+ */
+export async function cp(src: string | URL | Buffer, dest: string | URL | Buffer, options?: CopyOptions): Promise<void> {
+  const opts = cpOptions(options);
+  const s = toKernelPath(src, 'src').display;
+  const d = toKernelPath(dest, 'dest').display;
+  const checked = await cpCheckPaths(s, d, opts);
+  if (checked === undefined) return;
+  await cpCheckParentPaths(s, checked.srcStat, d);
+  // checkParentDir: dest's parent made if missing.
+  const parent = dirname(d);
+  const exists = await stat(parent).then(() => true, (e: RingError) => (e.code === 'ENOENT' ? false : Promise.reject(e)));
+  if (!exists) await mkdir(parent, { recursive: true });
+  return cpStatsForCopy(checked.destStat, s, d, opts);
+}
+
+function identical(a: BigIntStats, b: BigIntStats): boolean {
+  return b.ino !== 0n && b.dev !== 0n && b.ino === a.ino && b.dev === a.dev;
+}
+
+function pathParts(p: string): string[] {
+  return resolve(p).split(sep).filter(Boolean);
+}
+
+function isSubdir(src: string, dest: string): boolean {
+  const d = pathParts(dest);
+  return pathParts(src).every((cur, i) => d[i] === cur);
+}
+
+async function cpCheckPaths(src: string, dest: string, opts: CpOpts):
+    Promise<{ srcStat: BigIntStats; destStat: BigIntStats | null } | undefined> {
+  if (opts.filter && !(await opts.filter(src, dest))) return undefined;
+  const statFn = opts.dereference ? (f: string) => stat(f, { bigint: true }) : (f: string) => lstat(f, { bigint: true });
+  const [srcStat, destStat] = await Promise.all([
+    statFn(src),
+    statFn(dest).catch((e: RingError) => {
+      if (e.code === 'ENOENT') return null;
+      throw e;
+    }),
+  ]);
+  if (destStat) {
+    if (identical(srcStat, destStat)) {
+      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, 'src and dest cannot be the same', dest);
+    }
+    if (srcStat.isDirectory() && !destStat.isDirectory()) {
+      throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite non-directory with directory', 'EISDIR', 21,
+                    `cannot overwrite non-directory ${dest} with directory ${src}`, dest);
+    }
+    if (!srcStat.isDirectory() && destStat.isDirectory()) {
+      throw cpError('ERR_FS_CP_NON_DIR_TO_DIR', 'Cannot overwrite directory with non-directory', 'ENOTDIR', 20,
+                    `cannot overwrite directory ${dest} with non-directory ${src}`, dest);
+    }
+  }
+  if (srcStat.isDirectory() && isSubdir(src, dest)) {
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
+  }
+  return { srcStat, destStat };
+}
+
+async function cpCheckParentPaths(src: string, srcStat: BigIntStats, dest: string): Promise<void> {
+  const srcParent = resolve(dirname(src));
+  const destParent = resolve(dirname(dest));
+  if (destParent === srcParent || destParent === parse(destParent).root) return;
+  let destStat: BigIntStats;
+  try {
+    destStat = await stat(destParent, { bigint: true });
+  } catch (e) {
+    if ((e as RingError).code === 'ENOENT') return;
+    throw e;
+  }
+  if (identical(srcStat, destStat)) {
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
+  }
+  return cpCheckParentPaths(src, srcStat, destParent);
+}
+
+async function cpStatsForCopy(destStat: BigIntStats | null, src: string, dest: string, opts: CpOpts): Promise<void> {
+  const srcStat = opts.dereference ? await stat(src) : await lstat(src);
+  if (srcStat.isDirectory() && opts.recursive) {
+    if (!destStat) {
+      await mkdir(dest);
+      await cpDir(src, dest, opts);
+      return (await nodeFs()).chmod(dest, srcStat.mode);
+    }
+    return cpDir(src, dest, opts);
+  } else if (srcStat.isDirectory()) {
+    throw cpError('ERR_FS_EISDIR', 'Path is a directory', 'EISDIR', 21, `${src} is a directory (not copied)`, src);
+  } else if (srcStat.isFile() || srcStat.isCharacterDevice() || srcStat.isBlockDevice()) {
+    if (!destStat) return cpFile(srcStat, src, dest, opts);
+    if (opts.force) {
+      await unlink(dest);
+      return cpFile(srcStat, src, dest, opts);
+    } else if (opts.errorOnExist) {
+      throw cpError('ERR_FS_CP_EEXIST', 'Target already exists', 'EEXIST', 17, `${dest} already exists`, dest);
+    }
+    return;
+  } else if (srcStat.isSymbolicLink()) {
+    return cpLink(destStat, src, dest, opts);
+  } else if (srcStat.isSocket()) {
+    throw cpError('ERR_FS_CP_SOCKET', 'Cannot copy a socket file', 'EINVAL', EINVAL, `cannot copy a socket file: ${dest}`, dest);
+  } else if (srcStat.isFIFO()) {
+    throw cpError('ERR_FS_CP_FIFO_PIPE', 'Cannot copy a FIFO pipe', 'EINVAL', EINVAL, `cannot copy a FIFO pipe: ${dest}`, dest);
+  }
+  throw cpError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', 'EINVAL', EINVAL, `cannot copy an unknown file type: ${dest}`, dest);
+}
+
+async function cpFile(srcStat: Stats, src: string, dest: string, opts: CpOpts): Promise<void> {
+  await copyFile(src, dest, opts.mode);
+  const node = await nodeFs();
+  if (opts.preserveTimestamps) {
+    if ((srcStat.mode & 0o200) === 0) await node.chmod(dest, srcStat.mode | 0o200); // writable for utimes
+    const updated = await stat(src);
+    await node.utimes(dest, updated.atime, updated.mtime);
+  }
+  return node.chmod(dest, srcStat.mode);
+}
+
+async function cpDir(src: string, dest: string, opts: CpOpts): Promise<void> {
+  const dir = await (await nodeFs()).opendir(src);
+  for await (const { name } of dir) {
+    const srcItem = join(src, name);
+    const destItem = join(dest, name);
+    const checked = await cpCheckPaths(srcItem, destItem, opts);
+    if (checked !== undefined) await cpStatsForCopy(checked.destStat, srcItem, destItem, opts);
+  }
+}
+
+async function cpLink(destStat: BigIntStats | null, src: string, dest: string, opts: CpOpts): Promise<void> {
+  const node = await nodeFs();
+  let resolvedSrc = await node.readlink(src);
+  if (!opts.verbatimSymlinks && !isAbsolute(resolvedSrc)) resolvedSrc = resolve(dirname(src), resolvedSrc);
+  if (!destStat) return symlink(resolvedSrc, dest);
+  let resolvedDest: string;
+  try {
+    resolvedDest = await node.readlink(dest);
+  } catch (e) {
+    const code = (e as RingError).code;
+    if (code === 'EINVAL' || code === 'UNKNOWN') return symlink(resolvedSrc, dest);
+    throw e;
+  }
+  if (!isAbsolute(resolvedDest)) resolvedDest = resolve(dirname(dest), resolvedDest);
+  if (isSubdir(resolvedSrc, resolvedDest)) {
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL,
+                  `cannot copy ${resolvedSrc} to a subdirectory of self ${resolvedDest}`, dest);
+  }
+  const srcStat = await stat(src);
+  if (srcStat.isDirectory() && isSubdir(resolvedDest, resolvedSrc)) {
+    throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', 'Cannot overwrite symlink in subdirectory of self', 'EINVAL', EINVAL,
+                  `cannot overwrite ${resolvedDest} with ${resolvedSrc}`, dest);
+  }
+  await unlink(dest);
+  return symlink(resolvedSrc, dest);
+}
+
+/**
+ * The default export, as node:fs/promises has one (`import fsp from 'node:fs/promises'`):
+ * an object with every function above.
+ */
+export default {
+  access, appendFile, chmod, chown, constants, copyFile, cp, lchmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open,
+  opendir, readFile, readdir, readlink, realpath, rename, rm, rmdir, stat, statfs, symlink, truncate, unlink, utimes,
+  watch, writeFile,
+};

@@ -1,6 +1,10 @@
 /**
- * `Stats`: what `stat`, `lstat` and `FileHandle.stat` resolve with — the same fields
- * and `is*()` methods as Node's `fs.Stats`, decoded from the kernel's `struct statx`.
+ * The objects `stat`, `lstat` and `FileHandle.stat` resolve with, decoded from the
+ * kernel's `struct statx`: Node's own `fs.Stats` (constructed with the numbers, so it
+ * is `instanceof fs.Stats`, prints and behaves as Node's), or with `{ bigint: true }`
+ * a `BigIntStats` shaped as Node's — bigint fields plus nanosecond times (`atimeNs`,
+ * ...), which statx carries.  Node does not export its BigIntStats class; ours has
+ * Node's Stats base prototype (`isFile()`, ...) in its chain, as Node's does.
  *
  * struct statx (include/uapi/linux/stat.h), the fields we read:
  *   0 mask u32 | 4 blksize u32 | 8 attributes u64 | 16 nlink u32 | 20 uid u32
@@ -10,11 +14,15 @@
  * `dev`/`rdev` are rebuilt with glibc's makedev(), as libuv does, so the numbers equal
  * what `node:fs` reports.
  *
- * May touch: nothing; decodes bytes.
+ * May touch: nothing; decodes bytes (node:fs only for its Stats class and constants).
  */
-import { constants as C } from 'node:fs';
+import { constants as C, Stats as NodeStats } from 'node:fs';
+
+export { NodeStats as Stats };
 
 const TWO32 = 4294967296;
+/** statx mask bit: btime is valid (the filesystem keeps a birth time). */
+const STATX_BTIME = 0x800;
 
 function u64(dv: DataView, o: number): number {
   return dv.getUint32(o + 4, true) * TWO32 + dv.getUint32(o, true);
@@ -26,6 +34,10 @@ function timeMs(dv: DataView, o: number): number {
   return sec * 1000 + nsec / 1e6;
 }
 
+function timeNs(dv: DataView, o: number): bigint {
+  return dv.getBigInt64(o, true) * 1000000000n + BigInt(dv.getUint32(o + 8, true));
+}
+
 /** glibc makedev(major, minor), in Number arithmetic (exact below 2^53). */
 function makedev(major: number, minor: number): number {
   return ((major & 0xfffff000) >>> 0) * TWO32 // (major & ~0xfff) << 32
@@ -34,59 +46,89 @@ function makedev(major: number, minor: number): number {
     + (minor & 0xff);
 }
 
-export class Stats {
-  dev: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  rdev: number;
-  blksize: number;
-  ino: number;
-  size: number;
-  blocks: number;
-  atimeMs: number;
-  mtimeMs: number;
-  ctimeMs: number;
-  birthtimeMs: number;
-  atime: Date;
-  mtime: Date;
-  ctime: Date;
-  birthtime: Date;
+function makedevBig(major: number, minor: number): bigint {
+  const M = BigInt(major);
+  const m = BigInt(minor);
+  return ((M & 0xfffff000n) << 32n) | ((m & 0xffffff00n) << 12n) | ((M & 0xfffn) << 8n) | (m & 0xffn);
+}
 
-  constructor(statx: Uint8Array) {
-    const dv = new DataView(statx.buffer, statx.byteOffset, statx.byteLength);
-    this.dev = makedev(dv.getUint32(136, true), dv.getUint32(140, true));
-    this.mode = dv.getUint16(28, true);
-    this.nlink = dv.getUint32(16, true);
-    this.uid = dv.getUint32(20, true);
-    this.gid = dv.getUint32(24, true);
-    this.rdev = makedev(dv.getUint32(128, true), dv.getUint32(132, true));
-    this.blksize = dv.getUint32(4, true);
-    this.ino = u64(dv, 32);
-    this.size = u64(dv, 40);
-    this.blocks = u64(dv, 48);
-    this.atimeMs = timeMs(dv, 64);
-    this.mtimeMs = timeMs(dv, 112);
-    this.ctimeMs = timeMs(dv, 96);
-    // STATX_BTIME may be missing (filesystem without birth time): Node reports 0 then.
-    const mask = dv.getUint32(0, true);
-    this.birthtimeMs = mask & 0x800 ? timeMs(dv, 80) : 0;
-    // Node rounds the Date fields to the nearest millisecond (dateFromMs).
-    this.atime = new Date(Math.round(this.atimeMs));
-    this.mtime = new Date(Math.round(this.mtimeMs));
-    this.ctime = new Date(Math.round(this.ctimeMs));
-    this.birthtime = new Date(Math.round(this.birthtimeMs));
-  }
+function view(statx: Uint8Array): DataView {
+  return new DataView(statx.buffer, statx.byteOffset, statx.byteLength);
+}
 
-  private type(): number {
-    return this.mode & C.S_IFMT;
-  }
-  isFile(): boolean { return this.type() === C.S_IFREG; }
-  isDirectory(): boolean { return this.type() === C.S_IFDIR; }
-  isSymbolicLink(): boolean { return this.type() === C.S_IFLNK; }
-  isFIFO(): boolean { return this.type() === C.S_IFIFO; }
-  isSocket(): boolean { return this.type() === C.S_IFSOCK; }
-  isCharacterDevice(): boolean { return this.type() === C.S_IFCHR; }
-  isBlockDevice(): boolean { return this.type() === C.S_IFBLK; }
+/** Node's Stats of a struct statx: the same constructor Node's own fs.stat uses. */
+export function statsFromStatx(statx: Uint8Array): NodeStats {
+  const dv = view(statx);
+  // STATX_BTIME may be missing (filesystem without birth time): Node reports 0 then.
+  const birth = dv.getUint32(0, true) & STATX_BTIME ? timeMs(dv, 80) : 0;
+  const Ctor = NodeStats as unknown as new (...a: number[]) => NodeStats;
+  return new Ctor(
+    makedev(dv.getUint32(136, true), dv.getUint32(140, true)), dv.getUint16(28, true), dv.getUint32(16, true),
+    dv.getUint32(20, true), dv.getUint32(24, true), makedev(dv.getUint32(128, true), dv.getUint32(132, true)),
+    dv.getUint32(4, true), u64(dv, 32), u64(dv, 40), u64(dv, 48),
+    timeMs(dv, 64), timeMs(dv, 112), timeMs(dv, 96), birth);
+}
+
+/** What `stat(p, { bigint: true })` resolves with (the type: node:fs' BigIntStats). */
+export type BigIntStats = import('node:fs').BigIntStats;
+
+const NS_PER_MS = 1000000n;
+
+/**
+ * Node's BigIntStats constructor (internal/fs/utils.js), field for field and in the
+ * same order: bigint numbers, `*Ms` as whole milliseconds, `*Ns`, and the Dates
+ * rounded from the milliseconds.
+ */
+function BigIntStatsCtor(this: Record<string, unknown>, dev: bigint, mode: bigint, nlink: bigint, uid: bigint, gid: bigint,
+                         rdev: bigint, blksize: bigint, ino: bigint, size: bigint, blocks: bigint,
+                         atimeNs: bigint, mtimeNs: bigint, ctimeNs: bigint, birthtimeNs: bigint): void {
+  this.dev = dev; this.mode = mode; this.nlink = nlink; this.uid = uid; this.gid = gid; this.rdev = rdev;
+  this.blksize = blksize; this.ino = ino; this.size = size; this.blocks = blocks;
+  this.atimeMs = atimeNs / NS_PER_MS;
+  this.mtimeMs = mtimeNs / NS_PER_MS;
+  this.ctimeMs = ctimeNs / NS_PER_MS;
+  this.birthtimeMs = birthtimeNs / NS_PER_MS;
+  this.atimeNs = atimeNs;
+  this.mtimeNs = mtimeNs;
+  this.ctimeNs = ctimeNs;
+  this.birthtimeNs = birthtimeNs;
+  this.atime = new Date(Math.round(Number(this.atimeMs)));
+  this.mtime = new Date(Math.round(Number(this.mtimeMs)));
+  this.ctime = new Date(Math.round(Number(this.ctimeMs)));
+  this.birthtime = new Date(Math.round(Number(this.birthtimeMs)));
+}
+Object.defineProperty(BigIntStatsCtor, 'name', { value: 'BigIntStats' });
+// Node's chain: BigIntStats.prototype -> StatsBase.prototype (isFile(), ...), whose
+// is*() methods call this._checkModeProperty.
+const StatsBaseProto = Object.getPrototypeOf(NodeStats.prototype) as object;
+Object.setPrototypeOf(BigIntStatsCtor.prototype, StatsBaseProto);
+Object.setPrototypeOf(BigIntStatsCtor, Object.getPrototypeOf(NodeStats) as object);
+Object.defineProperty(BigIntStatsCtor.prototype, '_checkModeProperty', {
+  value(this: { mode: bigint }, property: number): boolean {
+    return (this.mode & BigInt(C.S_IFMT)) === BigInt(property);
+  },
+  writable: true, configurable: true, enumerable: true,
+});
+
+/** A BigIntStats of a struct statx: every field exact, times to the nanosecond. */
+export function bigIntStatsFromStatx(statx: Uint8Array): BigIntStats {
+  const dv = view(statx);
+  const birth = dv.getUint32(0, true) & STATX_BTIME ? timeNs(dv, 80) : 0n;
+  const Ctor = BigIntStatsCtor as unknown as new (...a: bigint[]) => BigIntStats;
+  return new Ctor(
+    makedevBig(dv.getUint32(136, true), dv.getUint32(140, true)), BigInt(dv.getUint16(28, true)),
+    BigInt(dv.getUint32(16, true)), BigInt(dv.getUint32(20, true)), BigInt(dv.getUint32(24, true)),
+    makedevBig(dv.getUint32(128, true), dv.getUint32(132, true)), BigInt(dv.getUint32(4, true)),
+    dv.getBigUint64(32, true), dv.getBigUint64(40, true), dv.getBigUint64(48, true),
+    timeNs(dv, 64), timeNs(dv, 112), timeNs(dv, 96), birth);
+}
+
+/** The file type bits of a struct statx (S_IFMT). */
+export function statxType(statx: Uint8Array): number {
+  return view(statx).getUint16(28, true) & C.S_IFMT;
+}
+
+/** st_size of a struct statx. */
+export function statxSize(statx: Uint8Array): number {
+  return u64(view(statx), 40);
 }

@@ -171,7 +171,7 @@ export function invalidState(message: string): Error {
 /** Node's determineSpecificType: how a received value is shown in argument errors. */
 export function describeValue(v: unknown): string {
   if (v === null || v === undefined) return String(v);
-  if (typeof v === 'function' && v.name) return `function ${v.name}`;
+  if (typeof v === 'function') return `function ${v.name}`; // Node 20: "function " for an anonymous one
   if (typeof v === 'object') {
     const ctor = (v as { constructor?: { name?: string } }).constructor;
     if (ctor?.name) return `an instance of ${ctor.name}`;
@@ -187,4 +187,63 @@ export function ringClosedError(syscall: string): RingError {
   const err = errnoError(-9, syscall) as RingError; // EBADF, as Node does for closed handles
   err.message = `EBADF: ring is closed, ${syscall}`;
   return err;
+}
+
+/**
+ * Node's SystemError (internal/errors.js), which `fs.cp` and `fs.rm` throw for
+ * conditions no syscall reports (ERR_FS_CP_EINVAL, ERR_FS_EISDIR, ...): name
+ * 'SystemError', `code` the ERR_ key, `info` the context, and `errno`, `syscall`,
+ * `path`, `dest` as accessors over it — the message "<prefix>: <syscall> returned
+ * <CODE> (<message>) <path>".  `errno` is positive here, as Node's own.
+ */
+export interface SystemErrorContext {
+  message: string;
+  code: string;
+  syscall: string;
+  errno: number;
+  path?: string;
+  dest?: string;
+}
+export function systemError(key: string, prefix: string, context: SystemErrorContext): Error {
+  let message = `${prefix}: ${context.syscall} returned ${context.code} (${context.message})`;
+  if (context.path !== undefined) message += ` ${context.path}`;
+  if (context.dest !== undefined) message += ` => ${context.dest}`;
+  const err = new Error();
+  (err as Error & { code: string }).code = key;
+  const accessor = (k: 'errno' | 'syscall') => ({
+    get(): unknown { return context[k]; },
+    set(v: never): void { context[k] = v; },
+    enumerable: true, configurable: true,
+  });
+  Object.defineProperties(err, {
+    name: { value: 'SystemError', enumerable: false, writable: true, configurable: true },
+    message: { value: message, enumerable: false, writable: true, configurable: true },
+    info: { value: context, enumerable: true, configurable: true, writable: false },
+    errno: accessor('errno'),
+    syscall: accessor('syscall'),
+  });
+  for (const k of ['path', 'dest'] as const) {
+    if (context[k] === undefined) continue;
+    Object.defineProperty(err, k, {
+      get(): unknown { return context[k] != null ? String(context[k]) : context[k]; },
+      set(v: unknown): void { context[k] = v ? String(v) : undefined; },
+      enumerable: true, configurable: true,
+    });
+  }
+  Object.defineProperty(err, 'toString', {
+    value(this: Error & { code: string }) { return `${this.name} [${this.code}]: ${this.message}`; },
+    configurable: true, writable: true, enumerable: false,
+  });
+  // The stack's first line as Node's: "SystemError [ERR_FS_CP_EINVAL]: ..." (the header
+  // is formatted from the name when the stack is first read; see codedError).
+  Object.defineProperty(err, 'name', { value: `SystemError [${key}]`, enumerable: false, writable: true, configurable: true });
+  Error.captureStackTrace(err, systemError);
+  void err.stack;
+  Object.defineProperty(err, 'name', { value: 'SystemError', enumerable: false, writable: true, configurable: true });
+  return err;
+}
+
+/** Node's ERR_INTERNAL_ASSERTION: what a FileHandle method called on another object throws. */
+export function internalAssertion(message: string): Error {
+  return codedError(Error, 'ERR_INTERNAL_ASSERTION', `${message}\nThis is caused by either a bug in Node.js or incorrect usage of Node.js internals.\nPlease open an issue with this stack trace at https://github.com/nodejs/node/issues\n`);
 }

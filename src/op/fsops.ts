@@ -1,6 +1,6 @@
 /**
  * The filesystem requests: OPENAT, STATX, FSYNC, FTRUNCATE, UNLINKAT, RENAMEAT,
- * MKDIRAT.  Paths are NUL-terminated byte strings the kernel reads from our memory
+ * MKDIRAT, SYMLINKAT, LINKAT, and READ/WRITE at a 64-bit offset.  Paths are NUL-terminated byte strings the kernel reads from our memory
  * (so each op keeps its path buffer until the terminal CQE), resolved relative to a
  * directory fd — AT_FDCWD for the process's working directory, as Node does.
  *
@@ -10,11 +10,11 @@
  * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses, scratch).
  */
 import { AT_FDCWD, Opcode } from '../sys/constants.js';
-import { prep, setOpFlags } from '../sys/sqe.js';
+import { prep, setOpFlags, SQE_WORDS, W } from '../sys/sqe.js';
 import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';
 import { errnoError } from './errors.js';
-import { closeQuietly, type OpOptions } from './io.js';
+import { closeQuietly, RwOp, type OpOptions } from './io.js';
 
 /** A path as the kernel reads it (bytes + NUL) and as errors print it. */
 export interface KernelPath {
@@ -173,4 +173,59 @@ export class MkdiratOp extends Op<void> {
   }
   value(): void {}
   override error(res: number): Error { return errnoError(res, 'mkdir', this.path.display); }
+}
+
+/**
+ * IORING_OP_SYMLINKAT (5.15): symlinkat(2) — a link at `path` whose contents are
+ * `target` (not resolved: any bytes).  liburing's io_uring_prep_symlinkat: fd = the
+ * new link's dirfd, addr = target, off (addr2) = linkpath, len 0.  Errors name both,
+ * as Node's: "EEXIST: file already exists, symlink 'target' -> 'path'".
+ */
+export class SymlinkatOp extends Op<void> {
+  constructor(ring: Submitter, readonly target: KernelPath, readonly path: KernelPath, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'symlink'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.SYMLINKAT, AT_FDCWD, addressOf(this.target.bytes), 0, addressOf(this.path.bytes));
+  }
+  value(): void {}
+  override error(res: number): Error { return errnoError(res, 'symlink', this.target.display, this.path.display); }
+}
+
+/**
+ * IORING_OP_LINKAT (5.15): linkat(2), a hard link `to` naming the file `from` names.
+ * io_uring_prep_linkat: fd = old dirfd, addr = oldpath, len = new dirfd, off (addr2) =
+ * newpath, hardlink_flags (the op-flags word) = AT_* — 0 here: like link(2) on Linux,
+ * a symlink `from` is linked itself, not followed (what libuv's uv_fs_link does).
+ */
+export class LinkatOp extends Op<void> {
+  constructor(ring: Submitter, readonly from: KernelPath, readonly to: KernelPath, opts?: OpOptions) {
+    super(ring, opts?.signal);
+  }
+  get syscall(): string { return 'link'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    prep(sqes, index, Opcode.LINKAT, AT_FDCWD, addressOf(this.from.bytes), AT_FDCWD >>> 0, addressOf(this.to.bytes));
+  }
+  value(): void {}
+  override error(res: number): Error { return errnoError(res, 'link', this.from.display, this.to.display); }
+}
+
+/**
+ * IORING_OP_READ / WRITE at an offset past 2^53 (a bigint position up to 2^63-1, as
+ * Node documents): the same request as RwOp, with `off` written from the bigint's two
+ * words — a Number cannot carry such an offset exactly.  The kernel answers a read
+ * past s_maxbytes with 0 (end of file) and a write there with EFBIG.
+ */
+export class RwAtOp<T = number> extends RwOp<T> {
+  constructor(ring: Submitter, opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number,
+              readonly bigPosition: bigint, signal: AbortSignal | undefined, map: ((n: number, op: RwOp<T>) => T) | undefined) {
+    super(ring, opcode, fd, buffer, offset, length, 0, signal, map);
+  }
+  override prepare(sqes: Uint32Array, index: number): void {
+    super.prepare(sqes, index);
+    const b = index * SQE_WORDS;
+    sqes[b + W.OFF_LO] = Number(this.bigPosition & 0xffffffffn);
+    sqes[b + W.OFF_HI] = Number((this.bigPosition >> 32n) & 0xffffffffn);
+  }
 }

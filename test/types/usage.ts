@@ -6,7 +6,9 @@
  */
 import { read, nop, sleep, Ring, type RingStats } from 'ringcore';
 import { open, readFile, writeFile, mkdir, stat, FileHandle, createReadStream, createWriteStream, type ReadFileOptions, type WriteFileOptions,
-         type ReadResult, type ReadStream, type WriteStream, type ReadStreamOptions } from 'ringcore/fs';
+         type ReadResult, type ReadStream, type WriteStream, type ReadStreamOptions, type BigIntStats,
+         cp, rm, mkdtemp, symlink, link, readdir, readlink, realpath, chmod, utimes, statfs, watch, Stats } from 'ringcore/fs';
+import fsp from 'ringcore/fs';
 import { pipeline } from 'node:stream/promises';
 import { TcpListener, TcpStream, socketpair, type BindOptions, type ConnectOptions, type ChunksOptions } from 'ringcore/net';
 
@@ -49,6 +51,27 @@ export async function usage(p: string): Promise<void> {
   const plain: void = await mkdir(p);
   void made; void plain;
   (await stat(p)).isFile();
+  const fileStats: Stats = await stat(p);
+  const big: BigIntStats = await stat(p, { bigint: true });
+  const ns: bigint = big.mtimeNs + (await fh.stat({ bigint: true })).size;
+  const tmp: string = await mkdtemp(p);
+  const tmpBytes: Buffer = await mkdtemp(p, 'buffer');
+  await cp(p, tmp, { recursive: true, filter: (src) => !src.endsWith('.tmp'), preserveTimestamps: true });
+  await rm(tmp, { recursive: true, force: true, maxRetries: 2 });
+  await symlink(p, `${p}.link`);
+  await link(p, `${p}.hard`);
+  const names: string[] = await readdir(p);
+  const target: string = await readlink(`${p}.link`);
+  const real: string = await realpath(p);
+  await chmod(p, 0o644);
+  await utimes(p, new Date(), new Date());
+  const fsStats = await statfs(p);
+  for await (const change of watch(p, { signal: AbortSignal.timeout(10) })) void change.eventType;
+  await fh.chmod(0o600);
+  await fh.utimes(1, 2);
+  fh.on('close', () => {}).once('close', () => {});
+  await fsp.readFile(p);
+  void fileStats; void ns; void tmpBytes; void names; void target; void real; void fsStats;
 
   const ro: ReadFileOptions = { encoding: 'utf8', flag: 'r' };
   const wo: WriteFileOptions = { mode: 0o600, flush: true };
