@@ -240,23 +240,31 @@ describe('chunks(): a consumer that is behind gets larger chunks', SUITE, () => 
     try {
       const client = await nodeConnect(listener.port);
       const conn = await listener.accept();
-      const data = randomBytes(MiB);
+      const data = randomBytes(4 * MiB);
       const it = conn.chunks({ highWaterMark: 256 * 1024 })[Symbol.asyncIterator]();
-      // Take the first chunk, hold on to it, and copy it: later appends must not touch it.
-      client.write(data.subarray(0, 1000));
-      const first = (await it.next()).value as Uint8Array;
-      const firstCopy = Buffer.from(first);
-      client.write(data.subarray(1000));
-      await new Promise((r) => setTimeout(r, 200)); // everything arrives while nobody reads
-      const got: Uint8Array[] = [first];
-      let total = first.length;
+      // Bursts that arrive while nobody reads (coalesced), taken in between while more
+      // is arriving: every chunk is snapshotted when handed out and must still hold the
+      // same bytes at the end — appends go to the queue's tail, never into a chunk the
+      // consumer has.
+      const got: Uint8Array[] = [];
+      const snaps: Buffer[] = [];
+      let total = 0;
+      let sent = 0;
       while (total < data.length) {
+        if (sent < data.length) {
+          const n = Math.min(300_000, data.length - sent);
+          client.write(data.subarray(sent, sent + n));
+          sent += n;
+        }
+        if (got.length % 3 === 0) await new Promise((r) => setTimeout(r, 20));
         const r = await it.next();
         assert.equal(r.done, false);
-        got.push(r.value as Uint8Array);
-        total += (r.value as Uint8Array).length;
+        const c = r.value as Uint8Array;
+        got.push(c);
+        snaps.push(Buffer.from(c));
+        total += c.length;
       }
-      assert.ok(Buffer.from(first).equals(firstCopy), 'a chunk handed out is never appended to');
+      for (let i = 0; i < got.length; i++) assert.ok(Buffer.from(got[i]).equals(snaps[i]), `chunk ${i} changed after it was handed out`);
       assert.ok(Buffer.concat(got).equals(data), 'every byte, in order');
       const biggest = Math.max(...got.map((c) => c.length));
       assert.ok(biggest > 16 * 1024, `chunks were coalesced (largest ${biggest})`);

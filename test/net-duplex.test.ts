@@ -380,7 +380,8 @@ describe('the net.Socket surface', SUITE, () => {
       await delay(250);
       assert.equal(timeouts, 1);
       assert.equal(d.destroyed, false, 'a timeout does not close the socket (the listener decides)');
-      assert.throws(() => d.setTimeout(-1), { code: 'ERR_INVALID_ARG_TYPE' });
+      assert.throws(() => d.setTimeout(-1), { code: 'ERR_OUT_OF_RANGE', name: 'RangeError' });
+      assert.throws(() => d.setTimeout('10' as never), { code: 'ERR_INVALID_ARG_TYPE' });
     } finally {
       close();
     }

@@ -133,19 +133,9 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     // meanwhile must not come out of the buffers every connection shares.
     if (!this.zeroCopy || this.buffered + this.heldBytes + length > this.highWaterMark) {
       if (this.queue.length > 0 && this.append(bid, length)) return this.afterQueued();
-      // The consumer is behind (data waits): a full buffer's worth is a stream's bulk,
-      // so make room to append what follows — one larger chunk instead of many, and
-      // every stream stage after us (push, write, callback) runs once per chunk.
-      const cap = !this.zeroCopy && this.queue.length > 0 && length >= this.group.size / 2 ? Math.max(length, COALESCE_BYTES) : length;
-      const buf = cap === length ? Buffer.allocUnsafe(length) : Buffer.allocUnsafeSlow(cap);
-      buf.set(this.group.view(bid, length));
+      chunk = Buffer.allocUnsafe(length);
+      chunk.set(this.group.view(bid, length));
       this.group.recycle(bid);
-      chunk = cap === length ? buf : buf.subarray(0, length);
-      if (cap > length) {
-        this.tailBuf = buf;
-        this.tailStart = 0;
-        this.tailEnd = length;
-      }
     }
     const w = this.waiter;
     if (w !== undefined && this.queue.length === 0) {
@@ -164,11 +154,25 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
    * tail, if it is still being filled and has room (then the shared buffer goes back).
    */
   private append(bid: number, length: number): boolean {
-    const buf = this.tailBuf;
+    if (this.zeroCopy) return false;
     const q = this.queue;
-    if (buf === undefined || this.tailEnd + length > buf.length) return false;
     const last = q[q.length - 1];
-    if (typeof last === 'number' || last.buffer !== buf.buffer) return false;
+    if (typeof last === 'number') return false;
+    let buf = this.tailBuf;
+    if (buf === undefined || last.buffer !== buf.buffer) {
+      // The consumer is behind and bulk data keeps coming (a full buffer's worth): make
+      // the waiting chunk a larger one — one chunk instead of many, so every stream
+      // stage after us (push, write, callback) runs once per chunk.  Made only now that
+      // something is appended, so a chunk that nothing joins keeps its exact size.
+      if (last.length < this.group.size / 2 || last.length + length > COALESCE_BYTES) return false;
+      buf = Buffer.allocUnsafeSlow(COALESCE_BYTES);
+      buf.set(last, 0);
+      this.tailBuf = buf;
+      this.tailStart = 0;
+      this.tailEnd = last.length;
+    } else if (this.tailEnd + length > buf.length) {
+      return false;
+    }
     buf.set(this.group.view(bid, length), this.tailEnd);
     this.group.recycle(bid);
     this.tailEnd += length;

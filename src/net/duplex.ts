@@ -59,6 +59,7 @@ export class SocketDuplex extends Duplex {
   private sending = 0;
   private eofPending = false;
   private eofScheduled = false;
+  private eofTimer: NodeJS.Timeout | undefined = undefined;
   private idleMs = 0;
   private idleTimer: NodeJS.Timeout | undefined = undefined;
   /** Settles when connected (rejects if connecting fails); writes and reads wait for it. */
@@ -203,23 +204,31 @@ export class SocketDuplex extends Duplex {
    * hold our 'end' back; only sends in flight count (corked data is not on its way).
    */
   private deliverEof(): void {
-    if (!this.eofPending || this.eofScheduled || this.destroyed) return;
+    if (!this.eofPending || this.destroyed) return;
     const now = performance.now();
     if (this.eofSince === 0) this.eofSince = now;
     const waited = now - this.eofSince;
     if (this.sending > 0 && waited < EOF_WAIT_MS) {
-      // send() calls again when one completes; the timer is the bound.
-      this.eofScheduled = true;
-      setTimeout(() => {
-        this.eofScheduled = false;
-        this.deliverEof();
-      }, EOF_WAIT_MS - waited).unref();
+      // send() calls again as soon as the last one completes; the timer is the bound.
+      if (this.eofTimer === undefined) {
+        this.eofTimer = setTimeout(() => {
+          this.eofTimer = undefined;
+          this.deliverEof();
+        }, EOF_WAIT_MS - waited);
+        this.eofTimer.unref();
+      }
       return;
     }
+    if (this.eofTimer !== undefined) {
+      clearTimeout(this.eofTimer);
+      this.eofTimer = undefined;
+    }
+    if (this.eofScheduled) return;
     this.eofScheduled = true;
     setImmediate(() => {
       this.eofScheduled = false;
       if (!this.eofPending || this.destroyed) return;
+      // A send started meanwhile (the answer to what was just read): wait for it too.
       if (this.sending > 0 && performance.now() - this.eofSince < EOF_WAIT_MS) return this.deliverEof();
       this.eofPending = false;
       this.push(null);
@@ -249,7 +258,7 @@ export class SocketDuplex extends Duplex {
         this.sent += total;
         this.active();
         cb();
-        if (this.eofPending && !this.eofScheduled) this.deliverEof();
+        if (this.eofPending && this.sending === 0) this.deliverEof();
       },
       (e: Error) => {
         this.sending--;
@@ -271,6 +280,7 @@ export class SocketDuplex extends Duplex {
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
     this.clearIdle();
+    if (this.eofTimer !== undefined) clearTimeout(this.eofTimer);
     this.unlisten?.();
     const it = this.chunkIter;
     this.chunkIter = undefined;
@@ -321,15 +331,17 @@ export class SocketDuplex extends Duplex {
   }
 
   /** TCP_NODELAY (Nagle off when true).  Errors are ignored, as Node does. */
-  setNoDelay(noDelay = true): this {
-    void Promise.resolve(this.whenReady()).then((c) => c.setNoDelay(noDelay !== false)).catch(() => {});
+  setNoDelay(noDelay?: boolean): this {
+    const on = Boolean(noDelay === undefined ? true : noDelay); // as net.Socket reads it
+    void Promise.resolve(this.whenReady()).then((c) => c.setNoDelay(on)).catch(() => {});
     return this;
   }
 
   /** SO_KEEPALIVE, and TCP_KEEPIDLE = initialDelay (ms, rounded down to seconds) when > 0. */
-  setKeepAlive(enable = false, initialDelay = 0): this {
-    const secs = Math.floor((Number(initialDelay) || 0) / 1000);
-    void Promise.resolve(this.whenReady()).then((c) => c.setKeepAlive(enable === true, secs)).catch(() => {});
+  setKeepAlive(enable?: boolean, initialDelay = 0): this {
+    const on = Boolean(enable); // as net.Socket reads it
+    const secs = Math.min(32767, Math.max(0, Math.floor((Number(initialDelay) || 0) / 1000)));
+    void Promise.resolve(this.whenReady()).then((c) => c.setKeepAlive(on, secs)).catch(() => {});
     return this;
   }
 
@@ -339,9 +351,7 @@ export class SocketDuplex extends Duplex {
    * one-time 'timeout' listener.
    */
   setTimeout(ms: number, callback?: () => void): this {
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw invalidArgType('msecs', 'of type number', ms);
-    }
+    ms = timerDuration(ms, 'msecs');
     if (callback !== undefined) {
       if (typeof callback !== 'function') throw invalidArgType('callback', 'of type function', callback);
       if (ms === 0) this.removeListener('timeout', callback);
@@ -392,6 +402,22 @@ export class SocketDuplex extends Duplex {
     this.conn?.unref();
     return this;
   }
+}
+
+/** Node's TIMEOUT_MAX (2^31 - 1 ms): longer timers would overflow to 1 ms. */
+const TIMEOUT_MAX = 2 ** 31 - 1;
+
+/** Node's getTimerDuration: a number, non-negative and finite (else ERR_OUT_OF_RANGE), capped at TIMEOUT_MAX with a warning. */
+function timerDuration(ms: unknown, name: string): number {
+  if (typeof ms !== 'number') throw invalidArgType(name, 'of type number', ms);
+  if (!(ms >= 0) || !Number.isFinite(ms)) {
+    throw codedError(RangeError, 'ERR_OUT_OF_RANGE', `The value of "${name}" is out of range. It must be a non-negative finite number. Received ${String(ms)}`);
+  }
+  if (ms > TIMEOUT_MAX) {
+    process.emitWarning(`${ms} does not fit into a 32-bit signed integer.\nTimer duration was truncated to ${TIMEOUT_MAX}.`, 'TimeoutOverflowWarning');
+    return TIMEOUT_MAX;
+  }
+  return ms;
 }
 
 /** How long the peer's FIN may wait for our sends in flight (see deliverEof). */

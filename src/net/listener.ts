@@ -62,6 +62,8 @@ export class TcpListener {
   private readonly sinks = new Set<Incoming>();
   /** unref()'d: waiting for connections does not keep the process alive. */
   unrefd = false;
+  /** accept() requests waiting (for ref()/unref()). */
+  private accepts: Set<AcceptOp> | undefined = undefined;
 
   /**
    * `address`: the IP address, or the socket path; `port`: 0 for a Unix socket.
@@ -150,8 +152,14 @@ export class TcpListener {
     if (this.fdv < 0) throw closedError('accept');
     const op = new AcceptOp(this.ring, this.fdv, opts);
     op.req.unref = this.unrefd;
-    const fd = await op.promise();
-    return this.stream(fd);
+    // Kept while it waits, so that ref()/unref() reach it (see setRef).
+    const accepts = (this.accepts ??= new Set());
+    accepts.add(op);
+    try {
+      return this.stream(await op.promise());
+    } finally {
+      accepts.delete(op);
+    }
   }
 
   /**
@@ -185,15 +193,18 @@ export class TcpListener {
    * net.Server's unref()): its accept requests no longer keep the event loop alive.
    */
   unref(): this {
-    this.unrefd = true;
-    for (const s of this.sinks) s.refChanged();
-    return this;
+    return this.setRef(false);
   }
 
   /** Undo unref() (the default: a listening server keeps the process alive). */
   ref(): this {
-    this.unrefd = false;
+    return this.setRef(true);
+  }
+
+  private setRef(refd: boolean): this {
+    this.unrefd = !refd;
     for (const s of this.sinks) s.refChanged();
+    if (this.accepts !== undefined) for (const op of this.accepts) this.ring.setWeak(op, !refd);
     return this;
   }
 
@@ -263,7 +274,8 @@ class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
       this.arm(); // the kernel stopped multishot without an error: arm again
     } else if (TRANSIENT_ACCEPT.has(res)) {
       // Out of fds or memory for a moment: not a reason to stop serving.
-      setTimeout(() => this.arm(), REARM_DELAY_MS);
+      const t = setTimeout(() => this.arm(), REARM_DELAY_MS);
+      if (this.listener.unrefd) t.unref();
     } else if (res === -125 /* ECANCELED */ && this.listener.fd < 0) {
       this.stop(undefined);
     } else {

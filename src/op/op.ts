@@ -180,8 +180,6 @@ export function signalOf(opts: unknown): AbortSignal | undefined {
 export interface Owner {
   /** The fd, or -1 once the handle was closed. */
   readonly fd: number;
-  /** unref()'d: its requests in flight do not keep the process alive. */
-  readonly unrefd?: boolean;
   /** The error a call on the closed handle rejects with (Node's shape for its kind). */
   closedError(syscall: string): Error;
 }
@@ -220,7 +218,10 @@ export class OpRequest {
    * EBADF instead (see `admitOp`).
    */
   owner: Owner | undefined = undefined;
-  /** Should not keep the process alive while in flight (an unref()'d listener's accept...). */
+  /**
+   * Should not keep the process alive while in flight: set by an unref()'d listener or
+   * stream on the requests that only wait for a peer (accept, recv) — never on sends.
+   */
   unref = false;
   /** Counted by the ring as in flight but not keeping the process alive. */
   weak = false;
@@ -476,6 +477,11 @@ export function admitOp(op: Op<unknown>): unknown {
   const owner = req.owner;
   if (owner !== undefined && owner.fd < 0) return owner.closedError(op.syscall); // closed before submission
   return undefined;
+}
+
+/** Settled and no CQE still due: the kernel is done with this request. */
+export function opFinished(op: Op<unknown>): boolean {
+  return op.req.state >= FULFILLED;
 }
 
 /** What Op.complete does for every request that does not override it. */

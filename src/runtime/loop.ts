@@ -74,7 +74,12 @@ export class EventLoopDriver implements Driver {
         this.followed++;
         this.hops = FOLLOW_HOPS;
         this.quiet = 0;
-        ring.turn();
+        try {
+          ring.turn();
+        } catch (e) {
+          this.following = false; // (or follow() would stay off for good)
+          throw e;
+        }
       }
     } else if (--this.hops <= 0) {
       this.following = false;

@@ -344,7 +344,7 @@ export class Ring implements Submitter {
       return DONE;
     }
     markSent(op);
-    if (op.req.unref || op.req.owner?.unrefd === true) this.countWeak(op);
+    if (op.req.unref) this.countWeak(op);
     if (op instanceof CloseOp) this.closeWritten(op);
     if (!this.flushPending) this.requestTurn();
     return DONE;
@@ -412,7 +412,7 @@ export class Ring implements Submitter {
       if (refusals === undefined) {
         for (const op of ops) {
           markSent(op);
-          if (op.req.unref || op.req.owner?.unrefd === true) this.countWeak(op);
+          if (op.req.unref) this.countWeak(op);
           if (op instanceof CloseOp) this.closeWritten(op);
         }
         if (!this.flushPending) this.requestTurn();
@@ -570,7 +570,11 @@ export class Ring implements Submitter {
     if (idle && this.onDrained !== null && !this.cancelAllDue) this.onDrained();
   }
 
-  /** An op of an unref()'d owner went in flight: it does not keep the process alive. */
+  /**
+   * A request that only waits for a peer (an accept, a recv) of an unref()'d owner went
+   * in flight: it does not keep the process alive.  Sends, connects and closes always
+   * do — as in Node, an unref()'d socket still finishes writing what it was given.
+   */
   private countWeak(op: Op<unknown>): void {
     op.req.weak = true;
     this.weakInFlight++;
@@ -579,7 +583,7 @@ export class Ring implements Submitter {
   /**
    * @internal ref()/unref() of an owner whose op is in flight (a multishot accept or
    * recv that stays armed): count it again, or no longer, as keeping the process alive.
-   * An op not in flight is counted when it is placed, from its owner's `unrefd`.
+   * An op not in flight is counted when it is placed, from `req.unref`.
    */
   setWeak(op: Op<unknown>, weak: boolean): void {
     const req = op.req;
