@@ -12,6 +12,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   echo: () => import('./echo.js'),
   cores: () => import('./cores.js'),
   interop: () => import('./interop.js'),
+  dgram: () => import('./dgram.js'),
 };
 
 const asked = process.argv.slice(2);

@@ -1,7 +1,8 @@
 /**
- * The bundled entry points (dist/bundle: what `ringcore`, `ringcore/fs` and
- * `ringcore/net` load) against the modules they are built from: the same exports,
- * and every exported class and function under its own name — esbuild renames a
+ * The bundled entry points (dist/bundle: what `ringcore`, `ringcore/fs`,
+ * `ringcore/net` and `ringcore/dgram` load) against the modules they are built
+ * from: the same exports, and every exported class and function under its own
+ * name — esbuild renames a
  * top-level name that clashes between modules (`Op2`) or a class that names itself
  * in its body (`_TcpStream`), and users see that name in messages, inspect() and
  * stacks (tools/bundle.mjs).
@@ -16,6 +17,7 @@ const entries: [string, string][] = [
   ['../bundle/index.js', '../src/index.js'],
   ['../bundle/fs.js', '../src/fs/promises.js'],
   ['../bundle/net.js', '../src/net/tcp.js'],
+  ['../bundle/dgram.js', '../src/dgram/index.js'],
 ];
 
 describe('bundled entry points', () => {

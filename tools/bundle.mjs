@@ -1,6 +1,6 @@
 /**
  * `npm run bundle`: one ES module per entry point (dist/bundle/index.js, fs.js,
- * net.js) plus the chunks they share, so that importing `ringcore/fs` resolves a
+ * net.js, dgram.js) plus the chunks they share, so that importing `ringcore/fs` resolves a
  * handful of files instead of ~40 (issue 9: Node's ESM loader spent most of a short
  * program's extra startup resolving our modules).  The types stay in dist/src.
  *
@@ -17,7 +17,7 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  entryPoints: { index: 'dist/src/index.js', fs: 'dist/src/fs/promises.js', net: 'dist/src/net/tcp.js' },
+  entryPoints: { index: 'dist/src/index.js', fs: 'dist/src/fs/promises.js', net: 'dist/src/net/tcp.js', dgram: 'dist/src/dgram/index.js' },
   outdir: 'dist/bundle',
   bundle: true,
   splitting: true,

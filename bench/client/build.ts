@@ -1,5 +1,5 @@
 /**
- * Builds the benchmarks' independent clients (bench/client/*.c: HTTP, echo) on
+ * Builds the benchmarks' independent clients (bench/client/*.c: HTTP, echo, UDP) on
  * demand: `cc -O2` into build/bench/http_client (build/ is git-ignored), again only
  * when the binary is missing or older than the source.  `buildClient()` returns the
  * binary's path; `node dist/bench/client/build.js` builds and prints it.
@@ -24,6 +24,11 @@ export function buildClient(): string {
 /** The echo ping-pong client (bench/client/echo_client.c). */
 export function buildEchoClient(): string {
   return buildC(join(root, 'bench', 'client', 'echo_client.c'), join(root, 'build', 'bench', 'echo_client'));
+}
+
+/** The UDP echo client (bench/client/udp_client.c). */
+export function buildUdpClient(): string {
+  return buildC(join(root, 'bench', 'client', 'udp_client.c'), join(root, 'build', 'bench', 'udp_client'));
 }
 
 function buildC(clientSource: string, clientBinary: string): string {
