@@ -251,3 +251,31 @@ describe('connect options', SUITE, () => {
     }
   });
 });
+
+describe('byte counts', SUITE, () => {
+  test('bytesRead and bytesWritten count read, readv, chunks(), write, writeAll and writev', async () => {
+    const l = await TcpListener.bind({ port: 0 });
+    try {
+      const accepted = l.accept();
+      const c = await TcpStream.connect({ port: l.port });
+      const s = await accepted;
+      assert.equal(c.bytesWritten, 0);
+      await c.write(Buffer.from('abc'));
+      await c.writeAll(Buffer.alloc(100_000));
+      await c.writev([Buffer.from('de'), Buffer.from('f')]);
+      assert.equal(c.bytesWritten, 3 + 100_000 + 3);
+      const n = (await s.read(Buffer.alloc(3))) + (await s.readv([Buffer.alloc(10), Buffer.alloc(10)]));
+      assert.equal(s.bytesRead, n);
+      const it = s.chunks();
+      while (s.bytesRead < 100_006) {
+        const r = await it.next();
+        if (r.done) break;
+      }
+      assert.equal(s.bytesRead, 100_006);
+      await c.close();
+      await s.close();
+    } finally {
+      await l.close();
+    }
+  });
+});

@@ -47,6 +47,8 @@ export interface ChunkSource {
   readonly fd: number;
   /** unref()'d: the recv request does not keep the process alive. */
   readonly unrefd?: boolean;
+  /** Told of the bytes received (a TcpStream's bytesRead). */
+  counted?(received: boolean, bytes: number): void;
   /** @internal The iterator ended (stopped, EOF, error): the source may start another. */
   chunksEnded(c: Chunks): void;
 }
@@ -122,6 +124,7 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   /** RecvSink: `length` bytes arrived in buffer `bid`. */
   data(length: number, bid: number): void {
     this.group.took();
+    this.source.counted?.(true, length);
     if (this.stopped) {
       this.group.recycle(bid);
       return;

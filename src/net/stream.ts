@@ -50,6 +50,8 @@ export class TcpStream extends FdHandle implements ChunkSource {
   private reader: Chunks | undefined = undefined;
   /** unref()'d: requests waiting for the peer on this stream do not keep the process alive. */
   unrefd = false;
+  private received = 0;
+  private sent = 0;
   /** read()/readv() requests, so that ref()/unref() reach those in flight (see waitingFor). */
   private reads: Op<unknown>[] | undefined = undefined;
 
@@ -146,6 +148,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
       if (this.fdv < 0) return Promise.reject(closedError(syscall));
       const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
       op.req.owner = this;
+      op.counter = this;
       if (opcode === Opcode.RECV) this.waitingFor(op);
       return op.promise();
     } catch (e) {
@@ -190,6 +193,22 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return reader;
   }
 
+  /** Bytes received on this stream (read, readv, chunks), as net.Socket's bytesRead. */
+  get bytesRead(): number {
+    return this.received;
+  }
+
+  /** Bytes sent on this stream (write, writeAll, writev), as net.Socket's bytesWritten. */
+  get bytesWritten(): number {
+    return this.sent;
+  }
+
+  /** @internal ByteCounter (read/write requests) and ChunkSource (chunks()). */
+  counted(received: boolean, bytes: number): void {
+    if (received) this.received += bytes;
+    else this.sent += bytes;
+  }
+
   /** @internal ChunkSource: the iterator stopped (EOF, error, return, close). */
   chunksEnded(c: Chunks): void {
     if (this.reader === c) this.reader = undefined;
@@ -228,7 +247,10 @@ export class TcpStream extends FdHandle implements ChunkSource {
       op.req.owner = this;
       op.netStyle = true;
       this.waitingFor(op);
-      return op.promise();
+      return op.promise().then((n) => {
+        this.received += n;
+        return n;
+      });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -239,7 +261,10 @@ export class TcpStream extends FdHandle implements ChunkSource {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('write'));
-      return writevAll(this.ring, this.fdv, buffers, -1, this, true);
+      return writevAll(this.ring, this.fdv, buffers, -1, this, true).then((n) => {
+        this.sent += n;
+        return n;
+      });
     } catch (e) {
       return Promise.reject(e);
     }

@@ -201,6 +201,8 @@ export class SendRecvOp extends Op<number> {
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
   private addr = 0;
+  /** Told of every byte moved (a TcpStream's bytesRead/bytesWritten). */
+  counter: ByteCounter | undefined = undefined;
   get syscall(): string { return this.opcode === Opcode.RECV ? 'read' : 'write'; }
   override check(): Error | undefined {
     const a = regionAddress(this.buffer, this.offset, this.length, this.syscall);
@@ -213,8 +215,16 @@ export class SendRecvOp extends Op<number> {
     prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, 0);
     if (this.opcode === Opcode.SEND) setOpFlags(sqes, index, MSG_NOSIGNAL);
   }
-  value(res: number): number { return res; }
+  value(res: number): number {
+    if (this.counter !== undefined) this.counter.counted(this.opcode === Opcode.RECV, res);
+    return res;
+  }
   override error(res: number): Error { return netError(res, this.syscall); }
+}
+
+/** What counts a stream's bytes (net.Socket's bytesRead/bytesWritten). */
+export interface ByteCounter {
+  counted(received: boolean, bytes: number): void;
 }
 
 /** Where a multishot recv delivers. */
