@@ -32,6 +32,7 @@ import { bigIntStatsFromStatx, statsFromStatx, type BigIntStats, type Stats } fr
 import { checkBoolean, checkEncoding, checkInteger, checkSignal, isNodeFileHandle, optionsObject, toFlags, toKernelPath, toMode,
          type PathLike } from './args.js';
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
+import { viaNodeIfRefused } from './fallback.js';
 
 type NodeFsPromises = typeof import('node:fs/promises');
 
@@ -102,6 +103,8 @@ const fchmod = promisify(fchmodCb);
 
 /** open(path, flags = 'r', mode = 0o666) → FileHandle. */
 export async function open(path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
+  const refused = viaNodeIfRefused('open', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const p = toKernelPath(path);
   const f = toFlags(flags, 'r');
   const m = toMode(mode, 'mode', 0o666);
@@ -121,6 +124,8 @@ export async function readFile(path: PathLike | FileHandle, options?: (ReadFileO
 export async function readFile(path: PathLike | FileHandle, options: (ReadFileOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
 export async function readFile(path: PathLike | FileHandle, options?: ReadFileOptions | BufferEncoding | null): Promise<Buffer | string>;
 export async function readFile(path: PathLike | FileHandle, options?: unknown): Promise<Buffer | string> {
+  const refused = viaNodeIfRefused('readFile', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const o = optionsObject<ReadFileOptions>(options);
   const enc = checkEncoding(o.encoding);
   const signal = checkSignal(o.signal);
@@ -181,11 +186,15 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
 
 /** Replace the file's contents with `data` (string, bytes, or an (async) iterable of them). */
 export function writeFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+  const refused = viaNodeIfRefused('writeFile', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   return writeOrAppend(path, data, options, 'w');
 }
 
 /** Append `data` to the file, creating it if needed. */
 export function appendFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
+  const refused = viaNodeIfRefused('appendFile', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   return writeOrAppend(path, data, options, 'a');
 }
 
@@ -221,6 +230,8 @@ function copyError(e: unknown, src: string, dest: string): unknown {
  * the whole copy to Node's own copyFile.
  */
 export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Promise<void> {
+  const refused = viaNodeIfRefused('copyFile', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const s = toKernelPath(src, 'src');
   const d = toKernelPath(dest, 'dest');
   const m = copyMode(mode);
@@ -283,6 +294,8 @@ export function stat(path: PathLike, options?: StatOptions & { bigint?: false })
 export function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
 export function stat(path: PathLike, options: StatOptions = { bigint: false }): Promise<Stats | BigIntStats> {
+  const refused = viaNodeIfRefused('stat', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   return statWith(path, options, 0, 'stat');
 }
 
@@ -291,11 +304,15 @@ export function lstat(path: PathLike, options?: StatOptions & { bigint?: false }
 export function lstat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
 export function lstat(path: PathLike, options: StatOptions = { bigint: false }): Promise<Stats | BigIntStats> {
+  const refused = viaNodeIfRefused('lstat', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   return statWith(path, options, AT.SYMLINK_NOFOLLOW, 'lstat');
 }
 
 /** unlink(path). */
 export async function unlink(path: PathLike): Promise<void> {
+  const refused = viaNodeIfRefused('unlink', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   await new UnlinkatOp(defaultRing(), toKernelPath(path), false).promise();
 }
 
@@ -325,6 +342,8 @@ let rmdirWarned = false;
  * deprecated form (DEP0147, warned once): stat, then rm -r of a directory (see rm).
  */
 export async function rmdir(path: PathLike, options?: RmDirOptions): Promise<void> {
+  const refused = viaNodeIfRefused('rmdir', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const p = toKernelPath(path);
   const o = rmdirOptions(options, { recursive: false, retryDelay: 100, maxRetries: 0 });
   if (o.recursive) {
@@ -355,6 +374,8 @@ export interface RmOptions extends RmDirOptions {
  * readdir (no opcode for getdents).
  */
 export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
+  const refused = viaNodeIfRefused('rm', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const p = toKernelPath(path);
   const o = rmdirOptions(options, { recursive: false, force: false, retryDelay: 100, maxRetries: 0 });
   checkBoolean(o.force, 'options.force');
@@ -437,6 +458,8 @@ async function rmChildren(path: Buffer, o: Required<RmDirOptions>): Promise<void
 
 /** rename(oldPath, newPath). */
 export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
+  const refused = viaNodeIfRefused('rename', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   await new RenameatOp(defaultRing(), toKernelPath(oldPath, 'oldPath'), toKernelPath(newPath, 'newPath')).promise();
 }
 
@@ -453,6 +476,8 @@ export async function mkdir(path: PathLike, options: MkdirOptions & { recursive:
 export async function mkdir(path: PathLike, options?: number | string | (MkdirOptions & { recursive?: false }) | null): Promise<void>;
 export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined>;
 export async function mkdir(path: PathLike, options?: MkdirOptions | number | string | null): Promise<string | undefined | void> {
+  const refused = viaNodeIfRefused('mkdir', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const o: MkdirOptions = typeof options === 'number' || typeof options === 'string' ? { mode: options } : options || {};
   const recursive = o.recursive === undefined ? false : o.recursive;
   // Node's order: the path, then recursive (a boolean, nothing else), then the mode.
@@ -494,6 +519,8 @@ async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: 
 
 /** truncate(path, len = 0). */
 export async function truncate(path: PathLike, len = 0): Promise<void> {
+  const refused = viaNodeIfRefused('truncate', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
   const ring = defaultRing();
   const fd = await new OpenatOp(ring, toKernelPath(path), C.O_WRONLY, 0).promise();
@@ -509,6 +536,8 @@ export async function truncate(path: PathLike, len = 0): Promise<void> {
  * here it is checked as Node checks it ('dir', 'file', 'junction' or not a string).
  */
 export async function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
+  const refused = viaNodeIfRefused('symlink', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const t = toKernelPath(target, 'target');
   const p = toKernelPath(path);
   if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
@@ -519,6 +548,8 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
 
 /** link(existingPath, newPath): IORING_OP_LINKAT. */
 export async function link(existingPath: PathLike, newPath: PathLike): Promise<void> {
+  const refused = viaNodeIfRefused('link', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   await new LinkatOp(defaultRing(), toKernelPath(existingPath, 'existingPath'), toKernelPath(newPath, 'newPath')).promise();
 }
 
@@ -538,6 +569,8 @@ export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | { enc
 export async function mkdtemp(prefix: PathLike, options: 'buffer' | { encoding: 'buffer' }): Promise<Buffer>;
 export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | 'buffer' | { encoding?: BufferEncoding | 'buffer' | null } | null): Promise<string | Buffer>;
 export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | 'buffer' | { encoding?: BufferEncoding | 'buffer' | null } | null): Promise<string | Buffer> {
+  const refused = viaNodeIfRefused('mkdtemp', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const o = typeof options === 'function' ? {} : optionsObject<{ encoding: string }>(options);
   const enc = checkEncoding(o.encoding ?? 'utf8');
   const p = toKernelPath(prefix, 'prefix');
@@ -620,6 +653,8 @@ const EINVAL = 22;
  * as its UTF-8 string; Node's cp fails on one).
  */
 export async function cp(src: string | URL | Buffer, dest: string | URL | Buffer, options?: CopyOptions): Promise<void> {
+  const refused = viaNodeIfRefused('cp', arguments); // io_uring refused here: Node's (fallback.ts)
+  if (refused !== undefined) return refused;
   const opts = cpOptions(options);
   const s = toKernelPath(src, 'src').display;
   const d = toKernelPath(dest, 'dest').display;

@@ -34,6 +34,7 @@ import type { KernelPath } from '../op/fsops.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { FileHandle } from './filehandle.js';
+import { fallBack, node } from './fallback.js';
 import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
 
 /** Reads a read stream keeps in flight (or completed, waiting to be pushed) on a seekable file. */
@@ -103,11 +104,13 @@ export interface WriteStream extends Writable {
 
 /** Open a read stream on `path` (or on `options.fd`), like node:fs' createReadStream. */
 export function createReadStream(path: PathLike | undefined, options?: BufferEncoding | ReadStreamOptions | null): ReadStream {
+  if (fallBack()) return node().createReadStream(path as never, options as never) as unknown as ReadStream; // no io_uring here
   return new (classes().ReadStream)(path, options);
 }
 
 /** Open a write stream on `path` (or on `options.fd`), like node:fs' createWriteStream. */
 export function createWriteStream(path: PathLike | undefined, options?: BufferEncoding | WriteStreamOptions | null): WriteStream {
+  if (fallBack()) return node().createWriteStream(path as never, options as never) as unknown as WriteStream; // no io_uring here
   return new (classes().WriteStream)(path, options);
 }
 
