@@ -61,13 +61,29 @@ export function statsFromStatx(statx: Uint8Array): NodeStats {
   const dv = view(statx);
   // STATX_BTIME may be missing (filesystem without birth time): Node reports 0 then.
   const birth = dv.getUint32(0, true) & STATX_BTIME ? timeMs(dv, 80) : 0;
+  const dev = makedev(dv.getUint32(136, true), dv.getUint32(140, true));
+  const rdev = makedev(dv.getUint32(128, true), dv.getUint32(132, true));
+  if (STATS_CTOR_DEPRECATED) {
+    // Node 22+: calling fs.Stats warns (DEP0180), and the Dates are lazy getters on the
+    // prototype computed from the *Ms fields: the object is those fields, as Node's own.
+    const st = Object.create(NodeStats.prototype) as Record<string, number>;
+    st.dev = dev; st.mode = dv.getUint16(28, true); st.nlink = dv.getUint32(16, true);
+    st.uid = dv.getUint32(20, true); st.gid = dv.getUint32(24, true); st.rdev = rdev;
+    st.blksize = dv.getUint32(4, true); st.ino = u64(dv, 32); st.size = u64(dv, 40); st.blocks = u64(dv, 48);
+    st.atimeMs = timeMs(dv, 64); st.mtimeMs = timeMs(dv, 112); st.ctimeMs = timeMs(dv, 96); st.birthtimeMs = birth;
+    return st as unknown as NodeStats;
+  }
   const Ctor = NodeStats as unknown as new (...a: number[]) => NodeStats;
   return new Ctor(
-    makedev(dv.getUint32(136, true), dv.getUint32(140, true)), dv.getUint16(28, true), dv.getUint32(16, true),
-    dv.getUint32(20, true), dv.getUint32(24, true), makedev(dv.getUint32(128, true), dv.getUint32(132, true)),
+    dev, dv.getUint16(28, true), dv.getUint32(16, true),
+    dv.getUint32(20, true), dv.getUint32(24, true), rdev,
     dv.getUint32(4, true), u64(dv, 32), u64(dv, 40), u64(dv, 48),
     timeMs(dv, 64), timeMs(dv, 112), timeMs(dv, 96), birth);
 }
+
+/** fs.Stats is a deprecation wrapper (Node 22+, DEP0180): build Stats without calling it. */
+const STATS_CTOR_DEPRECATED = NodeStats.name === 'deprecated' ||
+  typeof Object.getOwnPropertyDescriptor(NodeStats.prototype, 'atime')?.get === 'function';
 
 /** What `stat(p, { bigint: true })` resolves with (the type: node:fs' BigIntStats). */
 export type BigIntStats = import('node:fs').BigIntStats;
