@@ -13,7 +13,11 @@
  *   watch     a uv_poll on a file descriptor (the ring fd or an eventfd) that calls
  *             a JavaScript function when it becomes readable: this is how
  *             completions wake Node's event loop;
- *   eventfd   eventfd(2) for the register-eventfd wake-up path;
+ *   thread    where libuv's poll is missing (Bun) or unreliable (Deno): the same
+ *             wake-up from standard Node-API only — a thread blocked in poll(2) on
+ *             the eventfd registered with the ring, calling JavaScript through a
+ *             napi_threadsafe_function (see "portable wake-ups" below);
+ *   eventfd   eventfd(2) for the register-eventfd wake-up paths;
  *   fds       the thread's ledger of file descriptors RingCore owns (one byte per fd
  *             number, written by JavaScript, read only here): when the thread ends
  *             — a worker terminated mid-I/O — they are closed, as Node closes its
@@ -29,6 +33,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +179,9 @@ typedef struct {
   uint32_t sq_mask;
   uint32_t setup_flags;
   uint8_t *ledger; /* the thread's fd ledger (see FdLedger), or NULL */
+  /* The portable wake-up thread that reads this ring's CQ words, or NULL: it is
+   * stopped (joined) before the rings are unmapped, whoever unmaps them. */
+  struct rc_waker *waker;
   /* Written by JavaScript (an external ArrayBuffer over it, `shared` in setup()'s
    * result): [0] = requests whose SQE is complete (written up to [1]) and whose
    * terminal CQE JavaScript has not consumed (CQ head stored past it); [1] = its SQ
@@ -181,6 +192,10 @@ typedef struct {
    * ring_cleanup submits up to [1] and waits for [0] terminal CQEs. */
   int32_t shared[2];
 } rc_ring;
+
+/* The portable wake-up (below): stop its thread; forget the ring. */
+struct rc_waker;
+static void waker_stop(struct rc_waker *w);
 
 static void ring_unmap(rc_ring *r) {
   munmap(r->sqes, r->sqes_sz);
@@ -206,6 +221,7 @@ struct rc_sync_cancel_reg {
 #define RC_ENTER_SQ_WAKEUP (1U << 1)
 #define RC_ENTER_EXT_ARG (1U << 3)
 #define RC_SETUP_SQPOLL (1U << 1)
+#define RC_SETUP_DEFER_TASKRUN (1U << 13)
 #define RC_OP_CLOSE 19
 #define RC_SQ_CQ_OVERFLOW (1U << 1)
 #define RC_CQE_F_MORE (1U << 1)
@@ -274,6 +290,7 @@ static void ring_cleanup(void *arg) {
   r->hooked = 0;
   if (r->closed) return;
   r->closed = 1;
+  if (r->waker) waker_stop(r->waker); /* it reads the CQ words about to be unmapped */
   int sqpoll = (r->setup_flags & RC_SETUP_SQPOLL) != 0;
   uint32_t head = __atomic_load_n(r->sq_head, __ATOMIC_ACQUIRE);
   uint32_t tail = __atomic_load_n(r->sq_tail, __ATOMIC_ACQUIRE);
@@ -353,6 +370,7 @@ static void ring_finalize(napi_env env, void *data, void *hint) {
   /* The handle is collected only with its Ring, and an open Ring is kept alive by
    * its wake-up watcher (which references it): so a ring reaching this point was
    * closed — unmapped by Close() — and only the bookkeeping is left to free. */
+  if (r->waker) waker_stop(r->waker); /* (never running by now: Close stopped it) */
   if (r->hooked) {
     napi_remove_env_cleanup_hook(env, ring_cleanup, r);
     r->hooked = 0;
@@ -506,6 +524,7 @@ static napi_value Close(napi_env env, napi_callback_info info) {
   CHECK(napi_get_value_external(env, argv[0], (void **)&r));
   if (r->closed) return num(env, 0);
   r->closed = 1;
+  if (r->waker) waker_stop(r->waker); /* (JavaScript stops it first: threadUnwatch) */
   for (int i = 0; i < 3; i++) {
     if (!r->bufs[i]) continue;
     napi_value ab;
@@ -759,6 +778,262 @@ static napi_value Unwatch(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* -------------------------------------------------- portable wake-ups --- */
+
+/* The same wake-up as watch(), built only from standard Node-API, for runtimes that
+ * load Node-API addons without libuv's poll: Bun aborts the process on uv_poll_init,
+ * and Deno's uv_poll does not reliably call back.  (On Node, watch() is faster: it is
+ * one more fd in the epoll set Node already sleeps in, with no thread hop.)
+ *
+ *   - JavaScript registers an eventfd with the ring (IORING_REGISTER_EVENTFD): the
+ *     kernel adds to its counter whenever it posts a CQE — with DEFER_TASKRUN, when
+ *     it queues work that our next enter will turn into CQEs.
+ *   - A thread of ours sleeps in poll(2) on that eventfd (to end it, we set `stop`
+ *     and add to the counter ourselves: no second fd).  It reads the counter back to 0
+ *     (so poll sleeps again) and, unless JavaScript has already reaped every CQE (the
+ *     CQ head has caught up with the tail: completions posted inside our own enter, a
+ *     NOP, a cached read, are reaped right after it), calls JavaScript through a
+ *     napi_threadsafe_function: the runtime queues the call and runs it on the
+ *     JavaScript thread from its event loop, microtasks after it, like an I/O
+ *     callback.  Nothing is lost: the kernel publishes the CQ tail before it signals,
+ *     and the thread reads the eventfd before it compares head and tail.
+ *   - Coalesced: `pending` says a call is queued and has not started; the thread
+ *     queues another only when it is clear.  The call clears it (an atomic exchange,
+ *     pairing with the thread's) *before* JavaScript reaps: a CQE posted after that
+ *     point makes a new call, one posted before it is reaped by this one.
+ *   - Liveness: napi_ref/unref_threadsafe_function, as uv_ref/uv_unref for watch().
+ *   - Lifecycle: the thread is joined (`stop`, pthread_join) by threadUnwatch (ring
+ *     close), by an env cleanup hook (a worker that exits or is terminated with the
+ *     ring open: the hook runs before the environment — and this addon with it — is
+ *     gone, and joining is synchronous, so no code of ours runs on that thread
+ *     afterwards), before the ring's memory is unmapped (Close, ring_cleanup: the
+ *     thread reads the CQ words), and by the TSFN finalizer (should a runtime tear the
+ *     TSFN down first).  Then the TSFN is released with napi_tsfn_abort: a call still
+ *     queued is dropped, or arrives and sees `stopped`.
+ *   - Memory: three owners — the JavaScript handle (its finalizer), the TSFN (its
+ *     finalizer), the hook side (threadUnwatch or the cleanup hook) — all on the
+ *     JavaScript thread; the last one frees. */
+typedef struct rc_waker {
+  napi_env env;
+  napi_threadsafe_function tsfn;
+  pthread_t thread;
+  int efd; /* the eventfd registered with the ring: ours, closed when stopped */
+  rc_ring *ring;
+  /* The ring's CQ head and tail, or NULL (DEFER_TASKRUN: CQEs appear only in enter). */
+  const uint32_t *cq_head, *cq_tail;
+  atomic_int pending; /* a call is queued and has not started (thread <-> JS thread) */
+  atomic_int stop;    /* set, then the eventfd written: the thread returns */
+  /* The JavaScript thread's own: */
+  int stopped;  /* the thread is joined, the fds closed */
+  int released; /* the hook side is done: the TSFN released (or gone) */
+  int hooked;   /* the env cleanup hook is registered */
+  int tsfn_gone;
+  int refs;
+} rc_waker;
+
+static void waker_unref(rc_waker *w) {
+  if (--w->refs == 0) free(w);
+}
+
+static void *waker_main(void *arg) {
+  rc_waker *w = arg;
+  /* Fixed for the thread's life: cleared only after it is joined. */
+  const uint32_t *cq_head = w->cq_head, *cq_tail = w->cq_tail;
+  struct pollfd p = {w->efd, POLLIN, 0};
+  for (;;) {
+    int n = poll(&p, 1, -1);
+    if (atomic_load(&w->stop)) break;
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    if (p.revents & (POLLERR | POLLNVAL)) break;
+    if (!(p.revents & POLLIN)) continue;
+    uint64_t v;
+    if (read(w->efd, &v, sizeof v) < 0 && errno != EAGAIN && errno != EINTR) break;
+    if (atomic_load(&w->stop)) break;
+    if (cq_head && __atomic_load_n(cq_head, __ATOMIC_ACQUIRE) == __atomic_load_n(cq_tail, __ATOMIC_ACQUIRE))
+      continue; /* JavaScript reaped them already */
+    if (atomic_exchange(&w->pending, 1) == 0) {
+      napi_status st = napi_call_threadsafe_function(w->tsfn, NULL, napi_tsfn_nonblocking);
+      if (st != napi_ok) {
+        atomic_store(&w->pending, 0);
+        if (st == napi_closing) break; /* the runtime is tearing the TSFN down */
+      }
+    }
+  }
+  return NULL;
+}
+
+static void waker_unlink_ring(struct rc_waker *w) {
+  if (w->ring) w->ring->waker = NULL;
+  w->ring = NULL;
+  w->cq_head = w->cq_tail = NULL;
+}
+
+/* Join the thread, close the eventfd, forget the ring.  Idempotent; JavaScript thread. */
+static void waker_stop(struct rc_waker *w) {
+  if (w->stopped) return;
+  w->stopped = 1;
+  atomic_store(&w->stop, 1);
+  uint64_t one = 1;
+  ssize_t ignored = write(w->efd, &one, sizeof one); /* (never blocks: far from the maximum) */
+  (void)ignored;
+  pthread_join(w->thread, NULL);
+  close(w->efd);
+  waker_unlink_ring(w);
+}
+
+/* On the JavaScript thread, from the runtime's loop: one coalesced wake-up. */
+static void waker_call(napi_env env, napi_value fn, void *context, void *data) {
+  rc_waker *w = context;
+  if (env == NULL || fn == NULL) return; /* the queue is being dropped (teardown) */
+  atomic_exchange(&w->pending, 0);       /* before the reap: see above */
+  if (w->stopped) return;                /* threadUnwatch ran after this was queued */
+  napi_value recv, result;
+  napi_get_global(env, &recv);
+  napi_status st = napi_call_function(env, recv, fn, 0, NULL, &result);
+  if (st == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+}
+
+static void waker_tsfn_finalize(napi_env env, void *data, void *hint) {
+  rc_waker *w = data;
+  waker_stop(w); /* (normally done already: the thread must not call a TSFN that is gone) */
+  w->tsfn_gone = 1;
+  waker_unref(w);
+}
+
+/* The hook side's end: stop the thread, release the TSFN (the last use of w here). */
+static void waker_release(rc_waker *w) {
+  waker_stop(w);
+  if (w->released) return;
+  w->released = 1;
+  if (!w->tsfn_gone) napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort);
+  waker_unref(w);
+}
+
+/* The environment is going away (a worker exiting or terminated, or the process). */
+static void waker_cleanup(void *arg) {
+  rc_waker *w = arg;
+  w->hooked = 0;
+  waker_release(w);
+}
+
+static void waker_handle_finalize(napi_env env, void *data, void *hint) {
+  waker_unref(data);
+}
+
+/* threadWatch(eventfd, ringHandle, fn) -> handle.  The eventfd (registered with the
+ * ring by JavaScript) belongs to the watcher once this returns (the caller closes it
+ * if this throws).  Starts referenced. */
+static napi_value ThreadWatch(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  rc_waker *w = calloc(1, sizeof *w);
+  if (w == NULL) {
+    napi_throw_error(env, "ERR_RINGCORE_NAPI", "threadWatch: out of memory");
+    return NULL;
+  }
+  w->env = env;
+  w->efd = (int)arg_i64(env, argv[0]);
+  rc_ring *r = NULL;
+  if (napi_get_value_external(env, argv[1], (void **)&r) != napi_ok || r == NULL || r->closed) {
+    free(w);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "threadWatch: expected an open ring's handle");
+    return NULL;
+  }
+  napi_value name;
+  napi_create_string_utf8(env, "ringcore:wake", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_threadsafe_function(env, argv[2], NULL, name, 0, 1, w, waker_tsfn_finalize, w, waker_call,
+                                      &w->tsfn) != napi_ok) {
+    free(w);
+    napi_throw_error(env, "ERR_RINGCORE_NAPI", "napi_create_threadsafe_function failed");
+    return NULL;
+  }
+  w->refs = 1; /* the TSFN's */
+  w->ring = r;
+  if (!(r->setup_flags & RC_SETUP_DEFER_TASKRUN)) {
+    w->cq_head = r->cq_head;
+    w->cq_tail = r->cq_tail;
+  }
+  /* The thread takes no signals: they are the runtime's (its handlers, and engines
+   * that signal their own threads), and poll(2) needs none. */
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pthread_attr_t attr;
+  pthread_attr_init(&attr);
+  pthread_attr_setstacksize(&attr, 256 * 1024);
+  int e = pthread_create(&w->thread, &attr, waker_main, w);
+  pthread_attr_destroy(&attr);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (e != 0) {
+    w->stopped = w->released = 1;
+    w->ring = NULL;
+    napi_release_threadsafe_function(w->tsfn, napi_tsfn_abort); /* frees w (finalizer) */
+    napi_throw_error(env, "ERR_RINGCORE_NAPI", strerror(e));
+    return NULL;
+  }
+  pthread_setname_np(w->thread, "ringcore-wake");
+  r->waker = w;
+  /* After the TSFN: hooks run in reverse order of registration, so this one runs
+   * before the runtime's own teardown of the TSFN (Node registers one at creation). */
+  if (napi_add_env_cleanup_hook(env, waker_cleanup, w) == napi_ok) {
+    w->hooked = 1;
+    w->refs++;
+  } else {
+    w->refs++; /* released by threadUnwatch only */
+  }
+  napi_value h;
+  if (napi_create_external(env, w, waker_handle_finalize, NULL, &h) != napi_ok) {
+    if (w->hooked) napi_remove_env_cleanup_hook(env, waker_cleanup, w);
+    w->hooked = 0;
+    w->efd = -1; /* the caller closes it: this call failed */
+    waker_release(w);
+    napi_throw_error(env, "ERR_RINGCORE_NAPI", "napi_create_external failed");
+    return NULL;
+  }
+  w->refs++;
+  return h;
+}
+
+/* threadSetRef(handle, bool): keep the process alive (or not) while requests are in
+ * flight: napi_ref/unref_threadsafe_function. */
+static napi_value ThreadSetRef(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  rc_waker *w;
+  if (napi_get_value_external(env, argv[0], (void **)&w) != napi_ok || w == NULL) return NULL;
+  if (w->released || w->tsfn_gone) return NULL;
+  bool on;
+  napi_get_value_bool(env, argv[1], &on);
+  if (on) napi_ref_threadsafe_function(env, w->tsfn);
+  else napi_unref_threadsafe_function(env, w->tsfn);
+  return NULL;
+}
+
+/* threadUnwatch(handle): join the thread, close the eventfd, release the TSFN. */
+static napi_value ThreadUnwatch(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  rc_waker *w;
+  if (napi_get_value_external(env, argv[0], (void **)&w) != napi_ok || w == NULL) return NULL;
+  if (w->released) return NULL;
+  if (w->hooked) {
+    napi_remove_env_cleanup_hook(env, waker_cleanup, w);
+    w->hooked = 0;
+  }
+  waker_release(w);
+  return NULL;
+}
+
 /* eventfd() -> fd or -errno (non-blocking, close-on-exec). */
 static napi_value EventFd(napi_env env, napi_callback_info info) {
   int fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -828,6 +1103,9 @@ NAPI_MODULE_INIT() {
       {"watch", NULL, Watch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setRef", NULL, SetRef, NULL, NULL, NULL, napi_enumerable, NULL},
       {"unwatch", NULL, Unwatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"threadWatch", NULL, ThreadWatch, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"threadSetRef", NULL, ThreadSetRef, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"threadUnwatch", NULL, ThreadUnwatch, NULL, NULL, NULL, napi_enumerable, NULL},
       {"eventfd", NULL, EventFd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"closeFd", NULL, CloseFd, NULL, NULL, NULL, napi_enumerable, NULL},
       {"fdLedger", NULL, FdLedger, NULL, NULL, NULL, napi_enumerable, NULL},

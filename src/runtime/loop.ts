@@ -11,14 +11,20 @@
  *    asleep in epoll_wait.  With DEFER_TASKRUN the ring fd does not become readable
  *    (completions wait for our next enter), so the kernel signals a registered
  *    eventfd instead, and the watcher watches that.
+ *    Where libuv's poll is missing or unreliable (Bun, Deno: sys/native.ts
+ *    wakeupMode(); RINGCORE_WAKEUP=thread forces it on Node), the portable path: an
+ *    eventfd registered with every ring, waited on by a native thread that calls
+ *    `ring.wake()` through a napi_threadsafe_function (native/ringcore.c, "portable
+ *    wake-ups"): the same calls, one thread hop more.
  *  - Liveness: the watcher is ref'd only while requests are in flight, so an idle
- *    ring never keeps the process alive, and a pending read does.
+ *    ring never keeps the process alive, and a pending read does (uv_ref/uv_unref,
+ *    or napi_ref/unref_threadsafe_function on the portable path).
  *
  * Nothing here busy-polls or blocks: the enter never waits (min_complete = 0).
  *
  * May touch: the native watcher calls, setImmediate, its ring's turn()/wake().
  */
-import { native } from '../sys/native.js';
+import { native, wakeupMode } from '../sys/native.js';
 import { Register } from '../sys/constants.js';
 import { errnoError } from '../op/errors.js';
 import { microtask } from '../op/microtask.js';
@@ -44,7 +50,10 @@ export class EventLoopDriver implements Driver {
   private scheduled = false;
   private referenced = true;
   private readonly watcher: object;
+  /** The eventfd to close with the watcher (-1: none, or the portable watcher owns it). */
   private readonly eventfd: number;
+  /** The portable wake-up (a native thread + threadsafe function), not a uv_poll. */
+  private readonly threaded: boolean;
   private readonly runTurn = (): void => {
     this.scheduled = false;
     this.ring.turn();
@@ -112,9 +121,10 @@ export class EventLoopDriver implements Driver {
   }
 
   constructor(private readonly ring: Ring) {
+    this.threaded = wakeupMode() === 'thread';
     let fd = ring.fd;
     this.eventfd = -1;
-    if (ring.deferTaskrun) {
+    if (ring.deferTaskrun || this.threaded) {
       const efd = native.eventfd();
       if (efd < 0) throw errnoError(efd, 'eventfd');
       const r = native.register(ring.fd, Register.EVENTFD, Int32Array.of(efd), 1);
@@ -122,12 +132,23 @@ export class EventLoopDriver implements Driver {
         native.closeFd(efd);
         throw errnoError(r, 'io_uring_register');
       }
-      this.eventfd = fd = efd;
+      fd = efd;
     }
-    this.watcher = native.watch(fd, this.eventfd >= 0, () => {
+    const onWake = (): void => {
       this.ring.wake();
       this.follow();
-    });
+    };
+    if (this.threaded) {
+      try {
+        this.watcher = native.threadWatch(fd, ring.nativeHandle, onWake);
+      } catch (e) {
+        native.closeFd(fd);
+        throw e;
+      }
+    } else {
+      if (fd !== ring.fd) this.eventfd = fd;
+      this.watcher = native.watch(fd, this.eventfd >= 0, onWake);
+    }
     this.idle(true);
   }
 
@@ -141,12 +162,17 @@ export class EventLoopDriver implements Driver {
   idle(idle: boolean): void {
     const want = !idle;
     if (want !== this.referenced) {
-      native.setRef(this.watcher, want);
+      if (this.threaded) native.threadSetRef(this.watcher, want);
+      else native.setRef(this.watcher, want);
       this.referenced = want;
     }
   }
 
   close(): void {
+    if (this.threaded) {
+      native.threadUnwatch(this.watcher); // joins the thread, closes the eventfd
+      return;
+    }
     native.unwatch(this.watcher);
     if (this.eventfd >= 0) native.closeFd(this.eventfd);
   }

@@ -799,6 +799,11 @@ export class Ring implements Submitter {
     return this.unmapped;
   }
 
+  /** @internal The native handle (the portable wake-up thread reads the CQ words through it). */
+  get nativeHandle(): object {
+    return this.handle;
+  }
+
   /** @internal Who drives this ring (the event loop, or a run() executor). */
   get driver(): Driver {
     return this.driverImpl;

@@ -72,6 +72,19 @@ export interface Native {
   setRef(watcher: object, on: boolean): void;
   /** Stop and close a watcher. */
   unwatch(watcher: object): void;
+  /**
+   * The portable wake-up (standard Node-API only, for runtimes without a working
+   * uv_poll): a native thread in poll(2) on `eventfd` (registered with the ring, owned
+   * by the watcher once this returns) calls fn through a napi_threadsafe_function,
+   * coalesced — at most one call queued.  Starts referenced.  `ring` is the ring's
+   * handle: the thread skips a call when JavaScript has already reaped every CQE, and
+   * is stopped before the ring's memory is unmapped.
+   */
+  threadWatch(eventfd: number, ring: object, fn: () => void): object;
+  /** napi_ref / napi_unref_threadsafe_function of a threadWatch watcher. */
+  threadSetRef(watcher: object, on: boolean): void;
+  /** Stop and join the thread, close the eventfd, release the threadsafe function. */
+  threadUnwatch(watcher: object): void;
   /** eventfd(0, EFD_NONBLOCK|EFD_CLOEXEC): fd or -errno. */
   eventfd(): number;
   /** close(2): 0 or -errno. */
@@ -85,36 +98,48 @@ export interface Native {
 }
 
 /**
- * The addon, built by node-gyp into <package>/build/Release: found from this module's
- * own location — dist/src/sys/native.js (three levels below the package root) or a
- * bundled entry point in dist/bundle/ (two).
+ * Where the addon may be, first found first tried: the prebuilt one the package ships
+ * (prebuilds/<platform>-<arch>/ringcore.node, `npm run prebuilds`), then the one
+ * node-gyp built (build/Release/ringcore.node: tools/install.mjs builds it when no
+ * prebuild loads).  Both are found from this module's own location — dist/src/sys/
+ * native.js or a chunk in dist/bundle/chunks/ (three levels below the package root) or
+ * a bundled entry point in dist/bundle/ (two).
  */
-function addonPath(): string {
-  const rel = 'build/Release/ringcore.node';
-  for (const up of ['../../../', '../../']) {
-    const p = fileURLToPath(new URL(up + rel, import.meta.url));
-    if (existsSync(p)) return p;
+function addonPaths(): string[] {
+  const found: string[] = [];
+  for (const rel of [`prebuilds/${process.platform}-${process.arch}/ringcore.node`, 'build/Release/ringcore.node']) {
+    for (const up of ['../../../', '../../']) {
+      const p = fileURLToPath(new URL(up + rel, import.meta.url));
+      if (existsSync(p)) {
+        found.push(p);
+        break;
+      }
+    }
   }
-  return fileURLToPath(new URL('../../../' + rel, import.meta.url));
+  return found.length > 0 ? found : [fileURLToPath(new URL('../../../build/Release/ringcore.node', import.meta.url))];
 }
 
 function load(): Native {
-  const path = addonPath();
-  try {
-    // process.dlopen is what require() does for a .node file, without loading the
-    // CommonJS loader into an ES module graph.
-    const mod = { exports: {} as Native };
-    process.dlopen(mod, path);
-    return mod.exports;
-  } catch (cause) {
-    const err = new Error(
-      `RingCore: the native addon could not be loaded from ${path}. ` +
-        'Run `npm ci` (or `npm rebuild ringcore`): it compiles native/ringcore.c with node-gyp.',
-      { cause },
-    );
-    (err as NodeJS.ErrnoException).code = 'ERR_RINGCORE_NO_ADDON';
-    throw err;
+  const paths = addonPaths();
+  const causes: unknown[] = [];
+  for (const path of paths) {
+    try {
+      // process.dlopen is what require() does for a .node file, without loading the
+      // CommonJS loader into an ES module graph.
+      const mod = { exports: {} as Native };
+      process.dlopen(mod, path);
+      return mod.exports;
+    } catch (cause) {
+      causes.push(cause); // a prebuild for another libc, say: try the next
+    }
   }
+  const err = new Error(
+    `RingCore: the native addon could not be loaded from ${paths.join(' or ')}. ` +
+      'Run `npm rebuild ringcore` (or `npm ci` in its repository): it compiles native/ringcore.c with node-gyp.',
+    { cause: causes.length === 1 ? causes[0] : new AggregateError(causes, 'each path failed') },
+  );
+  (err as NodeJS.ErrnoException).code = 'ERR_RINGCORE_NO_ADDON';
+  throw err;
 }
 
 export const native: Native = load();
@@ -125,3 +150,24 @@ export const native: Native = load();
  * Node-API over another engine (Bun) or without V8's C++ symbols (Deno).
  */
 export const v8Native: boolean = process.versions.bun === undefined && !('Deno' in globalThis);
+
+/** How completions that arrive while the JavaScript thread sleeps wake it (runtime/loop.ts). */
+export type WakeupMode = 'poll' | 'thread';
+
+/**
+ * 'poll': a uv_poll in the runtime's libuv loop (native `watch`) — on Node, one more
+ * fd in the epoll set Node already sleeps in, the cheapest wake-up.  'thread': a
+ * native thread and a napi_threadsafe_function (native `threadWatch`), standard
+ * Node-API only — where libuv's poll is missing (Bun aborts the process on
+ * uv_poll_init) or does not reliably call back (Deno).  Chosen by detection;
+ * RINGCORE_WAKEUP=thread forces the portable path anywhere (tests, measurement),
+ * RINGCORE_WAKEUP=poll the uv_poll one (not on Bun, which has no uv_poll).  Read when
+ * a ring is created.
+ */
+export function wakeupMode(): WakeupMode {
+  const forced = process.env.RINGCORE_WAKEUP;
+  if (forced === 'thread') return 'thread';
+  if (process.versions.bun !== undefined) return 'thread';
+  if (forced === 'poll') return 'poll';
+  return 'Deno' in globalThis ? 'thread' : 'poll';
+}
