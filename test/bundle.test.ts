@@ -28,6 +28,9 @@ describe('bundled entry points', () => {
       assert.deepEqual(Object.keys(b).sort(), Object.keys(s).sort());
       for (const [key, v] of Object.entries(b)) {
         if (typeof v !== 'function') continue;
+        // The same object in both: Node's own (ringcore/fs' Stats is fs.Stats — on Node 22+
+        // a deprecation wrapper named 'deprecated'), which esbuild cannot have renamed.
+        if (v === s[key]) continue;
         assert.equal(v.name, (s[key] as { name: string }).name, `${key}: named ${v.name} in the bundle`);
         assert.equal(v.name, key, `${key} is named ${v.name}`);
       }

@@ -366,6 +366,60 @@ describe('mkdtemp', () => {
       assert.deepStrictEqual(results[1], results[0], `${name}\n  ring: ${show(results[1])}\n  node: ${show(results[0])}`);
     });
   }
+  // mkdtempDisposable (Node 24.4+): where the running Node has none, ringcore/fs has none either.
+  const noDisposable = typeof (nodeFs as Api).mkdtempDisposable !== 'function';
+  test('mkdtempDisposable: where the running Node has none, neither has ringcore/fs', { skip: !noDisposable && 'the running Node has it' }, () => {
+    assert.equal((ringFs as Api).mkdtempDisposable, undefined);
+    assert.equal('mkdtempDisposable' in ringFs.default, false);
+  });
+  const disposableCases: Array<[string, (f: Api) => Promise<unknown>]> = [
+    ["mkdtempDisposable('t-'): remove() removes it and its contents", async (f) => {
+      const d = await f.mkdtempDisposable('t-');
+      const made = [typeof d.path, fs.statSync(d.path).mode & 0o777, Reflect.ownKeys(d).map(String), Object.getPrototypeOf(d)];
+      fs.mkdirSync(path.join(d.path, 'x/y'), { recursive: true });
+      fs.writeFileSync(path.join(d.path, 'x/y/z'), 'z');
+      await d.remove();
+      return [mask(d.path), made, fs.existsSync(d.path)];
+    }],
+    ['mkdtempDisposable: asyncDispose after a chdir removes the right directory; then remove() again', async (f) => {
+      const d = await f.mkdtempDisposable('sub/t-');
+      const here = process.cwd();
+      process.chdir('sub');
+      try {
+        await d[Symbol.asyncDispose]();
+      } finally {
+        process.chdir(here);
+      }
+      const again = await d.remove().then(() => 'resolved', (e: unknown) => errRecord(e));
+      return [fs.readdirSync('sub'), again];
+    }],
+    ["mkdtempDisposable('t-', { encoding: 'hex' })", async (f) => { const d = await f.mkdtempDisposable('t-', { encoding: 'hex' }); return [d.path.length, await d.remove()]; }],
+    ["mkdtempDisposable('t-', 'buffer'): made, then resolve() refuses the Buffer", async (f) => {
+      const e = await f.mkdtempDisposable('t-', 'buffer').then(() => 'resolved', (err: unknown) => errRecord(err));
+      return [e, fs.readdirSync('.').filter((n) => n.startsWith('t-')).length];
+    }],
+    ["mkdtempDisposable('missing/t-'): ENOENT", async (f) => {
+      try { return await f.mkdtempDisposable('missing/t-'); } catch (e) { const r = errRecord(e); r.path = mask(r.path); r.message = mask(r.message); return r; }
+    }],
+    ['mkdtempDisposable(5)', (f) => f.mkdtempDisposable(5).catch((e: unknown) => errRecord(e))],
+  ];
+  for (const [name, call] of disposableCases) {
+    test(name, { skip: noDisposable && 'the running Node has no mkdtempDisposable' }, async () => {
+      const results: unknown[] = [];
+      for (const f of [NODE, RING]) {
+        const dir = path.join(base, `mk${caseNo++}`);
+        fs.mkdirSync(path.join(dir, 'sub'), { recursive: true });
+        process.chdir(dir);
+        try {
+          results.push(await call(f));
+        } finally {
+          process.chdir(ORIG_CWD);
+        }
+      }
+      assert.deepStrictEqual(results[1], results[0], `${name}\n  ring: ${show(results[1])}\n  node: ${show(results[0])}`);
+    });
+  }
+
   test('the six characters are random: 200 calls, 200 names, all [A-Za-z0-9]', async () => {
     const dir = path.join(base, `mk${caseNo++}`);
     fs.mkdirSync(dir);
@@ -595,6 +649,29 @@ describe('handed to node:fs/promises', () => {
     await same("watch(., 'bogus options')", async (f) => { for await (const e of f.watch('.', 5)) return e; });
     await same('watch(5)', async (f) => { for await (const e of f.watch(5)) return e; });
   });
+
+  // glob (Node 22+): where the running Node has none, ringcore/fs has none either
+  // (checked by 'every export of node:fs/promises' and here).
+  const noGlob = typeof (nodeFs as Api).glob !== 'function';
+  test('glob: where the running Node has none, neither has ringcore/fs', { skip: !noGlob && 'the running Node has glob' }, () => {
+    assert.equal((ringFs as Api).glob, undefined);
+    assert.equal('glob' in ringFs.default, false);
+  });
+  const globAll = async (it: AsyncIterable<unknown>): Promise<unknown[]> => {
+    const out: unknown[] = [];
+    for await (const p of it) out.push(p instanceof fs.Dirent ? [p.name, p.isDirectory()] : p);
+    return out.map((v) => JSON.stringify(v)).sort();
+  };
+  const globCases: Array<[string, (f: Api) => unknown]> = [
+    ["glob('src/**/*.txt')", (f) => globAll(f.glob('src/**/*.txt'))],
+    ["glob(['src/*', 'f'])", (f) => globAll(f.glob(['src/*', 'f']))],
+    ["glob('**', { cwd: 'src', withFileTypes: true })", (f) => globAll(f.glob('**', { cwd: 'src', withFileTypes: true }))],
+    ["glob('src/**', { exclude: (p) => p.endsWith('.bin') })", (f) => globAll(f.glob('src/**', { exclude: (p: string) => p.endsWith('.bin') }))],
+    ["glob('nothing-*')", (f) => globAll(f.glob('nothing-*'))],
+    ['glob(5): checked on the first next()', (f) => { const it = f.glob(5); return it.next(); }],
+    ["glob('*', 5)", (f) => globAll(f.glob('*', 5))],
+  ];
+  for (const [name, op] of globCases) test(name, { skip: noGlob && 'the running Node has no glob' }, () => diff(name, op, { setup }).then(() => {}));
 });
 
 // ---------------------------------------------------------------------------

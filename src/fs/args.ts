@@ -10,6 +10,7 @@
 import { fileURLToPath } from 'node:url';
 import { constants as C } from 'node:fs';
 import { codedError, invalidArgType, invalidArgValue, outOfRange } from '../op/errors.js';
+import { READ_VALIDATES_POSITION } from './node-line.js';
 import type { KernelPath } from '../op/fsops.js';
 
 export type PathLike = string | Buffer | URL;
@@ -137,6 +138,20 @@ export function filePosition(v: unknown, length: number, name = 'position'): num
     return v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v;
   }
   return -1;
+}
+
+/**
+ * FileHandle.read's position.  Node 20: filePosition's rules (a non-safe-integer
+ * Number, a string, an object: the current position).  Node 22+ (READ_VALIDATES_POSITION,
+ * node-line.ts): Node's validatePosition — null/undefined is the current position; a
+ * Number must be an integer >= -1 and <= 2^53-1 (ERR_OUT_OF_RANGE); a bigint as
+ * filePosition; any other type is ERR_INVALID_ARG_TYPE.
+ */
+export function readPosition(v: unknown, length: number): number | bigint {
+  if (!READ_VALIDATES_POSITION || v === undefined || v === null) return filePosition(v, length);
+  if (typeof v === 'number') return checkInteger(v, 'position', -1);
+  if (typeof v !== 'bigint') throw invalidArgType('position', 'of type bigint or integer', v);
+  return filePosition(v, length);
 }
 
 /** Node's parseFileMode without a default (chmod, fchmod): a uint32 or an octal string. */

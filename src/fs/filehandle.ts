@@ -34,7 +34,7 @@ import { EventEmitter } from 'node:events';
 import { fchmod, fchown, futimes, type TimeLike } from 'node:fs';
 import type { Interface as ReadlineInterface } from 'node:readline';
 import { statsFromStatx, bigIntStatsFromStatx, type Stats, type BigIntStats } from './stats.js';
-import { checkEncoding, checkInteger, filePosition, invalidArgValue } from './args.js';
+import { checkEncoding, checkInteger, filePosition, invalidArgValue, readPosition } from './args.js';
 import { readAll, writeAll, toChunks, type WriteData } from './io.js';
 import { createReadStream, createWriteStream, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions,
          type ReadStream, type WriteStream } from './streams.js';
@@ -200,8 +200,8 @@ export class FileHandle extends FdHandle {
   /**
    * read(buffer, offset?, length?, position?) | read(buffer, options) | read(options) | read()
    * → `{ bytesRead, buffer }` (the buffer passed in, with its type).  position: see
-   * filePosition (args.ts) — null/-1 (or anything but a safe integer or a bigint): from
-   * the current file position; bigints up to 2^63-1.
+   * readPosition (args.ts) — null/-1: from the current file position (Node 20: anything
+   * but a safe integer or a bigint too; Node 22+ refuses those); bigints up to 2^63-1.
    */
   read<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
                                   position?: number | bigint | null): Promise<ReadResult<T>>;
@@ -238,7 +238,7 @@ export class FileHandle extends FdHandle {
       if (len === 0) return Promise.resolve({ bytesRead: 0, buffer: buf as T });
       if (size === 0) throw invalidArgValue('buffer', buf, 'is empty and cannot be written');
       checkOffsetLength(off, len, size);
-      const pos = filePosition(position, len);
+      const pos = readPosition(position, len);
       const op = typeof pos === 'number'
         ? new RwOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult)
         : new RwAtOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult);

@@ -9,7 +9,8 @@
 import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { StatxOp, AT } from '../op/fsops.js';
-import { AbortError, codedError, errnoError, invalidArgType } from '../op/errors.js';
+import { AbortError, codedError, errnoError, invalidArgType, outOfRange } from '../op/errors.js';
+import { WRITE_VALIDATES_FD } from './node-line.js';
 import { constants } from 'node:fs';
 import type { Ring } from '../runtime/ring.js';
 
@@ -88,6 +89,9 @@ export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Arr
     let off = 0;
     while (off < total) {
       checkAborted(signal);
+      // Node 22+ validates the fd of a write before the syscall (WRITE_VALIDATES_FD):
+      // writeFile(closedFileHandle, 'x') is ERR_OUT_OF_RANGE there, EBADF on Node 20.
+      if (fd < 0 && WRITE_VALIDATES_FD) throw outOfRange('fd', '>= 0 && <= 2147483647', fd);
       const n = await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined).promise();
       if (n === 0) throw errnoError(-5, 'write'); // EIO: no progress (never loop on it)
       off += n;

@@ -1,6 +1,8 @@
 /**
- * `ringcore/fs`: every export of Node 20's `node:fs/promises`, with the same names,
- * argument shapes, defaults, results and errors, so that swapping the import is enough.
+ * `ringcore/fs`: every export of the running Node's `node:fs/promises` (20, 22, 24), with
+ * the same names, argument shapes, defaults, results and errors, so that swapping the
+ * import is enough.  Where the Node lines differ, it does what the running one does
+ * (node-line.ts: one predicate per difference).
  *
  * On io_uring (the thread's default ring) wherever the kernel has an opcode: open,
  * readFile, writeFile, appendFile, copyFile, stat, lstat, unlink, rmdir, rename, mkdir,
@@ -29,8 +31,9 @@ import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { FileHandle } from './filehandle.js';
 import { bigIntStatsFromStatx, statsFromStatx, type BigIntStats, type Stats } from './stats.js';
-import { checkBoolean, checkEncoding, checkInteger, checkSignal, isNodeFileHandle, optionsObject, toFlags, toKernelPath, toMode,
-         type PathLike } from './args.js';
+import { checkBoolean, checkEncoding, checkInteger, checkSignal, invalidArgValue, isNodeFileHandle, optionsObject, toFlags, toKernelPath,
+         toMode, type PathLike } from './args.js';
+import { CP_DIR_ERROR_ON_EXIST, CP_NODE24, HAS_GLOB, HAS_MKDTEMP_DISPOSABLE, SYMLINK_TYPE_ONE_OF } from './node-line.js';
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
 import { viaNodeIfRefused } from './fallback.js';
 
@@ -90,6 +93,34 @@ export const watch: NodeFsPromises['watch'] = ({
     yield* ((await nodeFs()).watch as (...a: unknown[]) => AsyncIterable<unknown>)(...args);
   },
 }).watch as unknown as NodeFsPromises['watch'];
+
+/** glob's options (Node 22+). */
+export interface GlobOptions {
+  /** The directory patterns are relative to (default: process.cwd()). */
+  cwd?: string | URL;
+  /** Paths to leave out: a predicate, or (newer lines) glob patterns. */
+  exclude?: ((fileName: any) => boolean) | readonly string[];
+  /** Dirent objects instead of path strings. */
+  withFileTypes?: boolean;
+}
+/** glob(pattern, options?): an async iterator of the matching paths (or Dirents, withFileTypes). */
+export type Glob = {
+  (pattern: string | readonly string[], options: GlobOptions & { withFileTypes: true }): AsyncIterableIterator<import('node:fs').Dirent>;
+  (pattern: string | readonly string[], options?: GlobOptions & { withFileTypes?: false }): AsyncIterableIterator<string>;
+  (pattern: string | readonly string[], options?: GlobOptions): AsyncIterableIterator<string | import('node:fs').Dirent>;
+};
+/**
+ * glob: Node's own (a directory walk, no opcode), loaded on first use — where the
+ * running Node has it (Node 22+, HAS_GLOB in node-line.ts).  On Node 20, as
+ * node:fs/promises has no glob, this is undefined (and not in the default export), so
+ * that `typeof glob === 'function'` answers as it does for Node's.  An async generator
+ * as Node's: arguments are checked on the first next().
+ */
+export const glob: Glob | undefined = HAS_GLOB ? ({
+  async *glob(...args: unknown[]): AsyncGenerator<unknown> {
+    yield* ((await nodeFs()) as unknown as { glob: (...a: unknown[]) => AsyncIterable<unknown> }).glob(...args);
+  },
+}).glob as unknown as Glob : undefined;
 
 export { FileHandle, type ReadResult, type WriteResult, type ReadOptions, type ReadOptionsWithBuffer, type FileReadOptions, type FileWriteOptions } from './filehandle.js';
 export type { WriteData } from './io.js';
@@ -533,11 +564,16 @@ export async function truncate(path: PathLike, len = 0): Promise<void> {
 
 /**
  * symlink(target, path, type?): IORING_OP_SYMLINKAT.  `type` matters on Windows only;
- * here it is checked as Node checks it ('dir', 'file', 'junction' or not a string).
+ * here it is checked as the running Node checks it — Node 24: first, one of 'dir',
+ * 'file', 'junction', null, undefined (ERR_INVALID_ARG_VALUE); Node 20/22: after the
+ * paths, 'dir', 'file', 'junction' or not a string (SYMLINK_TYPE_ONE_OF, node-line.ts).
  */
 export async function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
   const refused = viaNodeIfRefused('symlink', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
+  if (SYMLINK_TYPE_ONE_OF && !(type === undefined || type === null || type === 'dir' || type === 'file' || type === 'junction')) {
+    throw invalidArgValue('type', type, "must be one of: 'dir', 'file', 'junction', null, undefined");
+  }
   const t = toKernelPath(target, 'target');
   const p = toKernelPath(path);
   if (typeof type === 'string' && type !== 'dir' && type !== 'file' && type !== 'junction') {
@@ -599,6 +635,44 @@ export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | 'buff
     }
   }
 }
+
+/** What mkdtempDisposable resolves with: the directory, and how to remove it (`await using`). */
+export interface DisposableTempDir extends AsyncDisposable {
+  path: string;
+  remove(): Promise<void>;
+}
+export type MkdtempDisposable =
+  (prefix: PathLike, options?: BufferEncoding | { encoding?: BufferEncoding | null } | null) => Promise<DisposableTempDir>;
+
+/**
+ * mkdtempDisposable(prefix, options?) — where the running Node has it (Node 24.4+,
+ * HAS_MKDTEMP_DISPOSABLE in node-line.ts; undefined before, as Node's): mkdtemp, and
+ * `{ path, remove(), [Symbol.asyncDispose]() }`, whose remove() is Node's rimraf
+ * (recursive, no retries; on the ring) of the path resolved against the working
+ * directory of the call.
+ */
+export const mkdtempDisposable: MkdtempDisposable | undefined = HAS_MKDTEMP_DISPOSABLE ? ({
+  async mkdtempDisposable(prefix: PathLike, options?: unknown): Promise<DisposableTempDir> {
+    const refused = viaNodeIfRefused('mkdtempDisposable', arguments); // io_uring refused here: Node's (fallback.ts)
+    if (refused !== undefined) return refused;
+    const cwd = process.cwd();
+    const path = await mkdtemp(prefix, options as never) as unknown as string;
+    // Stashed in case of process.chdir(); a Buffer path ('buffer' encoding) makes
+    // resolve() throw here, after the directory was made — as Node's.
+    const fullPath = resolve(cwd, path);
+    const remove = async (): Promise<void> => {
+      await rimraf(Buffer.from(fullPath), { maxRetries: 0, recursive: true, retryDelay: 0 });
+    };
+    return {
+      __proto__: null,
+      path,
+      remove,
+      async [Symbol.asyncDispose]() {
+        await remove();
+      },
+    } as unknown as DisposableTempDir;
+  },
+}).mkdtempDisposable : undefined;
 
 export interface CopyOptions {
   dereference?: boolean;
@@ -731,12 +805,20 @@ async function cpCheckParentPaths(src: string, srcStat: BigIntStats, dest: strin
 async function cpStatsForCopy(destStat: BigIntStats | null, src: string, dest: string, opts: CpOpts): Promise<void> {
   const srcStat = opts.dereference ? await stat(src) : await lstat(src);
   if (srcStat.isDirectory() && opts.recursive) {
+    // onDir / mkDirAndCopy
     if (!destStat) {
       await mkdir(dest);
       await cpDir(src, dest, opts);
+      if (CP_NODE24 && opts.preserveTimestamps) await cpTimestamps(src, dest);
       return (await nodeFs()).chmod(dest, srcStat.mode);
     }
-    return cpDir(src, dest, opts);
+    // Node 22+: an existing directory is itself "already exists" (Node 20 went on into it).
+    if (CP_DIR_ERROR_ON_EXIST && opts.errorOnExist && !opts.force) {
+      throw cpError('ERR_FS_CP_EEXIST', 'Target already exists', 'EEXIST', 17, `${dest} already exists`, dest);
+    }
+    await cpDir(src, dest, opts);
+    if (CP_NODE24 && opts.preserveTimestamps) await cpTimestamps(src, dest);
+    return;
   } else if (srcStat.isDirectory()) {
     throw cpError('ERR_FS_EISDIR', 'Path is a directory', 'EISDIR', 21, `${src} is a directory (not copied)`, src);
   } else if (srcStat.isFile() || srcStat.isCharacterDevice() || srcStat.isBlockDevice()) {
@@ -763,10 +845,15 @@ async function cpFile(srcStat: Stats, src: string, dest: string, opts: CpOpts): 
   const node = await nodeFs();
   if (opts.preserveTimestamps) {
     if ((srcStat.mode & 0o200) === 0) await node.chmod(dest, srcStat.mode | 0o200); // writable for utimes
-    const updated = await stat(src);
-    await node.utimes(dest, updated.atime, updated.mtime);
+    await cpTimestamps(src, dest);
   }
   return node.chmod(dest, srcStat.mode);
+}
+
+/** setDestTimestamps: src's atime and mtime now (reading it moved its atime), onto dest. */
+async function cpTimestamps(src: string, dest: string): Promise<void> {
+  const updated = await stat(src);
+  await (await nodeFs()).utimes(dest, updated.atime, updated.mtime);
 }
 
 async function cpDir(src: string, dest: string, opts: CpOpts): Promise<void> {
@@ -793,7 +880,9 @@ async function cpLink(destStat: BigIntStats | null, src: string, dest: string, o
     throw e;
   }
   if (!isAbsolute(resolvedDest)) resolvedDest = resolve(dirname(dest), resolvedDest);
-  if (isSubdir(resolvedSrc, resolvedDest)) {
+  // Node 24 refuses this only when src (followed) is a directory (internalModuleStat).
+  const refuse = CP_NODE24 ? await stat(src).then((st) => st.isDirectory(), () => false) : true;
+  if (refuse && isSubdir(resolvedSrc, resolvedDest)) {
     throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL,
                   `cannot copy ${resolvedSrc} to a subdirectory of self ${resolvedDest}`, dest);
   }
@@ -814,4 +903,7 @@ export default {
   access, appendFile, chmod, chown, constants, copyFile, cp, lchmod, lchown, link, lstat, lutimes, mkdir, mkdtemp, open,
   opendir, readFile, readdir, readlink, realpath, rename, rm, rmdir, stat, statfs, symlink, truncate, unlink, utimes,
   watch, writeFile,
+  // Only where the running Node has them, as Node's default export.
+  ...(glob === undefined ? {} : { glob }),
+  ...(mkdtempDisposable === undefined ? {} : { mkdtempDisposable }),
 };

@@ -17,6 +17,7 @@
  * May touch: nothing; decodes bytes (node:fs only for its Stats class and constants).
  */
 import { constants as C, Stats as NodeStats } from 'node:fs';
+import { STATS_CTOR_DEPRECATED, STATS_LAZY_DATES } from './node-line.js';
 
 export { NodeStats as Stats };
 
@@ -81,10 +82,6 @@ export function statsFromStatx(statx: Uint8Array): NodeStats {
     timeMs(dv, 64), timeMs(dv, 112), timeMs(dv, 96), birth);
 }
 
-/** fs.Stats is a deprecation wrapper (Node 22+, DEP0180): build Stats without calling it. */
-const STATS_CTOR_DEPRECATED = NodeStats.name === 'deprecated' ||
-  typeof Object.getOwnPropertyDescriptor(NodeStats.prototype, 'atime')?.get === 'function';
-
 /** What `stat(p, { bigint: true })` resolves with (the type: node:fs' BigIntStats). */
 export type BigIntStats = import('node:fs').BigIntStats;
 
@@ -92,8 +89,9 @@ const NS_PER_MS = 1000000n;
 
 /**
  * Node's BigIntStats constructor (internal/fs/utils.js), field for field and in the
- * same order: bigint numbers, `*Ms` as whole milliseconds, `*Ns`, and the Dates
- * rounded from the milliseconds.
+ * same order: bigint numbers, `*Ms` as whole milliseconds, `*Ns`, and — Node 20 — the
+ * Dates rounded from the milliseconds.  Node 22+ sets no Dates: they are lazy getters
+ * on the prototype (STATS_LAZY_DATES, below).
  */
 function BigIntStatsCtor(this: Record<string, unknown>, dev: bigint, mode: bigint, nlink: bigint, uid: bigint, gid: bigint,
                          rdev: bigint, blksize: bigint, ino: bigint, size: bigint, blocks: bigint,
@@ -108,6 +106,7 @@ function BigIntStatsCtor(this: Record<string, unknown>, dev: bigint, mode: bigin
   this.mtimeNs = mtimeNs;
   this.ctimeNs = ctimeNs;
   this.birthtimeNs = birthtimeNs;
+  if (STATS_LAZY_DATES) return;
   this.atime = new Date(Math.round(Number(this.atimeMs)));
   this.mtime = new Date(Math.round(Number(this.mtimeMs)));
   this.ctime = new Date(Math.round(Number(this.ctimeMs)));
@@ -118,7 +117,20 @@ Object.defineProperty(BigIntStatsCtor, 'name', { value: 'BigIntStats' });
 // is*() methods call this._checkModeProperty.
 const StatsBaseProto = Object.getPrototypeOf(NodeStats.prototype) as object;
 Object.setPrototypeOf(BigIntStatsCtor.prototype, StatsBaseProto);
-Object.setPrototypeOf(BigIntStatsCtor, Object.getPrototypeOf(NodeStats) as object);
+// (The constructor's own prototype: StatsBase — reached through the real Stats, which on
+// Node 22+ is not fs.Stats itself but the function fs.Stats' deprecation wrapper wraps.)
+Object.setPrototypeOf(BigIntStatsCtor, Object.getPrototypeOf(NodeStats.prototype.constructor) as object);
+// Node 22+: the Dates are the lazy getters Node defines on Stats.prototype and
+// BigIntStats.prototype alike (lazyDateFields: computed from `*Ms` on first read, then
+// an own property; a setter makes one).  Node's own descriptors, copied: they read
+// `this.atimeMs`, a bigint here, as Node's BigIntStats does.
+// Defined before _checkModeProperty, in Node's order.
+if (STATS_LAZY_DATES) {
+  for (const key of ['atime', 'mtime', 'ctime', 'birthtime']) {
+    Object.defineProperty(BigIntStatsCtor.prototype, key, Object.getOwnPropertyDescriptor(NodeStats.prototype, key)!);
+  }
+}
+
 Object.defineProperty(BigIntStatsCtor.prototype, '_checkModeProperty', {
   value(this: { mode: bigint }, property: number): boolean {
     return (this.mode & BigInt(C.S_IFMT)) === BigInt(property);
