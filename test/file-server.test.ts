@@ -15,7 +15,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, SUITE } from './helpers.js';
+import { tempDir, scriptCommand, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 const SECRET = `TOP-SECRET-${crypto.randomBytes(8).toString('hex')}`;
@@ -57,7 +57,8 @@ before(async () => {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   delete env.RINGCORE_TRACE;
-  child = spawn(process.execPath, [RUN_JS, 'file_server', '--root', root, '--port', '0'], {
+  const [cmd, argv] = scriptCommand(RUN_JS, 'file_server', '--root', root, '--port', '0');
+  child = spawn(cmd, argv, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });

@@ -405,15 +405,18 @@ describe('readFile', () => {
 
   test('a FIFO fed by a writer process', { timeout: 15000 }, async () => {
     const N = 300_000;
-    const writer = 'const [p,n]=process.argv.slice(1);const b=Buffer.alloc(+n);' +
-      'for(let i=0;i<b.length;i++)b[i]=(i*31+7)&255;require("fs").writeFileSync(p,b)';
+    // A script file (not `-e`), so that Bun and Deno (`deno run -A file`) run it too.
+    const writer = path.join(base, 'fifo-writer.cjs');
+    fs.writeFileSync(writer, 'const [p,n]=process.argv.slice(2);const b=Buffer.alloc(+n);' +
+      'for(let i=0;i<b.length;i++)b[i]=(i*31+7)&255;require("fs").writeFileSync(p,b)');
     const expected = Buffer.alloc(N);
     for (let i = 0; i < N; i++) expected[i] = (i * 31 + 7) & 255;
     const outs: Record<string, Outcome> = {};
     for (const [name, f] of [['node', NODE], ['ring', RING]] as const) {
       const fifo = path.join(base, `fifo-${name}`);
       execFileSync('mkfifo', [fifo]);
-      const child = spawn(process.execPath, ['-e', writer, fifo, String(N)], { stdio: 'ignore' });
+      const argv = 'Deno' in globalThis ? ['run', '-A', writer, fifo, String(N)] : [writer, fifo, String(N)];
+      const child = spawn(process.execPath, argv, { stdio: 'ignore' });
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       try {
         outs[name] = await run(() => f.readFile(fifo));

@@ -65,12 +65,32 @@ export function drained(ring: Ring, ms = 5000): Promise<void> {
   return waitUntil(() => ring.stats().inFlight === 0, `inFlight === 0 (now ${ring.stats().inFlight})`, ms);
 }
 
+/** The runtime running the suite (tools/test-runtime.mjs runs it under Bun and Deno too). */
+export const RUNTIME: 'node' | 'bun' | 'deno' =
+  process.versions.bun !== undefined ? 'bun' : 'Deno' in globalThis ? 'deno' : 'node';
+
+/**
+ * The command that runs the script `file` (with `args`) under this same runtime, as
+ * [command, argv]: `node file` and `bun file`; Deno needs `deno run -A file`.
+ */
+export function scriptCommand(file: string, ...args: string[]): [string, string[]] {
+  return [process.execPath, RUNTIME === 'deno' ? ['run', '-A', file, ...args] : [file, ...args]];
+}
+
 let gcFn: (() => void) | undefined;
-/** V8's gc(), without --expose-gc on the command line. */
+/**
+ * A full garbage collection, without --expose-gc on the command line: V8's gc() (Node,
+ * Deno), JavaScriptCore's synchronous Bun.gc(true) (Bun).
+ */
 export function getGc(): () => void {
   if (gcFn === undefined) {
-    v8.setFlagsFromString('--expose-gc');
-    gcFn = vm.runInNewContext('gc') as () => void;
+    const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+    if (bun !== undefined) {
+      gcFn = () => bun.gc(true);
+    } else {
+      v8.setFlagsFromString('--expose-gc');
+      gcFn = vm.runInNewContext('gc') as () => void;
+    }
   }
   return gcFn;
 }
@@ -84,7 +104,8 @@ export interface ChildResult {
 }
 
 /**
- * Run an ES module script (written to a temp .mjs file) in a child `node`, with `env` added to the environment.
+ * Run an ES module script (written to a temp .mjs file) in a child of the same runtime
+ * (`node`; `bun`, `deno run -A` under tools/test-runtime.mjs), with `env` added to the environment.
  * The child is killed (and timedOut set) if it has not exited after `timeoutMs`.
  */
 export function runChild(script: string, env: Record<string, string> = {}, timeoutMs = 10000,
@@ -96,7 +117,8 @@ export function runChild(script: string, env: Record<string, string> = {}, timeo
   delete childEnv.NODE_TEST_CONTEXT;
   if (!('RINGCORE_TRACE' in env)) delete childEnv.RINGCORE_TRACE;
   return new Promise<ChildResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, argv] = scriptCommand(file);
+    const child = spawn(cmd, argv, { env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;

@@ -165,6 +165,7 @@ describe('ref() and unref()', SUITE, () => {
       const c = await TcpStream.connect({ port: l.port });
       const s = await l.accept();
       await l.close();
+      globalThis.client = c; // JavaScriptCore (Bun) collects a module's unused bindings: c would be closed
       (async () => { for await (const x of s.chunks()) {} })();`, false],
     ['a Duplex (createConnection) unref()\'d while connecting', `
       const l = await TcpListener.bind({ port: 0 });

@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, SUITE } from './helpers.js';
+import { tempDir, scriptCommand, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 
@@ -49,7 +49,8 @@ describe('examples/node_http_app', SUITE, () => {
     tmp = tempDir();
     fs.writeFileSync(path.join(tmp.dir, 'a.txt'), 'abcdefghijklmnopqrstuvwxyz');
     fs.writeFileSync(path.join(tmp.dir, '.secret'), 'hidden');
-    child = spawn(process.execPath, [RUN_JS, 'node_http_app', '--root', tmp.dir, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const [cmd, argv] = scriptCommand(RUN_JS, 'node_http_app', '--root', tmp.dir, '--port', '0');
+    child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
     port = await new Promise<number>((resolve, reject) => {
       let out = '';
       child.stdout!.on('data', (d) => {

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, delay, runChild, SUITE } from './helpers.js';
+import { tempDir, delay, runChild, scriptCommand, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 
@@ -27,8 +27,9 @@ async function startServer(args: string[], prefix: string[] = []): Promise<Serve
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.NODE_TEST_CONTEXT;
   delete env.RINGCORE_TRACE;
-  const [cmd, ...pre] = prefix.length > 0 ? prefix : [process.execPath];
-  const child = spawn(cmd, [...pre, ...(prefix.length > 0 ? [process.execPath] : []), RUN_JS, ...args, '--port', '0'], {
+  const [runtime, runtimeArgv] = scriptCommand(RUN_JS, ...args, '--port', '0');
+  const [cmd, ...pre] = prefix.length > 0 ? [...prefix, runtime] : [runtime];
+  const child = spawn(cmd, [...pre, ...runtimeArgv], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env,
   });
