@@ -100,8 +100,20 @@ export function save(workload: string, tables: Table[], extra: Record<string, un
  * `npm install --prefix build/bench-peers bun`), else one on PATH; undefined if none.
  */
 export function findBun(): string | undefined {
-  const local = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'build', 'bench-peers', 'node_modules', '.bin', 'bun');
-  if (existsSync(local)) return local;
-  const r = spawnSync('sh', ['-c', 'command -v bun'], { encoding: 'utf8' });
+  return findRuntime('bun');
+}
+
+/** A deno binary: the dev dependency's, or one on PATH. */
+export function findDeno(): string | undefined {
+  return findRuntime('deno');
+}
+
+/** `name`'s binary: node_modules/.bin (dev dependency), build/bench-peers (older setups), or PATH. */
+function findRuntime(name: string): string | undefined {
+  const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+  for (const dir of [join(root, 'node_modules', '.bin'), join(root, 'build', 'bench-peers', 'node_modules', '.bin')]) {
+    if (existsSync(join(dir, name))) return join(dir, name);
+  }
+  const r = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : undefined;
 }

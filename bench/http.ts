@@ -8,6 +8,10 @@
  *  2. "1000 Stress Requests": 200 concurrent workers, each doing 5 sequential
  *     new-connection requests; wall time from start to the last reply.
  *
+ * Peers: node:http, node:net, RingCore's http_server on Node, and — when their binaries
+ * are there (dev dependencies) — Bun.serve and Deno.serve beside the same http_server run
+ * by Bun and by Deno ("ringcore on Bun", "ringcore on Deno").
+ *
  * Every server peer (the SERVERS table) runs in its own child process for the whole
  * benchmark, listening on 127.0.0.1 with port 0 and printing its port as JSON on
  * stdout line 1; peers alternate round by round (harness.compare, whose first round
@@ -29,7 +33,7 @@ import fs from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { compare, findBun, save, type Table } from './harness.js';
+import { compare, findBun, findDeno, save, type Table } from './harness.js';
 import os from 'node:os';
 import { buildClient } from './client/build.js';
 
@@ -55,6 +59,7 @@ const SERVERS: ServerPeer[] = [
   { name: 'node:net', args: [join(dist, 'bench', 'peers', 'node_net_server.js')] },
   { name: 'ringcore', args: [join(dist, 'examples', 'run.js'), 'http_server', '--port', '0', '--port-json'] },
   ...bunPeer(),
+  ...denoPeer(),
 ];
 
 /** Bun.serve, when a bun binary is there (harness.findBun); it follows the same rules. */
@@ -70,7 +75,27 @@ function bunPeer(): ServerPeer[] {
     'console.log(JSON.stringify({ port: s.port }));',
     "process.stdin.on('end', () => process.exit(0)); process.stdin.resume();",
   ].join('\n'));
-  return [{ name: 'Bun.serve', cmd: bun, args: [script] }];
+  // The same RingCore http_server, run by Bun (issue 12: RingCore-on-Bun beside Bun.serve).
+  const ringcoreOnBun = { name: 'ringcore on Bun', cmd: bun, args: [join(dist, 'examples', 'run.js'), 'http_server', '--port', '0', '--port-json'] };
+  return [{ name: 'Bun.serve', cmd: bun, args: [script] }, ringcoreOnBun];
+}
+
+/** Deno.serve and RingCore's http_server run by Deno, when a deno binary is there. */
+function denoPeer(): ServerPeer[] {
+  const deno = findDeno();
+  if (deno === undefined) {
+    console.log('(Deno not measured: no deno binary; it is a dev dependency: npm ci installs it)');
+    return [];
+  }
+  const script = join(os.tmpdir(), 'ringcore-bench-deno-http.js');
+  fs.writeFileSync(script, [
+    "const s = Deno.serve({ port: 0, hostname: '127.0.0.1', onListen: ({ port }) => console.log(JSON.stringify({ port })) }, () => new Response('Hello, World!'));",
+    '(async () => { for await (const _ of Deno.stdin.readable) { /* until EOF */ } Deno.exit(0); })();',
+  ].join('\n'));
+  return [
+    { name: 'Deno.serve', cmd: deno, args: ['run', '-A', script] },
+    { name: 'ringcore on Deno', cmd: deno, args: ['run', '-A', join(dist, 'examples', 'run.js'), 'http_server', '--port', '0', '--port-json'] },
+  ];
 }
 
 const SEQ_N = 100;
