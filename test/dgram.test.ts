@@ -500,3 +500,28 @@ test('every fd is closed at the end (sockets, the ring)', async () => {
   await delay(20); // node:dgram closes its handles on the next turn
   assert.equal(fdCount(), baselineFds);
 });
+
+describe('found by a hostile test', () => {
+  test('a refused recvBuffers option does not leave the socket bound (the port is free again)', async () => {
+    const probe = await UdpSocket.bind({ port: 0 });
+    const port = probe.address().port;
+    await probe.close();
+    for (let i = 0; i < 5; i++) {
+      await assert.rejects(UdpSocket.bind({ port, recvBuffers: { count: 3, size: 100 } }), { code: 'ERR_OUT_OF_RANGE' });
+    }
+    const again = await UdpSocket.bind({ port }); // EADDRINUSE before the fix
+    await again.close();
+  });
+
+  test('an unref()\'d socket waiting in recv() lets the process exit; ref() again keeps it', async () => {
+    const url = JSON.stringify(new URL('../src/dgram/index.js', import.meta.url).href);
+    const waits = await runChild(`import { UdpSocket } from ${url};
+      const s = await UdpSocket.bind({ port: 0 }); s.recv().catch(() => {});
+      await new Promise((r) => setTimeout(r, 30)); s.unref(); console.log('set up');`, {}, 3000);
+    assert.equal(waits.timedOut, false, waits.stderr);
+    const kept = await runChild(`import { UdpSocket } from ${url};
+      const s = await UdpSocket.bind({ port: 0 }); s.unref(); s.recv().catch(() => {});
+      await new Promise((r) => setTimeout(r, 30)); s.ref(); console.log('set up');`, {}, 1500);
+    assert.equal(kept.timedOut, true, "a ref()'d recv() keeps the process alive");
+  });
+});

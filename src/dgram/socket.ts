@@ -58,8 +58,8 @@ export interface BindOptions {
    * instead of the ring's shared one (256 × 16 KiB, shared with TCP chunks()).  Each
    * buffer holds one datagram after a 44-byte header, so `size` - 44 is the largest
    * datagram messages() receives whole (larger ones come `truncated`): the shared
-   * group's limit is 16,340 bytes; `{ count: 64, size: 65536 }` takes any UDP
-   * datagram.  `count` must be a power of two.
+   * group's limit is 16,340 bytes; `{ count: 64, size: 65571 }` takes any UDP
+   * datagram (65,527 bytes of IPv6 payload + the header).  `count` must be a power of two.
    */
   recvBuffers?: { count: number; size: number };
 }
@@ -100,6 +100,8 @@ const DEFAULT_MAX_LENGTH = 65536;
 export class UdpSocket extends FdHandle implements MessageSource {
   /** unref()'d: requests in flight on this socket do not keep the process alive. */
   unrefd = false;
+  /** recv() requests waiting (for ref()/unref()). */
+  private recvs: Set<RecvmsgOp> | undefined = undefined;
   /** The connected peer, once connect() has completed. */
   private peer: AddressInfo | undefined = undefined;
   private connecting: Promise<void> | undefined = undefined;
@@ -148,12 +150,13 @@ export class UdpSocket extends FdHandle implements MessageSource {
         // node:dgram words it "bind EADDRINUSE 127.0.0.1:41234" (BindOp speaks node:net's 'listen').
         throw netError((e as RingError).errno, 'bind', address, port);
       }
+      // Inside the try: a group refused (bad count or size) must not leave the socket bound.
+      const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
+      return newSocket(ring, fd, type, group, { address, port: sockname(fd, false)?.port ?? port });
     } catch (e) {
       await new CloseOp(ring, fd).promise();
       throw e;
     }
-    const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
-    return newSocket(ring, fd, type, group, { address, port: sockname(fd, false)?.port ?? port });
   }
 
   /** @internal FdHandle: a request on this socket after close() fails as node:dgram's do. */
@@ -304,7 +307,13 @@ export class UdpSocket extends FdHandle implements MessageSource {
       else buf = Buffer.allocUnsafeSlow(maxLength);
       const op = new RecvmsgOp(this.ring, this.fdv, buf, signal);
       op.req.owner = this;
-      return op.promise().then((r) => {
+      // A recv() only waits for a peer: it follows unref(), now and while it waits.
+      op.req.unref = this.unrefd;
+      const recvs = (this.recvs ??= new Set());
+      recvs.add(op);
+      const done = op.promise();
+      done.then(() => recvs.delete(op), () => recvs.delete(op));
+      return done.then((r) => {
         const n = Math.min(r.length, buf.length);
         const data = Buffer.allocUnsafe(n);
         buf.copy(data, 0, 0, n);
@@ -359,20 +368,23 @@ export class UdpSocket extends FdHandle implements MessageSource {
 
   /**
    * Let the process exit while this socket waits (as node:dgram's unref()): its
-   * requests — the messages() recvmsg that stays armed, and recv()s and sends placed
-   * from now on — no longer keep the event loop alive.  A recv() already in flight
-   * keeps it until it completes.
+   * requests that wait for datagrams — the messages() recvmsg that stays armed, recv()s
+   * in flight or placed from now on — no longer keep the event loop alive.  Sends
+   * always do (as in Node, what was given is sent).
    */
   unref(): this {
-    this.unrefd = true;
-    this.reader?.refChanged();
-    return this;
+    return this.setRef(false);
   }
 
   /** Undo unref(): waiting on this socket keeps the process alive again (the default). */
   ref(): this {
-    this.unrefd = false;
+    return this.setRef(true);
+  }
+
+  private setRef(refd: boolean): this {
+    this.unrefd = !refd;
     this.reader?.refChanged();
+    if (this.recvs !== undefined) for (const op of this.recvs) this.ring.setWeak(op, !refd);
     return this;
   }
 
