@@ -21,6 +21,7 @@ import {
   SocketOp, SOL_SOCKET,
 } from '../op/net.js';
 import { CloseOp } from '../op/io.js';
+import { WaitingRequests } from '../op/waiting.js';
 import { FdHandle } from '../op/handle.js';
 import { checkInteger } from '../op/buffers.js';
 import { checkSignal, signalOf } from '../op/op.js';
@@ -99,9 +100,8 @@ const DEFAULT_MAX_LENGTH = 65536;
  */
 export class UdpSocket extends FdHandle implements MessageSource {
   /** unref()'d: requests in flight on this socket do not keep the process alive. */
-  unrefd = false;
   /** recv() requests waiting (for ref()/unref()). */
-  private recvs: Set<RecvmsgOp> | undefined = undefined;
+  private readonly waiting = new WaitingRequests();
   /** The connected peer, once connect() has completed. */
   private peer: AddressInfo | undefined = undefined;
   private connecting: Promise<void> | undefined = undefined;
@@ -307,13 +307,8 @@ export class UdpSocket extends FdHandle implements MessageSource {
       else buf = Buffer.allocUnsafeSlow(maxLength);
       const op = new RecvmsgOp(this.ring, this.fdv, buf, signal);
       op.req.owner = this;
-      // A recv() only waits for a peer: it follows unref(), now and while it waits.
-      op.req.unref = this.unrefd;
-      const recvs = (this.recvs ??= new Set());
-      recvs.add(op);
-      const done = op.promise();
-      done.then(() => recvs.delete(op), () => recvs.delete(op));
-      return done.then((r) => {
+      this.waiting.add(op); // a recv() only waits for a peer: it follows unref(), now and while it waits
+      return op.promise().then((r) => {
         const n = Math.min(r.length, buf.length);
         const data = Buffer.allocUnsafe(n);
         buf.copy(data, 0, 0, n);
@@ -382,10 +377,14 @@ export class UdpSocket extends FdHandle implements MessageSource {
   }
 
   private setRef(refd: boolean): this {
-    this.unrefd = !refd;
+    this.waiting.setRef(this.ring, refd);
     this.reader?.refChanged();
-    if (this.recvs !== undefined) for (const op of this.recvs) this.ring.setWeak(op, !refd);
     return this;
+  }
+
+  /** unref()'d: waiting for datagrams does not keep the process alive. */
+  get unrefd(): boolean {
+    return this.waiting.unref;
   }
 
   // ------------------------------------------------------------- options --

@@ -15,6 +15,7 @@ import {
 import { cancelAndClose } from '../op/cancel.js';
 import { CloseOp } from '../op/io.js';
 import { UnlinkatOp } from '../op/fsops.js';
+import { WaitingRequests } from '../op/waiting.js';
 import { abortError, invalidArgType, netError, onAbort } from '../op/errors.js';
 import { checkInteger } from '../op/buffers.js';
 import type { Ring } from '../runtime/ring.js';
@@ -60,10 +61,8 @@ const TRANSIENT_ACCEPT = new Set([-24, -23, -105, -12, -103, -71]); // EMFILE EN
 export class TcpListener {
   private fdv: number;
   private readonly sinks = new Set<Incoming>();
-  /** unref()'d: waiting for connections does not keep the process alive. */
-  unrefd = false;
   /** accept() requests waiting (for ref()/unref()). */
-  private accepts: Set<AcceptOp> | undefined = undefined;
+  private readonly waiting = new WaitingRequests();
 
   /**
    * `address`: the IP address, or the socket path; `port`: 0 for a Unix socket.
@@ -151,15 +150,8 @@ export class TcpListener {
   async accept(opts?: { signal?: AbortSignal }): Promise<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
     const op = new AcceptOp(this.ring, this.fdv, opts);
-    op.req.unref = this.unrefd;
-    // Kept while it waits, so that ref()/unref() reach it (see setRef).
-    const accepts = (this.accepts ??= new Set());
-    accepts.add(op);
-    try {
-      return this.stream(await op.promise());
-    } finally {
-      accepts.delete(op);
-    }
+    this.waiting.add(op); // so that ref()/unref() reach it while it waits
+    return this.stream(await op.promise());
   }
 
   /**
@@ -202,10 +194,14 @@ export class TcpListener {
   }
 
   private setRef(refd: boolean): this {
-    this.unrefd = !refd;
+    this.waiting.setRef(this.ring, refd);
     for (const s of this.sinks) s.refChanged();
-    if (this.accepts !== undefined) for (const op of this.accepts) this.ring.setWeak(op, !refd);
     return this;
+  }
+
+  /** unref()'d: waiting for connections does not keep the process alive. */
+  get unrefd(): boolean {
+    return this.waiting.unref;
   }
 
   /** @internal */

@@ -20,7 +20,8 @@ import { SocketDuplex, type DuplexOptions } from './duplex.js';
 import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
 import { checkInteger, checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
-import { checkSignal, opFinished, signalOf, type Op } from '../op/op.js';
+import { checkSignal, signalOf } from '../op/op.js';
+import { WaitingRequests } from '../op/waiting.js';
 import { codedError, errnoError, invalidArgType, invalidArgValue, invalidState, netError } from '../op/errors.js';
 import { linkOpTimeout } from '../op/link.js';
 import type { Ring } from '../runtime/ring.js';
@@ -48,12 +49,10 @@ export class TcpStream extends FdHandle implements ChunkSource {
   private readonly highWaterMark: number | undefined;
   /** The chunks()/zeroCopyChunks() iterator running, if any: one at a time. */
   private reader: Chunks | undefined = undefined;
-  /** unref()'d: requests waiting for the peer on this stream do not keep the process alive. */
-  unrefd = false;
+  /** read()/readv() requests, so that ref()/unref() reach those in flight. */
+  private readonly waiting = new WaitingRequests();
   private received = 0;
   private sent = 0;
-  /** read()/readv() requests, so that ref()/unref() reach those in flight (see waitingFor). */
-  private reads: Op<unknown>[] | undefined = undefined;
 
   /** @internal Streams come from TcpStream.connect, TcpListener's accept/incoming, or socketpair(). */
   constructor(override readonly ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }) {
@@ -149,7 +148,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
       const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
       op.req.owner = this;
       op.counter = this;
-      if (opcode === Opcode.RECV) this.waitingFor(op);
+      if (opcode === Opcode.RECV) this.waiting.add(op);
       return op.promise();
     } catch (e) {
       return Promise.reject(e);
@@ -246,7 +245,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
       const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
       op.req.owner = this;
       op.netStyle = true;
-      this.waitingFor(op);
+      this.waiting.add(op);
       return op.promise().then((n) => {
         this.received += n;
         return n;
@@ -307,30 +306,14 @@ export class TcpStream extends FdHandle implements ChunkSource {
   }
 
   private setRef(refd: boolean): this {
-    this.unrefd = !refd;
+    this.waiting.setRef(this.ring, refd);
     this.reader?.refChanged();
-    const reads = this.reads;
-    if (reads !== undefined) {
-      for (const op of reads) this.ring.setWeak(op, !refd); // (a no-op for reads no longer in flight)
-    }
     return this;
   }
 
-  /**
-   * A read() or readv() — a request that only waits for the peer — is placed: it follows
-   * unref(), now and if ref()/unref() is called while it waits.  Reads that have
-   * completed are dropped from the list as it grows (most streams have one at a time).
-   */
-  private waitingFor(op: Op<unknown>): void {
-    op.req.unref = this.unrefd;
-    let reads = this.reads;
-    if (reads === undefined) reads = this.reads = [];
-    if (reads.length >= 8) {
-      let k = 0;
-      for (const r of reads) if (!opFinished(r)) reads[k++] = r;
-      reads.length = k;
-    }
-    reads.push(op);
+  /** unref()'d: requests waiting for the peer on this stream do not keep the process alive. */
+  get unrefd(): boolean {
+    return this.waiting.unref;
   }
 
   /** SO_KEEPALIVE on or off; with `idleSeconds` > 0, TCP_KEEPIDLE too. */
