@@ -14,8 +14,9 @@ import { run, nop, stats, defaultRing } from '../src/index.js';
 import { native } from '../src/sys/native.js';
 import { SubmissionQueue, CompletionQueue } from '../src/sys/rings.js';
 import { prep, setUserData } from '../src/sys/sqe.js';
+import { CW } from '../src/sys/cqe.js';
 import { setupRing } from '../src/runtime/setup.js';
-import { Enter, Setup } from '../src/sys/constants.js';
+import { Enter, Opcode, Setup } from '../src/sys/constants.js';
 import { compare, save, type Table } from './harness.js';
 
 const OPS: Record<number, number> = { 1: 100_000, 16: 600_000, 256: 2_000_000 };
@@ -45,7 +46,7 @@ function raw(batch: number, total: number, flags: number): number {
   while (done < total) {
     for (let i = 0; i < batch; i++) {
       const idx = sq.next();
-      prep(sq.sqes, idx, 0, -1, 0, 0, 0);
+      prep(sq.sqes, idx, Opcode.NOP, -1, 0, 0, 0);
       setUserData(sq.sqes, idx, i, 1);
     }
     const n = sq.publish();
@@ -53,12 +54,12 @@ function raw(batch: number, total: number, flags: number): number {
     let head = cq.head();
     const tail = cq.tail();
     while (head !== tail) {
-      const w = cq.cqesIdx + (head & cq.mask) * 4;
-      if (cq.ringI32[w + 2] < 0) throw new Error('nop failed');
+      const w = cq.cqesIdx + (head & cq.mask) * cq.cqeWords;
+      if (cq.ringI32[w + CW.RES] < 0) throw new Error('nop failed');
       head = (head + 1) >>> 0;
       done++;
     }
-    cq.setHead(head);
+    Atomics.store(cq.ring, cq.headIdx, head); // store-release, as the reaper does
   }
   const rate = total / ((performance.now() - t0) / 1000);
   native.close(r.handle);

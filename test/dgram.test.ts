@@ -13,7 +13,8 @@ import dgram from 'node:dgram';
 import { randomBytes } from 'node:crypto';
 import { Ring } from '../src/index.js';
 import { UdpSocket, type Datagram } from '../src/dgram/index.js';
-import { GetsockoptOp, SO_BROADCAST, SOL_SOCKET } from '../src/op/net.js';
+import { GetsockoptOp } from '../src/op/net.js';
+import { SOL_SOCKET, SO_BROADCAST } from '../src/sys/socket.js';
 import { delay, drained, failIfKeptAlive, fdCount, runChild, SUITE } from './helpers.js';
 
 const DGRAM_URL = new URL('../src/dgram/index.js', import.meta.url).href;

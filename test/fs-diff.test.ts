@@ -1022,6 +1022,18 @@ describe('stat / lstat', () => {
     assert.equal(s.value.size, 4097);
   });
 
+  test('bigint stats have the seven is*() of Node (also where the runtime keeps them on Stats itself, as Bun does)', async () => {
+    for (const fn of ['stat', 'lstat'] as const) {
+      const { ring } = await same(`${fn}(link, { bigint: true })`, async (f) => {
+        const st = await f[fn](fxp('link'), { bigint: true });
+        return ['isFile', 'isDirectory', 'isSymbolicLink', 'isBlockDevice', 'isCharacterDevice', 'isFIFO', 'isSocket']
+          .map((m) => (st as unknown as Record<string, () => boolean>)[m]());
+      });
+      assert.ok(ring.ok);
+      assert.deepEqual(ring.value, [fn === 'stat', false, fn === 'lstat', false, false, false, false]);
+    }
+  });
+
   test('the Date fields (atime, mtime, ctime, birthtime)', async () => {
     // Sub-millisecond parts >= .5 and < .5, set explicitly so the case is deterministic.
     const p = path.join(base, 'times');

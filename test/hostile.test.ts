@@ -12,7 +12,7 @@ import path from 'node:path';
 import {
   Ring, Op, nop, read, readv, sleep, run, spawn, cancel, linkTimeout, defaultRing, all,
 } from '../src/index.js';
-import { toTimespec } from '../src/op/time.js';
+import { toTimespec } from '../src/op/timespec.js';
 import { open } from '../src/fs/promises.js';
 import { TcpListener, TcpStream, socketpair } from '../src/net/tcp.js';
 import { INDEX_URL, tempDir, tick, delay, started, openFifo, fdCount, runChild, ringFixture, SUITE, failIfKeptAlive, drained } from './helpers.js';
@@ -107,20 +107,42 @@ describe('a worker terminated with files and sockets open', SUITE, () => {
         keep[keep.length - 1].read(new Uint8Array(16)).then(() => {}, () => {}); // in flight
         parentPort.postMessage('ready');
       `);
+      // The warm-up worker loads what stays loaded (the addon, the runtime's own fds) and
+      // holds almost nothing itself, so that the count taken after it is the baseline.
+      const warm = path.join(t.dir, 'warm.mjs');
+      fs.writeFileSync(warm, `
+        import { parentPort } from 'node:worker_threads';
+        const { open } = await import(${JSON.stringify(FS_URL)});
+        await import(${JSON.stringify(NET_URL)});
+        const fh = await open(${JSON.stringify(file)});
+        parentPort.postMessage('ready');
+      `);
+      // A terminated worker's fds are closed as its thread is torn down, which Deno does
+      // after the Worker's 'exit' event (Node, Bun: before it): the counts wait for that
+      // (at most 5 s) instead of reading it at 'exit'.
       const main = `
         import fs from 'node:fs';
         import { Worker } from 'node:worker_threads';
         const count = () => fs.readdirSync('/proc/self/fd').length;
-        const one = () => new Promise((resolve, reject) => {
-          const w = new Worker(${JSON.stringify(worker)});
+        const settle = async (to) => {
+          for (let i = 0; i < 500 && count() > to; i++) await new Promise((r) => setTimeout(r, 10));
+        };
+        const one = (script) => new Promise((resolve, reject) => {
+          const w = new Worker(script);
           w.on('error', reject);
           w.on('message', () => { peak = Math.max(peak, count()); w.terminate(); });
           w.on('exit', resolve);
         });
         let peak = 0;
-        await one(); // warm: the addon, libuv's own fds
+        const start = count();
+        await one(${JSON.stringify(warm)}); // warm: the addon, the runtime's own fds
+        await settle(start);
         const before = count();
-        for (let i = 0; i < 5; i++) await one();
+        peak = 0;
+        for (let i = 0; i < 5; i++) {
+          await one(${JSON.stringify(worker)});
+          await settle(before);
+        }
         console.log(JSON.stringify({ before, peak, after: count() }));
       `;
       const r = await runChild(main, {}, 30000);
@@ -140,6 +162,26 @@ describe('a worker that closes handles and ends at once, or is terminated mid op
     try {
       const file = path.join(t.dir, 'f');
       fs.writeFileSync(file, 'x');
+      // Module files, not eval workers: an eval worker is a script, where Deno refuses
+      // a top-level await (Node and Bun accept it).
+      const closeAndExit = path.join(t.dir, 'close-and-exit.mjs');
+      fs.writeFileSync(closeAndExit, `
+        const { open } = await import(${JSON.stringify(FS_URL)});
+        const hs = [];
+        for (let i = 0; i < 20; i++) hs.push(await open(${JSON.stringify(file)}));
+        for (const h of hs) h.close(); // CLOSE written, not yet entered
+        process.exit(0);
+      `);
+      const loop = path.join(t.dir, 'loop.mjs');
+      fs.writeFileSync(loop, `
+        const { open } = await import(${JSON.stringify(FS_URL)});
+        const { parentPort } = await import('node:worker_threads');
+        parentPort.postMessage('ready');
+        for (;;) {
+          const hs = await Promise.all(Array.from({ length: 64 }, () => open(${JSON.stringify(file)})));
+          await Promise.all(hs.map((h) => h.close()));
+        }
+      `);
       const main = `
         import fs from 'node:fs';
         import { Worker } from 'node:worker_threads';
@@ -147,33 +189,20 @@ describe('a worker that closes handles and ends at once, or is terminated mid op
         const count = () => fs.readdirSync('/proc/self/fd').filter((f) => {
           try { return fs.readlinkSync('/proc/self/fd/' + f) === file; } catch { return false; }
         }).length;
-        const closeAndExit = \`
-          const { open } = await import(${JSON.stringify(FS_URL)});
-          const hs = [];
-          for (let i = 0; i < 20; i++) hs.push(await open(${JSON.stringify(file)}));
-          for (const h of hs) h.close(); // CLOSE written, not yet entered
-          process.exit(0);
-        \`;
-        await new Promise((r) => new Worker(closeAndExit, { eval: true }).on('exit', r));
+        await new Promise((r) => new Worker(${JSON.stringify(closeAndExit)}).on('exit', r));
         const afterExit = count();
-        const loop = \`
-          const { open } = await import(${JSON.stringify(FS_URL)});
-          const { parentPort } = await import('node:worker_threads');
-          parentPort.postMessage('ready');
-          for (;;) {
-            const hs = await Promise.all(Array.from({ length: 64 }, () => open(${JSON.stringify(file)})));
-            await Promise.all(hs.map((h) => h.close()));
-          }
-        \`;
         let slowest = 0;
         for (let i = 0; i < 20; i++) {
-          const w = new Worker(loop, { eval: true });
+          const w = new Worker(${JSON.stringify(loop)});
           await new Promise((r) => w.once('message', r));
           await new Promise((r) => setTimeout(r, 2 + Math.random() * 20));
           const t = performance.now();
           await w.terminate();
           slowest = Math.max(slowest, performance.now() - t);
         }
+        // Deno closes a terminated worker's fds as it tears the thread down, after
+        // terminate() resolves (Node, Bun: before): wait for that, at most 3 s.
+        for (let i = 0; i < 300 && count() > 0; i++) await new Promise((r) => setTimeout(r, 10));
         console.log(JSON.stringify({ afterExit, afterTerminate: count(), slowest }));
       `;
       const r = await runChild(main, {}, 60000);

@@ -8,8 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { decodeSockaddr, encodeSockaddr, isIP, isIPv4, isIPv6 } from '../sys/sockaddr.js';
-import { checkView } from '../op/buffers.js';
 import { codedError, describeValue, errnoName, invalidArgType, netError } from '../op/errors.js';
+import { EINVAL } from '../sys/errno.js';
+import { checkView } from '../op/validate.js';
 
 /** A socket's kind, as node:dgram names it. */
 export type SocketType = 'udp4' | 'udp6';
@@ -184,5 +185,5 @@ Object.defineProperty(SystemError.prototype, 'name', { value: 'SystemError', con
 
 /** "setTTL EINVAL" and the like: node:dgram's ErrnoException for a refused value. */
 export function invalid(syscall: string): Error {
-  return netError(-22, syscall);
+  return netError(EINVAL, syscall);
 }

@@ -6,6 +6,8 @@
  *   address.ts   port checks, host resolution per family, source addresses, node:dgram's errors
  *
  * May touch: nothing itself; it re-exports.
+ *
+ * @module ringcore/dgram
  */
 export { UdpSocket, type BindOptions, type RecvOptions } from './socket.js';
 export type { Datagram, MessagesOptions } from './messages.js';

@@ -28,16 +28,20 @@
  * ECONNREFUSED is reported by the receive side), or when we cancel it (pause,
  * stop).  Closing the socket, `return()` or the signal stop it.
  *
+ * The iterator itself (arming, pausing, ending, stopping) is op/receiver.ts's, shared
+ * with a stream's chunks() and a listener's incoming().
+ *
  * May touch: its socket's ring (the recvmsg request, its cancel), the buffer group.
  */
-import { MSG_TRUNC, MultishotRecvmsgOp, SOCKADDR_ROOM, type RecvmsgSink } from '../op/net.js';
-import { abortError, netError, onAbort } from '../op/errors.js';
+import { MultishotRecvmsgOp, SOCKADDR_ROOM, type RecvmsgSink } from '../op/net.js';
+import { MSG_TRUNC } from '../sys/socket.js';
+import { netError } from '../op/errors.js';
+import { Receiver } from '../op/receiver.js';
 import type { BufferRing } from '../runtime/bufring.js';
 import type { Ring } from '../runtime/ring.js';
 import { decodeSource, type AddressInfo } from './address.js';
+import { ECANCELED, ENOBUFS } from '../sys/errno.js';
 
-const ENOBUFS = -105;
-const ECANCELED = -125;
 /** sizeof(struct io_uring_recvmsg_out): namelen, controllen, payloadlen, flags (u32 each). */
 const RECVMSG_OUT = 16;
 /** Where the payload starts in each provided buffer: the header, then the name's room (no control data). */
@@ -72,50 +76,23 @@ export interface MessageSource {
   messagesEnded(m: Messages): void;
 }
 
-type Waiter = { resolve: (r: IteratorResult<Datagram>) => void; reject: (e: unknown) => void };
-
-export class Messages implements AsyncIterableIterator<Datagram>, RecvmsgSink {
+export class Messages extends Receiver<Datagram> implements RecvmsgSink {
   private readonly queue: Datagram[] = [];
   /** Index of the queue's head (a queue that is shifted one by one would copy). */
   private head = 0;
   private bytes = 0;
-  private waiter: Waiter | undefined = undefined;
-  private op: MultishotRecvmsgOp | undefined = undefined;
-  /** Over a high-water mark: the request was cancelled on purpose. */
-  private paused = false;
-  private starved = false;
-  private ended_ = false;
-  private failure: unknown = undefined;
-  private stopped = false;
-  private readonly unlisten: (() => void) | undefined;
   private readonly maxMessages: number;
   private readonly maxBytes: number;
 
   constructor(private readonly source: MessageSource, private readonly group: BufferRing, options: MessagesOptions = {}) {
+    super(source, 'messages', true);
     this.maxMessages = options.highWaterMark ?? DEFAULT_HIGH_WATER_MESSAGES;
     this.maxBytes = options.highWaterBytes ?? DEFAULT_HIGH_WATER_BYTES;
-    const signal = options.signal;
-    const aborted = signal?.aborted === true;
-    this.unlisten = signal !== undefined && !aborted ? onAbort(signal, (e) => this.stop(e)) : undefined;
-    if (aborted) {
-      this.stopped = true;
-      this.failure = abortError(signal);
-      return;
-    }
-    this.arm();
+    this.begin(options.signal);
   }
 
-  private arm(): void {
-    this.starved = false;
-    if (this.stopped || this.ended_ || this.paused || this.op !== undefined || this.source.fd < 0) return;
-    this.op = new MultishotRecvmsgOp(this.source.ring, this.source.fd, this.group.bgid, this);
-    this.op.req.unref = this.source.unrefd === true;
-    this.op.start();
-  }
-
-  /** @internal The socket was ref()'d or unref()'d: so is the recvmsg request in flight. */
-  refChanged(): void {
-    if (this.op !== undefined) this.source.ring.setWeak(this.op, this.source.unrefd === true);
+  protected makeOp(): MultishotRecvmsgOp {
+    return new MultishotRecvmsgOp(this.source.ring, this.source.fd, this.group.bgid, this);
   }
 
   /** RecvmsgSink: a datagram in buffer `bid`, `length` bytes of header, name and payload. */
@@ -137,18 +114,14 @@ export class Messages implements AsyncIterableIterator<Datagram>, RecvmsgSink {
     } finally {
       this.group.recycle(bid); // copied out: the buffer is the kernel's again
     }
-    const w = this.waiter;
-    if (w !== undefined) {
-      this.waiter = undefined;
-      w.resolve({ value: d, done: false });
+    if (this.awaited) {
+      this.handOver(d);
       return;
     }
     this.queue.push(d);
     this.bytes += d.data.length;
-    if ((this.queue.length - this.head >= this.maxMessages || this.bytes >= this.maxBytes) && this.op !== undefined && !this.paused) {
-      this.paused = true; // the consumer is behind: leave what comes in the socket's receive buffer
-      void this.source.ring.cancel(this.op).then(undefined, () => {});
-    }
+    // The consumer is behind: leave what comes in the socket's receive buffer.
+    if (this.queue.length - this.head >= this.maxMessages || this.bytes >= this.maxBytes) this.pause();
   }
 
   /** RecvmsgSink: the request ended (1 = after a message: re-arm; < 0 = why). */
@@ -156,94 +129,41 @@ export class Messages implements AsyncIterableIterator<Datagram>, RecvmsgSink {
     this.op = undefined;
     if (this.stopped) return;
     if (res === 1) this.arm();
-    else if (res === ENOBUFS) {
-      this.starved = true;
-      this.group.whenAvailable(() => {
-        if (this.starved) this.arm();
-      });
-    } else if (res === ECANCELED) {
-      if (this.source.fd < 0) this.stop(undefined); // the socket closed
-      else if (!this.paused) this.arm(); // our pause, already over
-    } else this.finish(netError(res, 'recvmsg'));
+    else if (res === ENOBUFS) this.starve(this.group);
+    else if (res === ECANCELED) this.cancelled();
+    else this.finish(netError(res, 'recvmsg'));
   }
 
-  /** No more datagrams will come: wake a waiting consumer once the queue is drained. */
-  private finish(err: unknown): void {
-    this.ended_ = true;
-    this.failure = err;
-    if (this.waiter !== undefined && this.queue.length === this.head) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      this.settleEnd(w);
-    }
+  protected isEmpty(): boolean {
+    return this.head === this.queue.length;
   }
 
-  private settleEnd(w: Waiter): void {
-    const f = this.failure;
-    this.failure = undefined;
-    this.source.messagesEnded(this);
-    if (f !== undefined) w.reject(f);
-    else w.resolve({ value: undefined, done: true });
+  protected take(): Datagram {
+    const d = this.queue[this.head++];
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+    this.bytes -= d.data.length;
+    return d;
   }
 
-  next(): Promise<IteratorResult<Datagram>> {
-    if (this.head < this.queue.length) {
-      const d = this.queue[this.head++];
-      if (this.head === this.queue.length) {
-        this.queue.length = 0;
-        this.head = 0;
-      } else if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-        this.queue.splice(0, this.head);
-        this.head = 0;
-      }
-      this.bytes -= d.data.length;
-      if (this.paused && this.queue.length - this.head <= this.maxMessages / 2 && this.bytes <= this.maxBytes / 2) {
-        this.paused = false;
-        this.arm();
-      }
-      return Promise.resolve({ value: d, done: false });
-    }
-    if (this.paused) {
-      this.paused = false;
-      this.arm();
-    }
-    if (this.ended_ || this.stopped) {
-      return new Promise((resolve, reject) => this.settleEnd({ resolve, reject }));
-    }
-    if (this.waiter !== undefined) return Promise.reject(new Error('messages(): next() called again before the previous call settled'));
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
+  /** Armed again once the consumer has taken the queue down to half of both marks. */
+  protected override resumable(): boolean {
+    return this.queue.length - this.head <= this.maxMessages / 2 && this.bytes <= this.maxBytes / 2;
   }
 
-  /** Stop receiving: cancel the request, drop what waits, end the iteration. */
-  stop(err: unknown): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.unlisten?.();
-    if (this.op !== undefined && this.source.fd >= 0) void this.source.ring.cancel(this.op).then(undefined, () => {});
+  protected drop(): void {
     this.queue.length = 0;
     this.head = 0;
     this.bytes = 0;
-    this.failure = err;
-    if (this.waiter !== undefined) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      this.settleEnd(w);
-    } else {
-      this.source.messagesEnded(this);
-    }
   }
 
-  return(): Promise<IteratorResult<Datagram>> {
-    this.stop(undefined);
-    this.failure = undefined;
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  /** Stopped before it started (an aborted signal). */
-  get isStopped(): boolean {
-    return this.stopped;
+  protected told(): void {
+    this.source.messagesEnded(this);
   }
 
   /** Datagrams waiting for the consumer (for tests and back-pressure checks). */
@@ -254,9 +174,5 @@ export class Messages implements AsyncIterableIterator<Datagram>, RecvmsgSink {
   /** Is the multishot request paused by back-pressure? */
   get isPaused(): boolean {
     return this.paused;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Datagram> {
-    return this;
   }
 }

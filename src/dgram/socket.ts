@@ -12,29 +12,30 @@
  *
  * May touch: its ring (requests), the native sockname helper.
  */
-import { AF_INET, AF_INET6, isIP, type SocketAddress } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, isIP, type SocketAddress, sockname } from '../sys/sockaddr.js';
 import {
-  BindOp, ConnectOp, DatagramSendOp, GetsockoptOp, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_MULTICAST_IF,
-  IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_TTL, IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP,
-  IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF, IPV6_MULTICAST_LOOP, IPV6_UNICAST_HOPS, IPV6_V6ONLY, MSG_TRUNC, RecvmsgOp,
-  SendmsgOp, SetsockoptOp, SO_BROADCAST, SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF, SOCK_CLOEXEC, SOCK_DGRAM,
-  SocketOp, SOL_SOCKET,
+  BindOp, ConnectOp, DatagramSendOp, GetsockoptOp, RecvmsgOp, SendmsgOp, SetsockoptOp, SocketOp,
 } from '../op/net.js';
+import {
+  IPPROTO_IP, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, IPV6_DROP_MEMBERSHIP, IPV6_MULTICAST_HOPS, IPV6_MULTICAST_IF,
+  IPV6_MULTICAST_LOOP, IPV6_UNICAST_HOPS, IPV6_V6ONLY, IP_ADD_MEMBERSHIP, IP_DROP_MEMBERSHIP, IP_MULTICAST_IF,
+  IP_MULTICAST_LOOP, IP_MULTICAST_TTL, IP_TTL, MSG_TRUNC, SOCK_CLOEXEC, SOCK_DGRAM, SOL_SOCKET, SO_BROADCAST,
+  SO_RCVBUF, SO_REUSEADDR, SO_REUSEPORT, SO_SNDBUF,
+} from '../sys/socket.js';
 import { CloseOp } from '../op/io.js';
 import { WaitingRequests } from '../op/waiting.js';
 import { FdHandle } from '../op/handle.js';
-import { checkInteger } from '../op/buffers.js';
-import { checkSignal, signalOf } from '../op/op.js';
 import { codedError, invalidArgType, invalidState, netError, type RingError } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import type { BufferRing } from '../runtime/bufring.js';
 import { defaultRing } from '../runtime/current.js';
-import { sockname } from '../net/address.js';
 import {
   alreadyConnected, badBufferSize, badType, bufferSizeError, checkPort, decodeSource, in6Addr, inAddr, invalid,
   literalFor, lookup, notConnected, notRunning, sockaddrFor, toParts, type AddressInfo, type SocketType,
 } from './address.js';
 import { Messages, type Datagram, type MessageSource, type MessagesOptions } from './messages.js';
+import { EBADF, EINVAL } from '../sys/errno.js';
+import { checkInteger, checkSignal, signalOf } from '../op/validate.js';
 
 export interface BindOptions {
   /** Default 0: the kernel picks a free port (`address().port`). */
@@ -120,6 +121,19 @@ export class UdpSocket extends FdHandle implements MessageSource {
   /**
    * socket → SO_REUSEADDR / SO_REUSEPORT / IPV6_V6ONLY / SO_RCVBUF / SO_SNDBUF (those
    * asked for) → bind, each a ring request.  `port: 0` picks a free port.
+   * @param options  `port` (0: a free one), `host`, `type` ('udp4' | 'udp6'), `reuseAddr`,
+   *                 `reusePort`, `ipv6Only`, `recvBufferSize`, `sendBufferSize`, `ring`
+   * @returns a Promise of the bound socket
+   * @throws (as a rejection) ERR_SOCKET_BAD_PORT / ERR_INVALID_ARG_TYPE for bad options;
+   *         EADDRINUSE, EACCES shaped as node:dgram's errors (syscall 'bind')
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * console.log(s.address().port > 0); // true
+   * await s.close();
+   * ```
    */
   // (`override`: it shadows Function.prototype.bind on the class, as TcpListener.bind does.)
   static override async bind(options: BindOptions = {}): Promise<UdpSocket> {
@@ -164,15 +178,40 @@ export class UdpSocket extends FdHandle implements MessageSource {
     return notRunning();
   }
 
-  /** The address the socket is bound to (getsockname), as node:dgram's address(). */
+  /**
+   * The address the socket is bound to (getsockname), as node:dgram's address().
+   * @returns `{ address, family, port }` of the bound socket
+   * @throws ERR_SOCKET_DGRAM_NOT_RUNNING once the socket is closed
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * console.log(s.address()); // { address: '127.0.0.1', family: 'IPv4', port: ... }
+   * await s.close();
+   * ```
+   */
   address(): AddressInfo {
     if (this.fdv < 0) throw notRunning();
     const a = sockname(this.fdv, false);
-    if (a === undefined) throw netError(-9, 'getsockname');
+    if (a === undefined) throw netError(EBADF, 'getsockname');
     return toInfo(a);
   }
 
-  /** The connected peer, as node:dgram's remoteAddress(); ERR_SOCKET_DGRAM_NOT_CONNECTED if none. */
+  /**
+   * The connected peer, as node:dgram's remoteAddress(); ERR_SOCKET_DGRAM_NOT_CONNECTED if none.
+   * @returns `{ address, family, port }` of the connected peer
+   * @throws ERR_SOCKET_DGRAM_NOT_CONNECTED when the socket is not connected
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * await s.connect(s.address().port, '127.0.0.1');
+   * console.log(s.remoteAddress().port === s.address().port); // true
+   * await s.close();
+   * ```
+   */
   remoteAddress(): AddressInfo {
     if (this.fdv < 0) throw notRunning();
     if (this.peer === undefined) throw notConnected();
@@ -185,6 +224,24 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * '127.0.0.1', or '::1' for udp6) with IORING_OP_SENDMSG, or, on a connected socket
    * and without them, to the peer with IORING_OP_SEND.  Resolves with the bytes sent.
    * The data must not change until the promise settles (the kernel reads it then).
+   * @param data  the datagram: a string (UTF-8), a Buffer/TypedArray/DataView, or an array
+   *              of them gathered into one datagram
+   * @param port  the destination port (omitted on a connected socket)
+   * @param host  the destination host (default '127.0.0.1', '::1' for udp6)
+   * @returns a Promise of the byte count sent
+   * @throws ERR_SOCKET_BAD_PORT (also for no port on an unconnected socket, as node:dgram),
+   *         ERR_INVALID_ARG_TYPE, EMSGSIZE ... shaped as node:dgram's errors
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const a = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * const b = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * await a.send(['hello ', Buffer.from('udp')], b.address().port, '127.0.0.1');
+   * const d = await b.recv();
+   * console.log(d.data.toString(), d.port === a.address().port); // 'hello udp' true
+   * await Promise.all([a.close(), b.close()]);
+   * ```
    */
   send(data: string | ArrayBufferView | readonly (string | ArrayBufferView)[], port?: number, host?: string): Promise<number> {
     try {
@@ -195,9 +252,8 @@ export class UdpSocket extends FdHandle implements MessageSource {
         if (this.peer === undefined) return this.connecting!.then(() => this.send(parts, undefined, undefined));
         const peer = this.peer;
         const op = parts.length === 1
-          ? new DatagramSendOp(this.ring, this.fdv, parts[0], peer)
-          : new SendmsgOp(this.ring, this.fdv, parts, undefined, peer);
-        op.req.owner = this;
+          ? new DatagramSendOp(this.ring, this.fdv, parts[0], peer, { owner: this })
+          : new SendmsgOp(this.ring, this.fdv, parts, undefined, peer, { owner: this });
         return op.promise();
       }
       const p = checkPort(port, 'Port', false);
@@ -216,8 +272,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
 
   private sendTo(parts: ArrayBufferView[], sockaddr: Buffer, address: string, port: number): Promise<number> {
     if (this.fdv < 0) return Promise.reject(notRunning());
-    const op = new SendmsgOp(this.ring, this.fdv, parts, sockaddr, { address, port });
-    op.req.owner = this;
+    const op = new SendmsgOp(this.ring, this.fdv, parts, sockaddr, { address, port }, { owner: this });
     return op.promise();
   }
 
@@ -231,6 +286,21 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * Associate the socket with `host`:`port` (host default '127.0.0.1' / '::1'): send()
    * then takes no address, and only that peer's datagrams are received.  One
    * IORING_OP_CONNECT (no packet is sent).
+   * @param port  the peer's port
+   * @param host  the peer's host (default '127.0.0.1', '::1' for udp6)
+   * @returns a Promise that resolves once the socket is connected
+   * @throws ERR_SOCKET_BAD_PORT for a bad port; ERR_SOCKET_DGRAM_IS_CONNECTED when it already is
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const server = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * const client = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * await client.connect(server.address().port, '127.0.0.1');
+   * await client.send('no address needed'); // IORING_OP_SEND
+   * console.log((await server.recv()).data.length); // 17
+   * await Promise.all([client.close(), server.close()]);
+   * ```
    */
   connect(port: number, host?: string): Promise<void> {
     try {
@@ -242,8 +312,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
       const connecting = (async () => {
         const address = await lookup(h, this.type);
         if (this.fdv < 0) throw notRunning();
-        const op = new ConnectOp(this.ring, this.fdv, sockaddrFor(address, p), { address, port: p });
-        op.req.owner = this;
+        const op = new ConnectOp(this.ring, this.fdv, sockaddrFor(address, p), { address, port: p }, { owner: this });
         await op.promise();
         this.peer = { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: p };
       })();
@@ -266,14 +335,24 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * with port 0): the socket would hear nothing until its next send bound another.
    * node:dgram leaves it so; here the socket binds the same address and port again
    * (IORING_OP_BIND), so that address() and the datagrams sent to it stay the same.
+   * @returns a Promise that resolves once the association is dissolved (a CONNECT to AF_UNSPEC)
+   * @throws ERR_SOCKET_DGRAM_NOT_CONNECTED when the socket is not connected
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * await s.connect(9, '127.0.0.1');
+   * await s.disconnect(); // send() needs an address again
+   * await s.close();
+   * ```
    */
   disconnect(): Promise<void> {
     try {
       if (this.fdv < 0) throw notRunning();
       if (this.peer === undefined) throw notConnected();
       this.peer = undefined;
-      const op = new ConnectOp(this.ring, this.fdv, Buffer.alloc(16) /* sa_family 0 = AF_UNSPEC */, {});
-      op.req.owner = this;
+      const op = new ConnectOp(this.ring, this.fdv, Buffer.alloc(16) /* sa_family 0 = AF_UNSPEC */, {}, { owner: this });
       return op.promise().then(() => this.rebind());
     } catch (e) {
       return Promise.reject(e);
@@ -283,8 +362,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
   private async rebind(): Promise<void> {
     if (this.fdv < 0 || sockname(this.fdv, false)?.port !== 0) return;
     const { address, port } = this.bound;
-    const op = new BindOp(this.ring, this.fdv, sockaddrFor(address, port), { address, port });
-    op.req.owner = this;
+    const op = new BindOp(this.ring, this.fdv, sockaddrFor(address, port), { address, port }, { owner: this });
     try {
       await op.promise();
     } catch (e) {
@@ -296,6 +374,19 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * One datagram (one IORING_OP_RECVMSG): its bytes and where it came from.  Up to
    * `maxLength` bytes (default 65,536: any UDP datagram); a longer one comes cut, with
    * `truncated: true`.  Rejects with ECANCELED if the socket is closed meanwhile.
+   * @param opts  `maxLength` (default 65,536), `signal`
+   * @returns a Promise of one datagram: `{ data, address, family, port, truncated }`
+   * @throws ECANCELED when the socket is closed meanwhile; an AbortError on abort
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * await s.send('to myself', s.address().port, '127.0.0.1');
+   * const { data, truncated } = await s.recv({ maxLength: 4 });
+   * console.log(data.toString(), truncated); // 'to m' true
+   * await s.close();
+   * ```
    */
   recv(opts?: RecvOptions): Promise<Datagram> {
     try {
@@ -305,8 +396,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
       let buf = this.spare;
       if (buf !== undefined && buf.length === maxLength) this.spare = undefined;
       else buf = Buffer.allocUnsafeSlow(maxLength);
-      const op = new RecvmsgOp(this.ring, this.fdv, buf, signal);
-      op.req.owner = this;
+      const op = new RecvmsgOp(this.ring, this.fdv, buf, { signal, owner: this });
       this.waiting.add(op); // a recv() only waits for a peer: it follows unref(), now and while it waits
       return op.promise().then((r) => {
         const n = Math.min(r.length, buf.length);
@@ -329,6 +419,24 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * datagrams from the kernel until the consumer catches up (then the kernel's
    * receive buffer fills, and past it the kernel drops — UDP).  One iterator at a
    * time per socket; it ends when the socket closes.
+   * @param opts  `signal`, `highWaterMark` (datagrams, default 1024), `highWaterBytes`
+   *              (default 4 MiB)
+   * @returns an async iterator of datagrams (Buffers you own, with their source); it ends
+   *          when the socket closes
+   * @throws ERR_INVALID_STATE when another iterator already runs on this socket
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, host: '127.0.0.1' });
+   * for (const n of [1, 2, 3]) await s.send(String(n), s.address().port, '127.0.0.1');
+   * let sum = 0;
+   * for await (const d of s.messages()) {
+   *   sum += Number(d.data.toString());
+   *   if (sum === 6) break; // ends the one multishot RECVMSG
+   * }
+   * await s.close();
+   * ```
    */
   messages(opts?: MessagesOptions): AsyncIterableIterator<Datagram> {
     if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw invalidArgType('options', 'of type object', opts);
@@ -352,7 +460,17 @@ export class UdpSocket extends FdHandle implements MessageSource {
     return this.group ?? this.ring.recvBuffers;
   }
 
-  /** Cancel what is pending (recv() rejects with ECANCELED, messages() ends), then close the fd.  Idempotent. */
+  /**
+   * Cancel what is pending (recv() rejects with ECANCELED, messages() ends), then close the fd.  Idempotent.
+   * @returns a Promise that resolves once the socket is closed (pending receives cancelled)
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.close();
+   * ```
+   */
   override close(): Promise<void> {
     const reader = this.reader;
     const closing = super.close();
@@ -366,12 +484,32 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * requests that wait for datagrams — the messages() recvmsg that stays armed, recv()s
    * in flight or placed from now on — no longer keep the event loop alive.  Sends
    * always do (as in Node, what was given is sent).
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * s.unref(); // a pending recv() no longer keeps the process alive
+   * void s.recv().catch(() => {});
+   * ```
    */
   unref(): this {
     return this.setRef(false);
   }
 
-  /** Undo unref(): waiting on this socket keeps the process alive again (the default). */
+  /**
+   * Undo unref(): waiting on this socket keeps the process alive again (the default).
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * s.unref().ref(); // the default again
+   * await s.close();
+   * ```
+   */
   ref(): this {
     return this.setRef(true);
   }
@@ -389,12 +527,38 @@ export class UdpSocket extends FdHandle implements MessageSource {
 
   // ------------------------------------------------------------- options --
 
-  /** SO_BROADCAST: may send to broadcast addresses. */
+  /**
+   * SO_BROADCAST: may send to broadcast addresses.
+   * @param flag  SO_BROADCAST on or off
+   * @returns a Promise that resolves once the option is set
+   * @throws ERR_SOCKET_DGRAM_NOT_RUNNING once closed
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.setBroadcast(true);
+   * await s.close();
+   * ```
+   */
   async setBroadcast(flag: boolean): Promise<void> {
     await this.option(SOL_SOCKET, SO_BROADCAST, flag ? 1 : 0, 'setBroadcast');
   }
 
-  /** IP_TTL (IPV6_UNICAST_HOPS on udp6): 1..255.  Resolves with `ttl`. */
+  /**
+   * IP_TTL (IPV6_UNICAST_HOPS on udp6): 1..255.  Resolves with `ttl`.
+   * @param ttl  1..255: IP_TTL (IPV6_UNICAST_HOPS on udp6)
+   * @returns a Promise of the TTL set
+   * @throws ERR_INVALID_ARG_TYPE for a non-number; EINVAL out of range, as node:dgram
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * console.log(await s.setTTL(64)); // 64
+   * await s.close();
+   * ```
+   */
   async setTTL(ttl: number): Promise<number> {
     checkNumber(ttl, 'ttl');
     if (!(ttl >= 1 && ttl <= 255)) throw this.fdv < 0 ? notRunning() : invalid('setTTL');
@@ -403,7 +567,20 @@ export class UdpSocket extends FdHandle implements MessageSource {
     return ttl;
   }
 
-  /** IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS on udp6): 0..255.  Resolves with `ttl`. */
+  /**
+   * IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS on udp6): 0..255.  Resolves with `ttl`.
+   * @param ttl  0..255: IP_MULTICAST_TTL (IPV6_MULTICAST_HOPS on udp6)
+   * @returns a Promise of the TTL set
+   * @throws ERR_INVALID_ARG_TYPE for a non-number; EINVAL out of range, as node:dgram
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * console.log(await s.setMulticastTTL(1)); // 1
+   * await s.close();
+   * ```
+   */
   async setMulticastTTL(ttl: number): Promise<number> {
     checkNumber(ttl, 'ttl');
     if (!(ttl >= 0 && ttl <= 255)) throw this.fdv < 0 ? notRunning() : invalid('setMulticastTTL');
@@ -412,7 +589,19 @@ export class UdpSocket extends FdHandle implements MessageSource {
     return ttl;
   }
 
-  /** IP_MULTICAST_LOOP (IPV6_MULTICAST_LOOP): does this host get its own multicast datagrams?  Resolves with `flag`. */
+  /**
+   * IP_MULTICAST_LOOP (IPV6_MULTICAST_LOOP): does this host get its own multicast datagrams?  Resolves with `flag`.
+   * @param flag  IP_MULTICAST_LOOP: receive this host's own multicast datagrams
+   * @returns a Promise of the flag set
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * console.log(await s.setMulticastLoopback(false)); // false
+   * await s.close();
+   * ```
+   */
   async setMulticastLoopback(flag: boolean): Promise<boolean> {
     const v6 = this.type === 'udp6';
     await this.option(v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MULTICAST_LOOP : IP_MULTICAST_LOOP, flag ? 1 : 0, 'setMulticastLoopback');
@@ -423,6 +612,18 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * The interface outgoing multicast leaves from: an IPv4 address of the interface
    * (IP_MULTICAST_IF, struct in_addr), or on udp6 '::%<interface name or index>'
    * (IPV6_MULTICAST_IF, the interface index).
+   * @param interfaceAddress  the interface for outgoing multicast: an IPv4 address, or on
+   *                          udp6 an interface scope such as '::%eth0'
+   * @returns a Promise that resolves once the option is set
+   * @throws ERR_INVALID_ARG_TYPE for a non-string; EADDRNOTAVAIL and the like as node:dgram
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.setMulticastInterface('127.0.0.1');
+   * await s.close();
+   * ```
    */
   async setMulticastInterface(interfaceAddress: string): Promise<void> {
     if (typeof interfaceAddress !== 'string') throw invalidArgType('interfaceAddress', 'of type string', interfaceAddress);
@@ -441,12 +642,40 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * Join the multicast group `multicastAddress` on the interface `interfaceAddress`
    * (IPv4: its address, default any — struct ip_mreq; IPv6: '::%<name or index>' or
    * an address with a scope, default 0 = the kernel's choice — struct ipv6_mreq).
+   * @param multicastAddress  the group to join (e.g. '239.1.2.3', 'ff02::1:3')
+   * @param interfaceAddress  the interface to join it on (default: the kernel's choice)
+   * @returns a Promise that resolves once joined (IP_ADD_MEMBERSHIP / IPV6_JOIN_GROUP)
+   * @throws ERR_INVALID_ARG_TYPE / EINVAL for a bad group; EADDRINUSE when already joined
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0, reuseAddr: true });
+   * await s.addMembership('239.1.2.3', '127.0.0.1');
+   * await s.dropMembership('239.1.2.3', '127.0.0.1');
+   * await s.close();
+   * ```
    */
   addMembership(multicastAddress: string, interfaceAddress?: string): Promise<void> {
     return this.membership(multicastAddress, interfaceAddress, true);
   }
 
-  /** Leave a group joined with addMembership (EADDRNOTAVAIL if not a member). */
+  /**
+   * Leave a group joined with addMembership (EADDRNOTAVAIL if not a member).
+   * @param multicastAddress  the group to leave
+   * @param interfaceAddress  the interface it was joined on
+   * @returns a Promise that resolves once left
+   * @throws EADDRNOTAVAIL when the group was not joined
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.addMembership('239.1.2.4', '127.0.0.1');
+   * await s.dropMembership('239.1.2.4', '127.0.0.1');
+   * await s.close();
+   * ```
+   */
   dropMembership(multicastAddress: string, interfaceAddress?: string): Promise<void> {
     return this.membership(multicastAddress, interfaceAddress, false);
   }
@@ -478,34 +707,84 @@ export class UdpSocket extends FdHandle implements MessageSource {
     await this.option(IPPROTO_IPV6, join ? IPV6_ADD_MEMBERSHIP : IPV6_DROP_MEMBERSHIP, mreq, syscall);
   }
 
-  /** SO_RCVBUF (the kernel doubles it, for its bookkeeping; 0 leaves it as it is, as in Node). */
+  /**
+   * SO_RCVBUF (the kernel doubles it, for its bookkeeping; 0 leaves it as it is, as in Node).
+   * @param size  SO_RCVBUF in bytes (the kernel doubles it and caps it at rmem_max)
+   * @returns a Promise that resolves once set
+   * @throws ERR_SOCKET_BAD_BUFFER_SIZE for a size that is not a positive integer, as node:dgram
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.setRecvBufferSize(1 << 20);
+   * console.log(await s.getRecvBufferSize() > 0); // true
+   * await s.close();
+   * ```
+   */
   async setRecvBufferSize(size: number): Promise<void> {
     checkBufferSize(size);
     if (this.fdv < 0) throw notRunning();
     if (size > 0) await setBufferSize(this.ring, this.fdv, SO_RCVBUF, size, this);
   }
 
-  /** SO_SNDBUF (doubled by the kernel; 0 leaves it as it is). */
+  /**
+   * SO_SNDBUF (doubled by the kernel; 0 leaves it as it is).
+   * @param size  SO_SNDBUF in bytes (the kernel doubles it and caps it at wmem_max)
+   * @returns a Promise that resolves once set
+   * @throws ERR_SOCKET_BAD_BUFFER_SIZE for a size that is not a positive integer, as node:dgram
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * await s.setSendBufferSize(1 << 20);
+   * await s.close();
+   * ```
+   */
   async setSendBufferSize(size: number): Promise<void> {
     checkBufferSize(size);
     if (this.fdv < 0) throw notRunning();
     if (size > 0) await setBufferSize(this.ring, this.fdv, SO_SNDBUF, size, this);
   }
 
-  /** SO_RCVBUF as the kernel reports it (getsockopt through URING_CMD). */
+  /**
+   * SO_RCVBUF as the kernel reports it (getsockopt through URING_CMD).
+   * @returns a Promise of SO_RCVBUF as the kernel holds it
+   * @throws ERR_SOCKET_DGRAM_NOT_RUNNING once the socket is closed
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * console.log(await s.getRecvBufferSize());
+   * await s.close();
+   * ```
+   */
   getRecvBufferSize(): Promise<number> {
     return this.bufferSize(SO_RCVBUF);
   }
 
-  /** SO_SNDBUF as the kernel reports it. */
+  /**
+   * SO_SNDBUF as the kernel reports it.
+   * @returns a Promise of SO_SNDBUF as the kernel holds it
+   * @throws ERR_SOCKET_DGRAM_NOT_RUNNING once the socket is closed
+   * @example
+   * ```ts
+   * import { UdpSocket } from 'ringcore/dgram';
+   *
+   * const s = await UdpSocket.bind({ port: 0 });
+   * console.log(await s.getSendBufferSize());
+   * await s.close();
+   * ```
+   */
   getSendBufferSize(): Promise<number> {
     return this.bufferSize(SO_SNDBUF);
   }
 
   private async bufferSize(optname: number): Promise<number> {
     if (this.fdv < 0) throw notRunning();
-    const op = new GetsockoptOp(this.ring, this.fdv, SOL_SOCKET, optname);
-    op.req.owner = this;
+    const op = new GetsockoptOp(this.ring, this.fdv, SOL_SOCKET, optname, { owner: this });
     try {
       return await op.promise();
     } catch (e) {
@@ -516,8 +795,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
 
   private async option(level: number, optname: number, value: number | Uint8Array, syscall: string): Promise<void> {
     if (this.fdv < 0) throw notRunning();
-    const op = new SetsockoptOp(this.ring, this.fdv, level, optname, value, syscall);
-    op.req.owner = this;
+    const op = new SetsockoptOp(this.ring, this.fdv, level, optname, value, syscall, { owner: this });
     await op.promise();
   }
 }
@@ -548,9 +826,8 @@ function checkBufferSize(size: unknown): number {
 
 /** SO_RCVBUF/SO_SNDBUF; a size the kernel refuses, or one past an int, is ERR_SOCKET_BUFFER_SIZE. */
 async function setBufferSize(ring: Ring, fd: number, optname: number, size: number, owner?: UdpSocket): Promise<void> {
-  if (size > 0x7fffffff) throw bufferSizeError(-22, 'setsockopt');
-  const op = new SetsockoptOp(ring, fd, SOL_SOCKET, optname, size);
-  op.req.owner = owner;
+  if (size > 0x7fffffff) throw bufferSizeError(EINVAL, 'setsockopt');
+  const op = new SetsockoptOp(ring, fd, SOL_SOCKET, optname, size, undefined, { owner });
   try {
     await op.promise();
   } catch (e) {

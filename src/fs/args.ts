@@ -3,7 +3,8 @@
  * shapes (paths as string, Buffer or file: URL; flags as strings or numbers; modes as
  * numbers or octal strings), the same defaults, and the same error classes and codes
  * (ERR_INVALID_ARG_TYPE, ERR_INVALID_ARG_VALUE, ERR_OUT_OF_RANGE,
- * ERR_INVALID_URL_SCHEME) — all thrown before anything is submitted.
+ * ERR_INVALID_URL_SCHEME) — all thrown before anything is submitted.  The checks
+ * every layer shares (integers, buffers, signals, encodings) are op/validate.ts's.
  *
  * May touch: nothing; pure validation and conversion.
  */
@@ -12,11 +13,9 @@ import { constants as C } from 'node:fs';
 import { codedError, invalidArgType, invalidArgValue, outOfRange } from '../op/errors.js';
 import { READ_VALIDATES_POSITION } from './node-line.js';
 import type { KernelPath } from '../op/fsops.js';
+import { checkInteger } from '../op/validate.js';
 
 export type PathLike = string | Buffer | URL;
-
-
-export { invalidArgValue };
 
 /** A path for the kernel: its bytes plus NUL, and the string errors print. */
 export function toKernelPath(v: unknown, name = 'path'): KernelPath {
@@ -94,17 +93,6 @@ export function toMode(v: unknown, name: string, dflt: number): number {
   return checkInteger(v, name, 0, 0xffffffff); // Node's validateUint32
 }
 
-/** An encoding name Buffer knows, or null/undefined for "return a Buffer". */
-export function checkEncoding(v: unknown, name = 'encoding'): BufferEncoding | null {
-  if (v === undefined || v === null || v === 'buffer') return null;
-  if (typeof v !== 'string' || !Buffer.isEncoding(v)) {
-    throw invalidArgValue(name, v, 'is invalid encoding');
-  }
-  return v;
-}
-
-import { checkInteger } from '../op/buffers.js';
-export { checkInteger };
 
 /** Options may be an encoding string or an object (Node's getOptions). */
 export function optionsObject<T extends object>(v: unknown, name = 'options'): Partial<T> & { encoding?: unknown } {
@@ -114,13 +102,6 @@ export function optionsObject<T extends object>(v: unknown, name = 'options'): P
   return v as Partial<T>;
 }
 
-export { checkSignal } from '../op/op.js';
-
-/** Node's validateBoolean. */
-export function checkBoolean(v: unknown, name: string): boolean {
-  if (typeof v !== 'boolean') throw invalidArgType(name, 'of type boolean', v);
-  return v;
-}
 
 /**
  * A file position for read/write/readv/writev, by Node 20's rules for a Number — a

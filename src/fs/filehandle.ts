@@ -25,19 +25,23 @@
 import { Opcode } from '../sys/constants.js';
 import { RwOp, readvAll, writevAll } from '../op/io.js';
 import { FdHandle } from '../op/handle.js';
-import { FsyncOp, FtruncateOp, StatxOp, AT, RwAtOp } from '../op/fsops.js';
-import { checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
-import { errnoError, internalAssertion, invalidArgType, invalidState } from '../op/errors.js';
+import { FsyncOp, FtruncateOp, StatxOp, RwAtOp } from '../op/fsops.js';
+import { AT } from '../sys/file.js';
+import { viewLength } from '../op/buffers.js';
+import { errnoError, internalAssertion, invalidArgType, invalidState, invalidArgValue } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import { createRequire } from 'node:module';
 import { EventEmitter } from 'node:events';
-import { fchmod, fchown, futimes, type TimeLike } from 'node:fs';
+import type { TimeLike } from 'node:fs';
+import { fchmod, fchown, futimes } from './fd-calls.js'; // node:fs' own (Deno: through /proc/self/fd)
 import type { Interface as ReadlineInterface } from 'node:readline';
 import { statsFromStatx, bigIntStatsFromStatx, type Stats, type BigIntStats } from './stats.js';
-import { checkEncoding, checkInteger, filePosition, invalidArgValue, readPosition } from './args.js';
+import { filePosition, readPosition } from './args.js';
 import { readAll, writeAll, toChunks, type WriteData } from './io.js';
 import { createReadStream, createWriteStream, type FileHandleReadStreamOptions, type FileHandleWriteStreamOptions,
          type ReadStream, type WriteStream } from './streams.js';
+import { EINVAL } from '../sys/errno.js';
+import { checkOffsetLength, checkView, checkViews, checkEncoding, checkInteger } from '../op/validate.js';
 
 // node:readline is loaded on the first readLines(): importing ringcore/fs does not pay for it.
 let readline: typeof import('node:readline') | undefined;
@@ -155,6 +159,19 @@ export class FileHandle extends FdHandle {
    * last one let go — as Node's FileHandle does (its 'close' event closes them): a read
    * stream stops (its reads in flight are cancelled), a write stream ends (what it was
    * given is written).
+   * @returns a Promise that resolves once the fd is closed (requests on it cancelled first)
+   * @throws EBADF when it was closed already by another path
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * const fh = await open(join(dir, 'f'), 'w');
+   * await fh.close();
+   * await rm(dir, { recursive: true });
+   * ```
    */
   override close(): Promise<void> {
     if (!isFileHandle(this)) return Promise.reject(unusable(this, 'close'));
@@ -202,6 +219,27 @@ export class FileHandle extends FdHandle {
    * → `{ bytesRead, buffer }` (the buffer passed in, with its type).  position: see
    * readPosition (args.ts) — null/-1: from the current file position (Node 20: anything
    * but a safe integer or a bigint too; Node 22+ refuses those); bigints up to 2^63-1.
+   * @param buffer    where the bytes go (default: a new 16 KiB Buffer)
+   * @param offset    where in `buffer` to start (default 0); or the options object
+   * @param length    how many bytes (default: the rest of `buffer`)
+   * @param position  file offset (number or bigint); null or -1: the current position
+   * @param options   `{ buffer, offset, length, position }`, as node:fs/promises
+   * @returns a Promise of `{ bytesRead, buffer }` (bytesRead 0 at end of file)
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments; EBADF on a closed
+   *         handle; EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), 'hello, ring');
+   * await using fh = await open(join(dir, 'f'));
+   * const { bytesRead, buffer } = await fh.read(Buffer.alloc(5), 0, 5, 7);
+   * console.log(bytesRead, buffer.toString()); // 4 'ring' + 1 zero byte
+   * await rm(dir, { recursive: true });
+   * ```
    */
   read<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
                                   position?: number | bigint | null): Promise<ReadResult<T>>;
@@ -240,9 +278,8 @@ export class FileHandle extends FdHandle {
       checkOffsetLength(off, len, size);
       const pos = readPosition(position, len);
       const op = typeof pos === 'number'
-        ? new RwOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult)
-        : new RwAtOp<ReadResult<T>>(this.ring, Opcode.READ, fd, buf, off, len, pos, undefined, readResult);
-      op.req.owner = this;
+        ? new RwOp<ReadResult<T>>(this.ring, { opcode: Opcode.READ, fd, buffer: buf, offset: off, length: len, position: pos, owner: this, map: readResult })
+        : new RwAtOp<ReadResult<T>>(this.ring, { opcode: Opcode.READ, fd, buffer: buf, offset: off, length: len, position: pos, owner: this, map: readResult });
       return op.promise();
     } catch (e) {
       return Promise.reject(e);
@@ -254,6 +291,28 @@ export class FileHandle extends FdHandle {
    * write(string, position?, encoding?) → `{ bytesWritten, buffer }`.  One write(2):
    * it may be short; writeFile() loops.  As Node 20: a string's encoding, if not one
    * Buffer knows, is utf8; positions as read's.
+   * @param buffer    the bytes to write
+   * @param offset    where in `buffer` to start (default 0); or the options object
+   * @param length    how many bytes (default: the rest of `buffer`)
+   * @param position  file offset; null or -1: the current position
+   * @param options   `{ offset, length, position }`
+   * @param data      (string form) the text to write
+   * @param encoding  (string form) its encoding (default 'utf8')
+   * @returns a Promise of `{ bytesWritten, buffer }`
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments; EBADF on a closed
+   *         handle; ENOSPC ... shaped as node:fs/promises' (code, errno, syscall, path)
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * const { bytesWritten } = await fh.write('text at position 0', 0, 'utf8');
+   * console.log(bytesWritten); // 18
+   * await rm(dir, { recursive: true });
+   * ```
    */
   write<T extends ArrayBufferView>(buffer: T, offset?: number | null, length?: number | null,
                                    position?: number | bigint | null): Promise<WriteResult<T>>;
@@ -281,9 +340,8 @@ export class FileHandle extends FdHandle {
         checkOffsetLength(off, len, size);
         const pos = filePosition(position, len);
         const op = typeof pos === 'number'
-          ? new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, buffer, off, len, pos, undefined, writeResult as never)
-          : new RwAtOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, buffer, off, len, pos, undefined, writeResult as never);
-        op.req.owner = this;
+          ? new RwOp<WriteResult<T>>(this.ring, { opcode: Opcode.WRITE, fd, buffer, offset: off, length: len, position: pos, owner: this, map: writeResult as never })
+          : new RwAtOp<WriteResult<T>>(this.ring, { opcode: Opcode.WRITE, fd, buffer, offset: off, length: len, position: pos, owner: this, map: writeResult as never });
         return op.promise();
       }
       if (typeof buffer !== 'string') {
@@ -301,30 +359,67 @@ export class FileHandle extends FdHandle {
       // The position of a string write: a safe integer >= 0, else the current position
       // (Node 20 ignores a bigint here too).
       const pos = typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0 ? offset : -1;
-      const op = new RwOp<WriteResult<T>>(this.ring, Opcode.WRITE, fd, bytes, 0, bytes.byteLength, pos, undefined,
-                                          (n) => ({ bytesWritten: n, buffer: str as T }));
-      op.req.owner = this;
+      const op = new RwOp<WriteResult<T>>(this.ring, {
+        opcode: Opcode.WRITE, fd, buffer: bytes, length: bytes.byteLength, position: pos, owner: this,
+        map: (n) => ({ bytesWritten: n, buffer: str as T }),
+      });
       return op.promise();
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** readv(buffers, position?) → `{ bytesRead, buffers }` (all buffers, or up to EOF). */
+  /**
+   * readv(buffers, position?) → `{ bytesRead, buffers }` (all buffers, or up to EOF).
+   * @param buffers   the buffers to fill, in order
+   * @param position  file offset; null or omitted: the current position
+   * @returns a Promise of `{ bytesRead, buffers }`
+   * @throws ERR_INVALID_ARG_TYPE for bad arguments; EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), 'headbody');
+   * await using fh = await open(join(dir, 'f'));
+   * const { bytesRead } = await fh.readv([Buffer.alloc(4), Buffer.alloc(4)], 0);
+   * console.log(bytesRead); // 8
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async readv<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesRead: number; buffers: T }> {
     const fd = live(this, 'readv');
     checkViews('buffers', buffers);
     const pos = filePosition(position, totalLength(buffers));
     // Node (libuv's preadv) refuses an empty list with EINVAL; so do we.
-    if (buffers.length === 0) throw errnoError(-22, 'read');
+    if (buffers.length === 0) throw errnoError(EINVAL, 'read');
     if (typeof pos === 'bigint') return { bytesRead: await this.eachAt(Opcode.READ, buffers, pos), buffers };
     // Past IOV_MAX buffers, batch after batch until the buffers are full or EOF
     // (libuv would fill only the first 1024).
-    const bytesRead = await readvAll(this.ring, fd, buffers, pos, this);
+    const bytesRead = await readvAll(this.ring, fd, buffers, pos, { owner: this });
     return { bytesRead, buffers };
   }
 
-  /** writev(buffers, position?) → `{ bytesWritten, buffers }`: every byte. */
+  /**
+   * writev(buffers, position?) → `{ bytesWritten, buffers }`: every byte.
+   * @param buffers   the buffers to write, in order
+   * @param position  file offset; null or omitted: the current position
+   * @returns a Promise of `{ bytesWritten, buffers }`
+   * @throws ERR_INVALID_ARG_TYPE for bad arguments; EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * console.log((await fh.writev([Buffer.from('a'), Buffer.from('b')])).bytesWritten); // 2
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async writev<T extends ArrayBufferView[]>(buffers: T, position?: number | bigint | null): Promise<{ bytesWritten: number; buffers: T }> {
     const fd = live(this, 'writev');
     checkViews('buffers', buffers);
@@ -332,7 +427,7 @@ export class FileHandle extends FdHandle {
     if (buffers.length === 0) return { bytesWritten: 0, buffers };
     if (typeof pos === 'bigint') return { bytesWritten: await this.eachAt(Opcode.WRITE, buffers, pos), buffers };
     // Every byte, as Node writes them: batches of IOV_MAX, short writes resumed.
-    const bytesWritten = await writevAll(this.ring, fd, buffers, pos, this);
+    const bytesWritten = await writevAll(this.ring, fd, buffers, pos, { owner: this });
     return { bytesWritten, buffers };
   }
 
@@ -346,9 +441,10 @@ export class FileHandle extends FdHandle {
     for (const b of buffers) {
       const len = viewLength(b);
       if (len === 0) continue;
-      const op = new RwAtOp<number>(this.ring, opcode, live(this, opcode === Opcode.READ ? 'readv' : 'writev'), b, 0, len,
-                                    pos + BigInt(total), undefined, undefined);
-      op.req.owner = this;
+      const op = new RwAtOp<number>(this.ring, {
+        opcode, fd: live(this, opcode === Opcode.READ ? 'readv' : 'writev'), buffer: b, length: len,
+        position: pos + BigInt(total), owner: this,
+      });
       const n = await op.promise();
       total += n;
       if (n < len) break;
@@ -356,7 +452,23 @@ export class FileHandle extends FdHandle {
     return total;
   }
 
-  /** fstat through statx(fd, "", AT_EMPTY_PATH); `{ bigint: true }`: BigIntStats, with nanoseconds. */
+  /**
+   * fstat through statx(fd, "", AT_EMPTY_PATH); `{ bigint: true }`: BigIntStats, with nanoseconds.
+   * @param options  `bigint: true` for BigIntStats
+   * @returns a Promise of fs.Stats (or BigIntStats) of the open file (STATX with AT_EMPTY_PATH)
+   * @throws EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * console.log((await fh.stat()).size); // 0
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   stat(options?: { bigint?: false }): Promise<Stats>;
   stat(options: { bigint: true }): Promise<BigIntStats>;
   stat(options?: { bigint?: boolean }): Promise<Stats | BigIntStats>;
@@ -368,39 +480,158 @@ export class FileHandle extends FdHandle {
     return bigint ? bigIntStatsFromStatx(buf) : statsFromStatx(buf);
   }
 
-  /** fsync(2). */
+  /**
+   * fsync(2).
+   * @returns a Promise that resolves once data and metadata are on disk (IORING_OP_FSYNC)
+   * @throws EBADF on a closed handle; EIO
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * await fh.write('durable');
+   * await fh.sync();
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async sync(): Promise<void> {
-    await new FsyncOp(this.ring, live(this, 'fsync'), false).promise();
+    await new FsyncOp(this.ring, live(this, 'fsync'), 'fsync').promise();
   }
 
-  /** fdatasync(2). */
+  /**
+   * fdatasync(2).
+   * @returns a Promise that resolves once the data is on disk (FSYNC with DATASYNC)
+   * @throws EBADF on a closed handle; EIO
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * await fh.write('data');
+   * await fh.datasync();
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async datasync(): Promise<void> {
-    await new FsyncOp(this.ring, live(this, 'fdatasync'), true).promise();
+    await new FsyncOp(this.ring, live(this, 'fdatasync'), 'fdatasync').promise();
   }
 
-  /** ftruncate(2) to `len` bytes (default 0). */
+  /**
+   * ftruncate(2) to `len` bytes (default 0).
+   * @param len  the new length (default 0)
+   * @returns a Promise that resolves once truncated (IORING_OP_FTRUNCATE, kernel 6.9+)
+   * @throws EBADF on a closed handle; EINVAL for a handle not open for writing
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w+');
+   * await fh.write('abcdef');
+   * await fh.truncate(3);
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async truncate(len = 0): Promise<void> {
     const fd = live(this, 'ftruncate');
     checkInteger(len, 'len', Number.MIN_SAFE_INTEGER);
     await new FtruncateOp(this.ring, fd, Math.max(0, len)).promise();
   }
 
-  /** fchmod(2) — no IORING_OP: node:fs' fchmod on the fd (libuv's pool), its checks and errors. */
+  /**
+   * fchmod(2) — no IORING_OP: node:fs' fchmod on the fd (libuv's pool), its checks and errors.
+   * @param mode  the permission bits (number, or an octal string)
+   * @returns a Promise that resolves once changed (Node's fchmod: there is no opcode)
+   * @throws ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE for a bad mode; EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * await fh.chmod(0o600);
+   * console.log(((await fh.stat()).mode & 0o777).toString(8)); // '600'
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async chmod(mode: string | number): Promise<void> {
     return onFd(fchmod, live(this, 'fchmod'), mode);
   }
 
-  /** fchown(2) — no IORING_OP: node:fs' fchown on the fd. */
+  /**
+   * fchown(2) — no IORING_OP: node:fs' fchown on the fd.
+   * @param uid  the new owner (-1: unchanged)
+   * @param gid  the new group (-1: unchanged)
+   * @returns a Promise that resolves once changed (Node's fchown: there is no opcode)
+   * @throws EPERM without the privilege; EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * const { uid, gid } = await fh.stat();
+   * await fh.chown(uid, gid); // to itself: allowed for anyone
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async chown(uid: number, gid: number): Promise<void> {
     return onFd(fchown, live(this, 'fchown'), uid, gid);
   }
 
-  /** futimens(2) — no IORING_OP: node:fs' futimes on the fd. */
+  /**
+   * futimens(2) — no IORING_OP: node:fs' futimes on the fd.
+   * @param atime  access time: a Date, seconds since the epoch, or a numeric string
+   * @param mtime  modification time, the same forms
+   * @returns a Promise that resolves once set (Node's futimes: there is no opcode)
+   * @throws ERR_INVALID_ARG_TYPE for a bad time; EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * await fh.utimes(new Date(0), new Date(0));
+   * console.log((await fh.stat()).mtimeMs); // 0
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async utimes(atime: TimeLike, mtime: TimeLike): Promise<void> {
     return onFd(futimes, live(this, 'futimes'), atime, mtime);
   }
 
-  /** Everything from the current position to EOF, as a Buffer or (with an encoding) a string. */
+  /**
+   * Everything from the current position to EOF, as a Buffer or (with an encoding) a string.
+   * @param options  `encoding` (a string result), `signal`; or an encoding name
+   * @returns a Promise of the rest of the file from the current position: a Buffer or string
+   * @throws EBADF on a closed handle; ERR_FS_FILE_TOO_LARGE past 2 GiB; an AbortError
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), 'whole file');
+   * await using fh = await open(join(dir, 'f'));
+   * console.log(await fh.readFile('utf8')); // 'whole file'
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   readFile(options?: (FileReadOptions & { encoding?: null }) | null): Promise<Buffer>;
   readFile(options: (FileReadOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
   readFile(options?: FileReadOptions | BufferEncoding | null): Promise<Buffer | string>;
@@ -413,7 +644,24 @@ export class FileHandle extends FdHandle {
     return enc === null ? data : data.toString(enc);
   }
 
-  /** Write all of `data` at the current position (looping over short writes). */
+  /**
+   * Write all of `data` at the current position (looping over short writes).
+   * @param data     a string, bytes, or an (async) iterable of them
+   * @param options  `encoding`, `flush`, `signal`; or an encoding name
+   * @returns a Promise that resolves once all is written (at the current position)
+   * @throws EBADF on a closed handle; an AbortError
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * await fh.writeFile(['line 1\n', 'line 2\n']);
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   async writeFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
     const fd = live(this, 'writeFile');
     const o = typeof options === 'string' ? { encoding: options } : options ?? {};
@@ -421,7 +669,24 @@ export class FileHandle extends FdHandle {
     await writeAll(this.ring, fd, toChunks(data, enc), o.signal);
   }
 
-  /** Like writeFile; on a handle the file's own flags decide whether it appends. */
+  /**
+   * Like writeFile; on a handle the file's own flags decide whether it appends.
+   * @param data     a string or bytes
+   * @param options  `encoding`, `flush`, `signal`; or an encoding name
+   * @returns a Promise that resolves once appended
+   * @throws as writeFile()
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'a');
+   * await fh.appendFile('more\n');
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   appendFile(data: WriteData, options?: BufferEncoding | FileWriteOptions | null): Promise<void> {
     if (!isFileHandle(this)) return Promise.reject(unusable(this, 'writeFile'));
     return this.writeFile(data, options);
@@ -430,12 +695,51 @@ export class FileHandle extends FdHandle {
   /**
    * A ReadStream on this file, as Node's: from `start` (default: the file position)
    * to `end`; with autoClose (the default) the handle is closed when the stream ends.
+   * @param options  as fs.createReadStream's: `encoding`, `start`, `end`, `highWaterMark`,
+   *                 `autoClose`, `emitClose`, `signal`
+   * @returns a ReadStream over this handle (up to 4 reads in flight on a regular file)
+   * @throws ERR_OUT_OF_RANGE / ERR_INVALID_ARG_TYPE for bad options, as node:fs
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), '0123456789');
+   * const fh = await open(join(dir, 'f'));
+   * let text = '';
+   * for await (const chunk of fh.createReadStream({ start: 2, end: 5, encoding: 'utf8' })) text += chunk;
+   * console.log(text); // '2345'
+   * await rm(dir, { recursive: true });
+   * ```
    */
   createReadStream(options?: FileHandleReadStreamOptions): ReadStream {
     return createReadStream(undefined, { ...options, fd: this });
   }
 
-  /** A WriteStream to this file, as Node's (autoClose: the handle is closed when it finishes). */
+  /**
+   * A WriteStream to this file, as Node's (autoClose: the handle is closed when it finishes).
+   * @param options  as fs.createWriteStream's: `encoding`, `start`, `flush`, `autoClose`,
+   *                 `emitClose`, `highWaterMark`
+   * @returns a WriteStream over this handle
+   * @throws ERR_OUT_OF_RANGE / ERR_INVALID_ARG_TYPE for bad options, as node:fs
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, readFile, rm } from 'ringcore/fs';
+   * import { once } from 'node:events';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * const fh = await open(join(dir, 'f'), 'w');
+   * const ws = fh.createWriteStream();
+   * ws.end('streamed');
+   * await once(ws, 'close'); // autoClose: the handle is closed with the stream
+   * console.log(await readFile(join(dir, 'f'), 'utf8')); // 'streamed'
+   * await rm(dir, { recursive: true });
+   * ```
+   */
   createWriteStream(options?: FileHandleWriteStreamOptions): WriteStream {
     return createWriteStream(undefined, { ...options, fd: this });
   }
@@ -445,6 +749,23 @@ export class FileHandle extends FdHandle {
    * `createReadStream(options)` with `crlfDelay: Infinity` (so "\r\n" is one line
    * break); `for await (const line of fh.readLines())`.  The handle is closed when the
    * stream ends (autoClose, as Node).
+   * @param options  createReadStream()'s options (`encoding`, `start`, `end`, ...)
+   * @returns a readline Interface: an async iterable of the file's lines (crlfDelay Infinity)
+   * @throws ERR_INVALID_STATE / EBADF on a closed handle
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), 'one\r\ntwo\nthree');
+   * const fh = await open(join(dir, 'f'));
+   * const lines: string[] = [];
+   * for await (const line of fh.readLines()) lines.push(line);
+   * console.log(lines); // ['one', 'two', 'three']
+   * await rm(dir, { recursive: true });
+   * ```
    */
   readLines(options?: FileHandleReadStreamOptions): ReadlineInterface {
     return loadReadline().createInterface({ input: this.createReadStream(options), crlfDelay: Infinity });
@@ -456,6 +777,23 @@ export class FileHandle extends FdHandle {
    * BYOB) at the file position, until EOF.  A handle gives one such stream in its life
    * (Node locks it: a second call throws).  `autoClose: true` (as newer Node has)
    * closes the handle at EOF, on an error or on cancel; otherwise close it yourself.
+   * @param options  `type: 'bytes'` (the default here, as Node 22+), `autoClose`
+   * @returns a web ReadableStream of the file's bytes (BYOB-capable)
+   * @throws ERR_INVALID_STATE when the handle is closed or already locked to a stream
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm, writeFile } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await writeFile(join(dir, 'f'), 'web bytes');
+   * await using fh = await open(join(dir, 'f'));
+   * let n = 0;
+   * for await (const chunk of fh.readableWebStream()) n += (chunk as Uint8Array).byteLength;
+   * console.log(n); // 9
+   * await rm(dir, { recursive: true });
+   * ```
    */
   readableWebStream(options?: { type?: 'bytes'; autoClose?: boolean }): ReadableStream<Uint8Array> {
     if (this.fdv < 0) throw invalidState('The FileHandle is closed');
@@ -495,6 +833,18 @@ export class FileHandle extends FdHandle {
   /**
    * Node's FileHandle.getAsyncId() answers the async id of its native handle; ours has
    * no AsyncWrap (an fd on the ring), so this is the id of the context that opened it.
+   * @returns the async id of the context that opened the file (ours has no native handle)
+   * @example
+   * ```ts
+   * import { tmpdir } from 'node:os';
+   * import { join } from 'node:path';
+   * import { mkdtemp, open, rm } from 'ringcore/fs';
+   *
+   * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+   * await using fh = await open(join(dir, 'f'), 'w');
+   * console.log(typeof fh.getAsyncId()); // 'number'
+   * await rm(dir, { recursive: true });
+   * ```
    */
   getAsyncId(): number {
     return this.asyncId ??= (createRequire(import.meta.url)('node:async_hooks') as typeof import('node:async_hooks')).executionAsyncId();

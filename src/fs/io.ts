@@ -8,11 +8,13 @@
  */
 import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
-import { StatxOp, AT } from '../op/fsops.js';
+import { StatxOp } from '../op/fsops.js';
+import { AT } from '../sys/file.js';
 import { AbortError, codedError, errnoError, invalidArgType, outOfRange } from '../op/errors.js';
 import { WRITE_VALIDATES_FD } from './node-line.js';
 import { constants } from 'node:fs';
 import type { Ring } from '../runtime/ring.js';
+import { EIO } from '../sys/errno.js';
 
 const { S_IFMT, S_IFREG } = constants;
 
@@ -72,7 +74,7 @@ export async function readAll(ring: Ring, fd: number, signal?: AbortSignal, stat
       buf.copy(next, 0, 0, n);
       buf = next;
     }
-    const r = await new RwOp<number>(ring, Opcode.READ, fd, buf, n, buf.length - n, -1, signal, undefined).promise();
+    const r = await new RwOp<number>(ring, { opcode: Opcode.READ, fd, buffer: buf, offset: n, length: buf.length - n, position: -1, signal }).promise();
     if (r === 0) break;
     n += r;
   }
@@ -92,8 +94,8 @@ export async function writeAll(ring: Ring, fd: number, chunks: Iterable<Uint8Arr
       // Node 22+ validates the fd of a write before the syscall (WRITE_VALIDATES_FD):
       // writeFile(closedFileHandle, 'x') is ERR_OUT_OF_RANGE there, EBADF on Node 20.
       if (fd < 0 && WRITE_VALIDATES_FD) throw outOfRange('fd', '>= 0 && <= 2147483647', fd);
-      const n = await new RwOp<number>(ring, Opcode.WRITE, fd, chunk, off, total - off, -1, signal, undefined).promise();
-      if (n === 0) throw errnoError(-5, 'write'); // EIO: no progress (never loop on it)
+      const n = await new RwOp<number>(ring, { opcode: Opcode.WRITE, fd, buffer: chunk, offset: off, length: total - off, position: -1, signal }).promise();
+      if (n === 0) throw errnoError(EIO, 'write'); // no progress (never loop on it)
       off += n;
     }
   }

@@ -18,24 +18,29 @@
  *
  * May touch: the default ring (through ops), node:fs/promises and node:fs (callback
  * APIs) for what has no opcode, process warnings (DEP0147, mkdtemp's template warning).
+ *
+ * @module ringcore/fs
  */
 import { dirname, isAbsolute, join, parse, resolve, sep } from 'node:path';
-import { constants as C, fchmod as fchmodCb } from 'node:fs';
+import { constants as C } from 'node:fs';
+import { fchmod as fchmodCb } from './fd-calls.js'; // node:fs' own (Deno: through /proc/self/fd)
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { defaultRing } from '../runtime/current.js';
-import { codedError, errnoError, invalidArgType, outOfRange, systemError, type RingError, type SystemErrorContext } from '../op/errors.js';
-import { AT, LinkatOp, MkdiratOp, OpenatOp, RenameatOp, StatxOp, SymlinkatOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
+import { codedError, errnoError, invalidArgType, outOfRange, systemError, type RingError, type SystemErrorContext, invalidArgValue } from '../op/errors.js';
+import { LinkatOp, MkdiratOp, OpenatOp, RenameatOp, StatxOp, SymlinkatOp, UnlinkatOp, FtruncateOp } from '../op/fsops.js';
+import { AT } from '../sys/file.js';
 import { CloseOp } from '../op/io.js';
 import { Opcode } from '../sys/constants.js';
 import { RwOp } from '../op/io.js';
 import { FileHandle } from './filehandle.js';
 import { bigIntStatsFromStatx, statsFromStatx, type BigIntStats, type Stats } from './stats.js';
-import { checkBoolean, checkEncoding, checkInteger, checkSignal, invalidArgValue, isNodeFileHandle, optionsObject, toFlags, toKernelPath,
-         toMode, type PathLike } from './args.js';
+import { isNodeFileHandle, optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
 import { CP_DIR_ERROR_ON_EXIST, CP_NODE24, HAS_GLOB, HAS_MKDTEMP_DISPOSABLE, SYMLINK_TYPE_ONE_OF } from './node-line.js';
 import { readAll, toChunks, writeAll, type WriteData } from './io.js';
 import { viaNodeIfRefused } from './fallback.js';
+import { EINVAL, EIO, EISDIR } from '../sys/errno.js';
+import { checkBoolean, checkEncoding, checkInteger, checkSignal } from '../op/validate.js';
 
 type NodeFsPromises = typeof import('node:fs/promises');
 
@@ -57,7 +62,23 @@ function viaNode<K extends keyof NodeFsPromises>(name: K): NodeFsPromises[K] {
   return f as unknown as NodeFsPromises[K];
 }
 
-/** access(path, mode): Node's own (no IORING_OP for faccessat). */
+/**
+ * access(path, mode): Node's own (no IORING_OP for faccessat).
+ * @param path  the file
+ * @param mode  fs.constants.F_OK (default), R_OK, W_OK, X_OK bits
+ * @returns a Promise that resolves if the access is allowed (Node's own access: no opcode)
+ * @throws ENOENT, EACCES ... as Node's
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { access, constants, mkdtemp, rm } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await access(dir, constants.R_OK | constants.W_OK);
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function access(path: PathLike, mode?: number): Promise<void> {
   return (await nodeFs()).access(path, mode);
 }
@@ -132,7 +153,26 @@ export const constants = C;
 
 const fchmod = promisify(fchmodCb);
 
-/** open(path, flags = 'r', mode = 0o666) → FileHandle. */
+/**
+ * open(path, flags = 'r', mode = 0o666) → FileHandle.
+ * @param path   the file (string, Buffer or file: URL)
+ * @param flags  'r' (default), 'w', 'a', 'wx', ... or O_* numbers, as node:fs
+ * @param mode   permissions for a created file (default 0o666, before the umask)
+ * @returns a Promise of a FileHandle (IORING_OP_OPENAT)
+ * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE for bad arguments; ENOENT, EACCES,
+ *         EEXIST ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, open, rm } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await using fh = await open(join(dir, 'new.txt'), 'wx');
+ * await fh.write('created with O_CREAT|O_EXCL');
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function open(path: PathLike, flags?: string | number, mode?: string | number): Promise<FileHandle> {
   const refused = viaNodeIfRefused('open', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
@@ -150,7 +190,25 @@ export interface ReadFileOptions {
   signal?: AbortSignal;
 }
 
-/** The whole file (until EOF) as a Buffer, or a string with an encoding. */
+/**
+ * The whole file (until EOF) as a Buffer, or a string with an encoding.
+ * @param path     a path, or a FileHandle (read from its current position)
+ * @param options  `encoding` (a string result), `flag` (default 'r'), `signal`; or an
+ *                 encoding name
+ * @returns a Promise of the contents: a Buffer, or a string with an encoding
+ * @throws ENOENT, EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path); ERR_FS_FILE_TOO_LARGE past 2 GiB; an AbortError
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, readFile, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'a.txt'), 'hello');
+ * console.log(await readFile(join(dir, 'a.txt'), 'utf8')); // 'hello'
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function readFile(path: PathLike | FileHandle, options?: (ReadFileOptions & { encoding?: null }) | null): Promise<Buffer>;
 export async function readFile(path: PathLike | FileHandle, options: (ReadFileOptions & { encoding: BufferEncoding }) | BufferEncoding): Promise<string>;
 export async function readFile(path: PathLike | FileHandle, options?: ReadFileOptions | BufferEncoding | null): Promise<Buffer | string>;
@@ -215,14 +273,52 @@ async function writeOrAppend(path: PathLike | FileHandle, data: WriteData, optio
   }
 }
 
-/** Replace the file's contents with `data` (string, bytes, or an (async) iterable of them). */
+/**
+ * Replace the file's contents with `data` (string, bytes, or an (async) iterable of them).
+ * @param path     a path, or a FileHandle
+ * @param data     a string, Buffer, TypedArray, DataView, or an (async) iterable of them
+ * @param options  `encoding` (default 'utf8'), `mode`, `flag` (default 'w'), `flush`,
+ *                 `signal`; or an encoding name
+ * @returns a Promise that resolves once every byte is written (and synced, with `flush`)
+ * @throws ENOENT, EACCES, EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path); an AbortError
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, readFile, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'b.bin'), new Uint8Array([1, 2, 3]), { flush: true });
+ * console.log((await readFile(join(dir, 'b.bin'))).length); // 3
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export function writeFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
   const refused = viaNodeIfRefused('writeFile', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
   return writeOrAppend(path, data, options, 'w');
 }
 
-/** Append `data` to the file, creating it if needed. */
+/**
+ * Append `data` to the file, creating it if needed.
+ * @param path     a path, or a FileHandle
+ * @param data     a string or bytes
+ * @param options  `encoding`, `mode`, `flag` (default 'a'), `flush`; or an encoding name
+ * @returns a Promise that resolves once the data is appended
+ * @throws as writeFile()
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { appendFile, mkdtemp, readFile, rm } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await appendFile(join(dir, 'log'), 'one\n');
+ * await appendFile(join(dir, 'log'), 'two\n');
+ * console.log(await readFile(join(dir, 'log'), 'utf8')); // 'one\ntwo\n'
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export function appendFile(path: PathLike | FileHandle, data: WriteData, options?: WriteFileOptions | BufferEncoding | null): Promise<void> {
   const refused = viaNodeIfRefused('appendFile', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
@@ -259,6 +355,23 @@ function copyError(e: unknown, src: string, dest: string): unknown {
  * Not on io_uring: fchmod(2) has no IORING_OP, so dest's mode is set through libuv;
  * and COPYFILE_FICLONE / COPYFILE_FICLONE_FORCE (reflinks need ioctl(FICLONE)) hand
  * the whole copy to Node's own copyFile.
+ * @param src   the file to copy
+ * @param dest  where to (replaced unless `mode` has COPYFILE_EXCL)
+ * @param mode  fs.constants.COPYFILE_EXCL / COPYFILE_FICLONE / COPYFILE_FICLONE_FORCE bits
+ * @returns a Promise that resolves once the copy is complete
+ * @throws ENOENT, EEXIST (with COPYFILE_EXCL), EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { constants, copyFile, mkdtemp, readFile, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'a'), 'copy me');
+ * await copyFile(join(dir, 'a'), join(dir, 'b'), constants.COPYFILE_EXCL);
+ * console.log(await readFile(join(dir, 'b'), 'utf8')); // 'copy me'
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Promise<void> {
   const refused = viaNodeIfRefused('copyFile', arguments); // io_uring refused here: Node's (fallback.ts)
@@ -274,7 +387,7 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
   try {
     inFd = await new OpenatOp(ring, s, C.O_RDONLY, 0).promise();
     const st = statsFromStatx(await new StatxOp(ring, empty, AT.EMPTY_PATH, undefined, inFd, 'fstat').promise());
-    if (st.isDirectory()) throw errnoError(-21, 'copyfile'); // before dest is created, as libuv
+    if (st.isDirectory()) throw errnoError(EISDIR, 'copyfile'); // before dest is created, as libuv
     const excl = (m & C.COPYFILE_EXCL) !== 0;
     outFd = await new OpenatOp(ring, d, C.O_WRONLY | C.O_CREAT | (excl ? C.O_EXCL : 0), st.mode).promise();
     if (!excl) {
@@ -288,12 +401,12 @@ export async function copyFile(src: PathLike, dest: PathLike, mode?: number): Pr
     const chunk = Buffer.allocUnsafeSlow(Math.min(Math.max(st.size, 4096), 1 << 20));
     let pos = 0;
     for (;;) {
-      const n = await new RwOp<number>(ring, Opcode.READ, inFd, chunk, 0, chunk.length, pos, undefined, undefined).promise();
+      const n = await new RwOp<number>(ring, { opcode: Opcode.READ, fd: inFd, buffer: chunk, length: chunk.length, position: pos }).promise();
       if (n === 0) break;
       let off = 0;
       while (off < n) {
-        const w = await new RwOp<number>(ring, Opcode.WRITE, outFd, chunk, off, n - off, pos + off, undefined, undefined).promise();
-        if (w === 0) throw errnoError(-5, 'write'); // EIO: no progress (never loop on it)
+        const w = await new RwOp<number>(ring, { opcode: Opcode.WRITE, fd: outFd, buffer: chunk, offset: off, length: n - off, position: pos + off }).promise();
+        if (w === 0) throw errnoError(EIO, 'write'); // no progress (never loop on it)
         off += w;
       }
       pos += n;
@@ -320,7 +433,25 @@ async function statWith(path: PathLike, options: StatOptions, flags: number, sys
   return bigint ? bigIntStatsFromStatx(buf) : statsFromStatx(buf);
 }
 
-/** stat(path, { bigint }): follows symlinks.  An fs.Stats, or a BigIntStats with nanoseconds. */
+/**
+ * stat(path, { bigint }): follows symlinks.  An fs.Stats, or a BigIntStats with nanoseconds.
+ * @param path     the file
+ * @param options  `bigint: true` for BigIntStats with nanoseconds
+ * @returns a Promise of fs.Stats (or BigIntStats), from one IORING_OP_STATX
+ * @throws ENOENT, ENOTDIR, EACCES ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm, stat, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'f'), 'abc');
+ * const st = await stat(join(dir, 'f'));
+ * console.log(st.size, st.isFile()); // 3 true
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export function stat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
 export function stat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export function stat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
@@ -330,7 +461,24 @@ export function stat(path: PathLike, options: StatOptions = { bigint: false }): 
   return statWith(path, options, 0, 'stat');
 }
 
-/** lstat(path, { bigint }): the link itself. */
+/**
+ * lstat(path, { bigint }): the link itself.
+ * @param path     the file; a symbolic link is described itself, not followed
+ * @param options  `bigint: true` for BigIntStats
+ * @returns a Promise of fs.Stats (or BigIntStats)
+ * @throws as stat()
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { lstat, mkdtemp, rm, symlink } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await symlink('/etc/hostname', join(dir, 'l'));
+ * console.log((await lstat(join(dir, 'l'))).isSymbolicLink()); // true
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export function lstat(path: PathLike, options?: StatOptions & { bigint?: false }): Promise<Stats>;
 export function lstat(path: PathLike, options: StatOptions & { bigint: true }): Promise<BigIntStats>;
 export function lstat(path: PathLike, options?: StatOptions): Promise<Stats | BigIntStats>;
@@ -340,11 +488,27 @@ export function lstat(path: PathLike, options: StatOptions = { bigint: false }):
   return statWith(path, options, AT.SYMLINK_NOFOLLOW, 'lstat');
 }
 
-/** unlink(path). */
+/**
+ * unlink(path).
+ * @param path  the file (or link) to remove
+ * @returns a Promise that resolves once removed (IORING_OP_UNLINKAT)
+ * @throws ENOENT, EISDIR, EPERM ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm, unlink, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'gone'), '');
+ * await unlink(join(dir, 'gone'));
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function unlink(path: PathLike): Promise<void> {
   const refused = viaNodeIfRefused('unlink', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
-  await new UnlinkatOp(defaultRing(), toKernelPath(path), false).promise();
+  await new UnlinkatOp(defaultRing(), toKernelPath(path), 'unlink').promise();
 }
 
 export interface RmDirOptions {
@@ -371,6 +535,21 @@ let rmdirWarned = false;
 /**
  * rmdir(path): the directory must be empty.  `{ recursive: true }` is Node 20's
  * deprecated form (DEP0147, warned once): stat, then rm -r of a directory (see rm).
+ * @param path     an empty directory
+ * @param options  `recursive` (deprecated in Node: use rm()), `maxRetries`, `retryDelay`
+ * @returns a Promise that resolves once it is removed (IORING_OP_UNLINKAT, AT_REMOVEDIR)
+ * @throws ENOTEMPTY, ENOENT, ENOTDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdir, mkdtemp, rm, rmdir } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await mkdir(join(dir, 'empty'));
+ * await rmdir(join(dir, 'empty'));
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function rmdir(path: PathLike, options?: RmDirOptions): Promise<void> {
   const refused = viaNodeIfRefused('rmdir', arguments); // io_uring refused here: Node's (fallback.ts)
@@ -388,7 +567,7 @@ export async function rmdir(path: PathLike, options?: RmDirOptions): Promise<voi
     const st = await stat(path);
     if (st.isDirectory()) return rimraf(p.bytes.subarray(0, -1), o);
   }
-  await new UnlinkatOp(defaultRing(), p, true).promise();
+  await new UnlinkatOp(defaultRing(), p, 'rmdir').promise();
 }
 
 export interface RmOptions extends RmDirOptions {
@@ -403,6 +582,23 @@ export interface RmOptions extends RmDirOptions {
  * ENFILE, ENOTEMPTY and EPERM retried maxRetries times, retryDelay ms more each time.
  * Every unlink, rmdir and lstat is a ring request; the listing is node:fs/promises'
  * readdir (no opcode for getdents).
+ * @param path     the file or directory
+ * @param options  `recursive` (directories and their contents), `force` (no error when
+ *                 missing), `maxRetries`, `retryDelay`
+ * @returns a Promise that resolves once it is gone
+ * @throws ENOENT (without `force`), ERR_FS_EISDIR (a directory without `recursive`) ... as Node's
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'x'), '');
+ * await rm(join(dir, 'x'));
+ * await rm(join(dir, 'x'), { force: true }); // already gone: no error
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   const refused = viaNodeIfRefused('rm', arguments); // io_uring refused here: Node's (fallback.ts)
@@ -419,7 +615,7 @@ export async function rm(path: PathLike, options?: RmOptions): Promise<void> {
   }
   if (st.isDirectory() && !o.recursive) {
     throw systemError('ERR_FS_EISDIR', 'Path is a directory',
-                      { code: 'EISDIR', message: 'is a directory', path: p.display, syscall: 'rm', errno: 21 });
+                      { code: 'EISDIR', message: 'is a directory', path: p.display, syscall: 'rm', errno: -EISDIR });
   }
   return rimraf(p.bytes.subarray(0, -1), o);
 }
@@ -465,7 +661,7 @@ async function rimrafOnce(path: Buffer, o: Required<RmDirOptions>): Promise<void
 
 async function rmdirOrChildren(path: Buffer, o: Required<RmDirOptions>, originalErr: unknown): Promise<void> {
   try {
-    await new UnlinkatOp(defaultRing(), toKernelPath(path), true).promise();
+    await new UnlinkatOp(defaultRing(), toKernelPath(path), 'rmdir').promise();
   } catch (e) {
     const code = (e as RingError).code;
     if (NOT_EMPTY_CODES.has(code)) return rmChildren(path, o);
@@ -484,10 +680,27 @@ async function rmChildren(path: Buffer, o: Required<RmDirOptions>): Promise<void
   const results = await Promise.allSettled(names.map((n) => rimraf(Buffer.concat([prefix, n]), o)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed !== undefined) throw failed.reason;
-  await new UnlinkatOp(defaultRing(), toKernelPath(path), true).promise();
+  await new UnlinkatOp(defaultRing(), toKernelPath(path), 'rmdir').promise();
 }
 
-/** rename(oldPath, newPath). */
+/**
+ * rename(oldPath, newPath).
+ * @param oldPath  the current name
+ * @param newPath  the new name (replaced if it exists)
+ * @returns a Promise that resolves once renamed (IORING_OP_RENAMEAT)
+ * @throws ENOENT, EXDEV, EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rename, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'old'), 'x');
+ * await rename(join(dir, 'old'), join(dir, 'new'));
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function rename(oldPath: PathLike, newPath: PathLike): Promise<void> {
   const refused = viaNodeIfRefused('rename', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
@@ -502,6 +715,21 @@ export interface MkdirOptions {
 /**
  * mkdir(path, { recursive, mode }).  With `recursive`, resolves with the first
  * directory it created (undefined if the path already was a directory), as Node does.
+ * @param path     the directory to make
+ * @param options  `recursive` (make parents; resolves with the first directory made), `mode`
+ *                 (default 0o777); or a mode
+ * @returns a Promise: undefined, or with `recursive` the first directory created (if any)
+ * @throws EEXIST (not with `recursive`), ENOENT, ENOTDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdir, mkdtemp, rm } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * console.log(await mkdir(join(dir, 'a', 'b'), { recursive: true }) === join(dir, 'a')); // true
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function mkdir(path: PathLike, options: MkdirOptions & { recursive: true }): Promise<string | undefined>;
 export async function mkdir(path: PathLike, options?: number | string | (MkdirOptions & { recursive?: false }) | null): Promise<void>;
@@ -548,7 +776,25 @@ async function mkdirp(ring: ReturnType<typeof defaultRing>, path: string, mode: 
   }
 }
 
-/** truncate(path, len = 0). */
+/**
+ * truncate(path, len = 0).
+ * @param path  the file
+ * @param len   the new length (default 0)
+ * @returns a Promise that resolves once truncated (OPENAT + FTRUNCATE, kernel 6.9+)
+ * @throws ENOENT, EISDIR ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm, stat, truncate, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 't'), 'abcdef');
+ * await truncate(join(dir, 't'), 2);
+ * console.log((await stat(join(dir, 't'))).size); // 2
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function truncate(path: PathLike, len = 0): Promise<void> {
   const refused = viaNodeIfRefused('truncate', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
@@ -567,6 +813,21 @@ export async function truncate(path: PathLike, len = 0): Promise<void> {
  * here it is checked as the running Node checks it — Node 24: first, one of 'dir',
  * 'file', 'junction', null, undefined (ERR_INVALID_ARG_VALUE); Node 20/22: after the
  * paths, 'dir', 'file', 'junction' or not a string (SYMLINK_TYPE_ONE_OF, node-line.ts).
+ * @param target  what the link points to (stored as given)
+ * @param path    the link to create
+ * @param type    'file', 'dir', 'junction' or null (only Windows reads it)
+ * @returns a Promise that resolves once created (IORING_OP_SYMLINKAT)
+ * @throws EEXIST, ENOENT ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm, symlink } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await symlink('/etc/hostname', join(dir, 'hostname'));
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function symlink(target: PathLike, path: PathLike, type?: string | null): Promise<void> {
   const refused = viaNodeIfRefused('symlink', arguments); // io_uring refused here: Node's (fallback.ts)
@@ -582,7 +843,25 @@ export async function symlink(target: PathLike, path: PathLike, type?: string | 
   await new SymlinkatOp(defaultRing(), t, p).promise();
 }
 
-/** link(existingPath, newPath): IORING_OP_LINKAT. */
+/**
+ * link(existingPath, newPath): IORING_OP_LINKAT.
+ * @param existingPath  the file
+ * @param newPath       the new hard link
+ * @returns a Promise that resolves once created (IORING_OP_LINKAT)
+ * @throws EEXIST, ENOENT, EXDEV ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { link, mkdtemp, rm, stat, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await writeFile(join(dir, 'a'), 'x');
+ * await link(join(dir, 'a'), join(dir, 'b'));
+ * console.log((await stat(join(dir, 'a'))).nlink); // 2
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export async function link(existingPath: PathLike, newPath: PathLike): Promise<void> {
   const refused = viaNodeIfRefused('link', arguments); // io_uring refused here: Node's (fallback.ts)
   if (refused !== undefined) return refused;
@@ -600,6 +879,20 @@ let templateWarned = false;
  * (EEXIST) is retried with new characters.  Resolves with the path in
  * `options.encoding` ('buffer': a Buffer).  Errors as Node's: syscall 'mkdtemp', the
  * path tried.
+ * @param prefix   the path prefix; six random characters are appended
+ * @param options  `encoding` of the result (or an encoding name; 'buffer' for a Buffer)
+ * @returns a Promise of the new directory's path (made with mode 0o700)
+ * @throws ENOENT (the prefix's directory is missing), EACCES ... shaped as node:fs/promises' (code, errno, syscall, path)
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { mkdtemp, rm } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * console.log(dir.startsWith(join(tmpdir(), 'ringcore-'))); // true
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function mkdtemp(prefix: PathLike, options?: BufferEncoding | { encoding?: BufferEncoding | null } | null): Promise<string>;
 export async function mkdtemp(prefix: PathLike, options: 'buffer' | { encoding: 'buffer' }): Promise<Buffer>;
@@ -714,7 +1007,8 @@ function cpError(key: string, prefix: string, code: string, errno: number, messa
   const ctx: SystemErrorContext = { message, path, syscall: 'cp', errno, code };
   return systemError(key, prefix, ctx);
 }
-const EINVAL = 22;
+/** Node's cp errors carry a positive errno (a SystemError's), unlike the ring's. */
+const CP_EINVAL = -EINVAL;
 
 /**
  * cp(src, dest, options): Node's fs.cp algorithm (internal/fs/cp/cp.js), step for
@@ -725,6 +1019,24 @@ const EINVAL = 22;
  * preserveTimestamps, verbatimSymlinks, mode (copyFile's flags); the same errors
  * (ERR_FS_CP_*, ERR_FS_EISDIR).  Paths: strings and file: URLs (a Buffer path is taken
  * as its UTF-8 string; Node's cp fails on one).
+ * @param src      file or directory to copy
+ * @param dest     where to
+ * @param options  node:fs's cp options (`recursive`, `force`, `errorOnExist`, `filter`,
+ *                 `preserveTimestamps`, ...)
+ * @returns a Promise that resolves once everything is copied
+ * @throws ERR_FS_EISDIR, ERR_FS_CP_EEXIST ... as Node's cp
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { cp, mkdir, mkdtemp, rm, writeFile } from 'ringcore/fs';
+ *
+ * const dir = await mkdtemp(join(tmpdir(), 'ringcore-'));
+ * await mkdir(join(dir, 'src', 'sub'), { recursive: true });
+ * await writeFile(join(dir, 'src', 'sub', 'f'), 'x');
+ * await cp(join(dir, 'src'), join(dir, 'dst'), { recursive: true });
+ * await rm(dir, { recursive: true });
+ * ```
  */
 export async function cp(src: string | URL | Buffer, dest: string | URL | Buffer, options?: CopyOptions): Promise<void> {
   const refused = viaNodeIfRefused('cp', arguments); // io_uring refused here: Node's (fallback.ts)
@@ -768,7 +1080,7 @@ async function cpCheckPaths(src: string, dest: string, opts: CpOpts):
   ]);
   if (destStat) {
     if (identical(srcStat, destStat)) {
-      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, 'src and dest cannot be the same', dest);
+      throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', CP_EINVAL, 'src and dest cannot be the same', dest);
     }
     if (srcStat.isDirectory() && !destStat.isDirectory()) {
       throw cpError('ERR_FS_CP_DIR_TO_NON_DIR', 'Cannot overwrite non-directory with directory', 'EISDIR', 21,
@@ -780,7 +1092,7 @@ async function cpCheckPaths(src: string, dest: string, opts: CpOpts):
     }
   }
   if (srcStat.isDirectory() && isSubdir(src, dest)) {
-    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', CP_EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
   }
   return { srcStat, destStat };
 }
@@ -797,7 +1109,7 @@ async function cpCheckParentPaths(src: string, srcStat: BigIntStats, dest: strin
     throw e;
   }
   if (identical(srcStat, destStat)) {
-    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', CP_EINVAL, `cannot copy ${src} to a subdirectory of self ${dest}`, dest);
   }
   return cpCheckParentPaths(src, srcStat, destParent);
 }
@@ -833,11 +1145,11 @@ async function cpStatsForCopy(destStat: BigIntStats | null, src: string, dest: s
   } else if (srcStat.isSymbolicLink()) {
     return cpLink(destStat, src, dest, opts);
   } else if (srcStat.isSocket()) {
-    throw cpError('ERR_FS_CP_SOCKET', 'Cannot copy a socket file', 'EINVAL', EINVAL, `cannot copy a socket file: ${dest}`, dest);
+    throw cpError('ERR_FS_CP_SOCKET', 'Cannot copy a socket file', 'EINVAL', CP_EINVAL, `cannot copy a socket file: ${dest}`, dest);
   } else if (srcStat.isFIFO()) {
-    throw cpError('ERR_FS_CP_FIFO_PIPE', 'Cannot copy a FIFO pipe', 'EINVAL', EINVAL, `cannot copy a FIFO pipe: ${dest}`, dest);
+    throw cpError('ERR_FS_CP_FIFO_PIPE', 'Cannot copy a FIFO pipe', 'EINVAL', CP_EINVAL, `cannot copy a FIFO pipe: ${dest}`, dest);
   }
-  throw cpError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', 'EINVAL', EINVAL, `cannot copy an unknown file type: ${dest}`, dest);
+  throw cpError('ERR_FS_CP_UNKNOWN', 'Cannot copy an unknown file type', 'EINVAL', CP_EINVAL, `cannot copy an unknown file type: ${dest}`, dest);
 }
 
 async function cpFile(srcStat: Stats, src: string, dest: string, opts: CpOpts): Promise<void> {
@@ -883,12 +1195,12 @@ async function cpLink(destStat: BigIntStats | null, src: string, dest: string, o
   // Node 24 refuses this only when src (followed) is a directory (internalModuleStat).
   const refuse = CP_NODE24 ? await stat(src).then((st) => st.isDirectory(), () => false) : true;
   if (refuse && isSubdir(resolvedSrc, resolvedDest)) {
-    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', EINVAL,
+    throw cpError('ERR_FS_CP_EINVAL', 'Invalid src or dest', 'EINVAL', CP_EINVAL,
                   `cannot copy ${resolvedSrc} to a subdirectory of self ${resolvedDest}`, dest);
   }
   const srcStat = await stat(src);
   if (srcStat.isDirectory() && isSubdir(resolvedDest, resolvedSrc)) {
-    throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', 'Cannot overwrite symlink in subdirectory of self', 'EINVAL', EINVAL,
+    throw cpError('ERR_FS_CP_SYMLINK_TO_SUBDIRECTORY', 'Cannot overwrite symlink in subdirectory of self', 'EINVAL', CP_EINVAL,
                   `cannot overwrite ${resolvedDest} with ${resolvedSrc}`, dest);
   }
   await unlink(dest);

@@ -18,12 +18,11 @@
  */
 import { constants as C, Stats as NodeStats } from 'node:fs';
 import { STATS_CTOR_DEPRECATED, STATS_LAZY_DATES } from './node-line.js';
+import { STATX } from '../sys/file.js';
 
 export { NodeStats as Stats };
 
 const TWO32 = 4294967296;
-/** statx mask bit: btime is valid (the filesystem keeps a birth time). */
-const STATX_BTIME = 0x800;
 
 function u64(dv: DataView, o: number): number {
   return dv.getUint32(o + 4, true) * TWO32 + dv.getUint32(o, true);
@@ -60,8 +59,8 @@ function view(statx: Uint8Array): DataView {
 /** Node's Stats of a struct statx: the same constructor Node's own fs.stat uses. */
 export function statsFromStatx(statx: Uint8Array): NodeStats {
   const dv = view(statx);
-  // STATX_BTIME may be missing (filesystem without birth time): Node reports 0 then.
-  const birth = dv.getUint32(0, true) & STATX_BTIME ? timeMs(dv, 80) : 0;
+  // STATX.BTIME may be missing (filesystem without birth time): Node reports 0 then.
+  const birth = dv.getUint32(0, true) & STATX.BTIME ? timeMs(dv, 80) : 0;
   const dev = makedev(dv.getUint32(136, true), dv.getUint32(140, true));
   const rdev = makedev(dv.getUint32(128, true), dv.getUint32(132, true));
   if (STATS_CTOR_DEPRECATED) {
@@ -138,10 +137,27 @@ Object.defineProperty(BigIntStatsCtor.prototype, '_checkModeProperty', {
   writable: true, configurable: true, enumerable: true,
 });
 
+// Bun's node:fs keeps isFile() & co. on Stats.prototype itself, with no StatsBase above
+// it (and Deno's likewise may): there the chain above gives BigIntStats no is*() at all,
+// so define Node's seven here, through the same _checkModeProperty.
+if (typeof (BigIntStatsCtor.prototype as { isFile?: unknown }).isFile !== 'function') {
+  const kinds: [string, number][] = [
+    ['isFile', C.S_IFREG], ['isDirectory', C.S_IFDIR], ['isSymbolicLink', C.S_IFLNK],
+    ['isBlockDevice', C.S_IFBLK], ['isCharacterDevice', C.S_IFCHR], ['isFIFO', C.S_IFIFO],
+    ['isSocket', C.S_IFSOCK],
+  ];
+  for (const [name, bits] of kinds) {
+    Object.defineProperty(BigIntStatsCtor.prototype, name, {
+      value(this: { _checkModeProperty(p: number): boolean }): boolean { return this._checkModeProperty(bits); },
+      writable: true, configurable: true, enumerable: false,
+    });
+  }
+}
+
 /** A BigIntStats of a struct statx: every field exact, times to the nanosecond. */
 export function bigIntStatsFromStatx(statx: Uint8Array): BigIntStats {
   const dv = view(statx);
-  const birth = dv.getUint32(0, true) & STATX_BTIME ? timeNs(dv, 80) : 0n;
+  const birth = dv.getUint32(0, true) & STATX.BTIME ? timeNs(dv, 80) : 0n;
   const Ctor = BigIntStatsCtor as unknown as new (...a: bigint[]) => BigIntStats;
   return new Ctor(
     makedevBig(dv.getUint32(136, true), dv.getUint32(140, true)), BigInt(dv.getUint16(28, true)),

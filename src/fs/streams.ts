@@ -28,14 +28,17 @@ import type { Readable, Writable, ReadableOptions, WritableOptions } from 'node:
 import { constants as C } from 'node:fs';
 import { Opcode } from '../sys/constants.js';
 import { CloseOp, RwOp, writevAll } from '../op/io.js';
-import { AT, FsyncOp, OpenatOp, StatxOp } from '../op/fsops.js';
+import { FsyncOp, OpenatOp, StatxOp } from '../op/fsops.js';
+import { AT } from '../sys/file.js';
 import { codedError, errnoError, invalidArgType } from '../op/errors.js';
 import type { KernelPath } from '../op/fsops.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { FileHandle } from './filehandle.js';
 import { fallBack, node } from './fallback.js';
-import { checkEncoding, checkInteger, checkSignal, optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
+import { optionsObject, toFlags, toKernelPath, toMode, type PathLike } from './args.js';
+import { ESPIPE } from '../sys/errno.js';
+import { checkEncoding, checkInteger, checkSignal } from '../op/validate.js';
 
 /** Reads a read stream keeps in flight (or completed, waiting to be pushed) on a seekable file. */
 const READ_AHEAD = 4;
@@ -262,7 +265,7 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
       const done = s.handle !== undefined ? s.handle.close() : new CloseOp(s.ring, fd).promise();
       done.then(() => cb(e), (ce: Error) => cb(ce ?? e));
     };
-    if (s.flush) new FsyncOp(s.ring, fd, false).then(() => closeNow(err), (fe: Error) => closeNow(err ?? fe));
+    if (s.flush) new FsyncOp(s.ring, fd, 'fsync').then(() => closeNow(err), (fe: Error) => closeNow(err ?? fe));
     else closeNow(err);
   }
 
@@ -357,7 +360,7 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
         new StatxOp(this.ring, EMPTY_PATH, AT.EMPTY_PATH, undefined, this.fd!, 'fstat').then((st) => {
           this.seekable = seekableMode(st);
           // (A directory read at a position fails with EISDIR from the kernel, as Node's.)
-          if (this.start !== undefined && pipeLike(st)) this.destroy(errnoError(-29, 'read'));
+          if (this.start !== undefined && pipeLike(st)) this.destroy(errnoError(ESPIPE, 'read'));
           else this.fill();
         }, (e: unknown) => {
           this.seekable = false;
@@ -395,8 +398,9 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
         // the kernel may write into it until its cancellation completes.
         const buf = Buffer.allocUnsafeSlow(len);
         const pos = this.next;
-        const op = new RwOp<number>(this.ring, Opcode.READ, this.fd, buf, 0, len, seekable ? pos : -1, undefined, undefined);
-        op.req.owner = this.handle;
+        const op = new RwOp<number>(this.ring, {
+          opcode: Opcode.READ, fd: this.fd, buffer: buf, length: len, position: seekable ? pos : -1, owner: this.handle,
+        });
         const r: Read = { op, buf, pos, n: 0, failed: false, err: undefined, done: false };
         q.push(r);
         this.next += len;
@@ -557,7 +561,7 @@ function define({ Readable, Writable, finished }: typeof import('node:stream')):
       for (const b of bufs) size += b.length;
       const pos = this.pos ?? -1;
       if (this.pos !== undefined) this.pos += size;
-      const written = writevAll(this.ring, this.fd!, bufs, pos, this.handle);
+      const written = writevAll(this.ring, this.fd!, bufs, pos, { owner: this.handle });
       const io = (this.io = written.then(() => {}, () => {}));
       written.then((n) => {
         if (this.io === io) this.io = undefined;

@@ -6,9 +6,9 @@
  * May touch: /proc/sys/net/core/somaxconn, node:dns for names, the native sockname.
  */
 import { readFileSync } from 'node:fs';
-import { native } from '../sys/native.js';
-import { decodeSockaddr, encodeUnixSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
+import { encodeUnixSockaddr, isIP } from '../sys/sockaddr.js';
 import { codedError, describeValue, errnoError, invalidArgType, netError } from '../op/errors.js';
+import { EBADF, ENAMETOOLONG } from '../sys/errno.js';
 
 /** The kernel's listen backlog cap; a server that means to hold load asks for all of it. */
 export function somaxconn(): number {
@@ -48,16 +48,11 @@ export function checkSocketPath(v: unknown, name = 'options.path'): string {
 /** sockaddr_un for `path`, or ENAMETOOLONG (for `syscall`) when it does not fit sun_path. */
 export function unixSockaddr(path: string, syscall: string): Buffer {
   const b = encodeUnixSockaddr(path);
-  if (b === undefined) throw netError(-36, syscall, path);
+  if (b === undefined) throw netError(ENAMETOOLONG, syscall, path);
   return b;
-}
-
-export function sockname(fd: number, peer: boolean): SocketAddress | undefined {
-  const r = native.sockname(fd, peer);
-  return typeof r === 'number' ? undefined : decodeSockaddr(new Uint8Array(r));
 }
 
 /** Node's error for using a closed stream or listener. */
 export function closedError(syscall: string): Error {
-  return errnoError(-9, syscall);
+  return errnoError(EBADF, syscall);
 }

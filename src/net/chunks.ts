@@ -29,17 +29,20 @@
  * stop).  Closing the stream, `return()` or the signal stop it: every buffer still
  * held goes back to the group.
  *
+ * The iterator itself (arming, pausing, ending, stopping) is op/receiver.ts's, shared
+ * with a listener's incoming() and a UDP socket's messages().
+ *
  * May touch: its stream's ring (the recv request, its cancel), the buffer group.
  */
 import { MultishotRecvOp, type RecvSink } from '../op/net.js';
-import { abortError, netError, onAbort } from '../op/errors.js';
+import { netError } from '../op/errors.js';
+import { Receiver } from '../op/receiver.js';
 import type { BufferRing } from '../runtime/bufring.js';
 import type { Ring } from '../runtime/ring.js';
+import { ECANCELED, ENOBUFS } from '../sys/errno.js';
 
-const ENOBUFS = -105;
 /** chunks(): how large a chunk grows by appending while the consumer is behind. */
 const COALESCE_BYTES = 64 * 1024;
-const ECANCELED = -125;
 
 /** What a Chunks reads from. */
 export interface ChunkSource {
@@ -66,9 +69,7 @@ export interface ChunksOptions {
 /** Default per-connection bound on received, unconsumed bytes. */
 export const DEFAULT_HIGH_WATER_MARK = 64 * 1024;
 
-type Waiter = { resolve: (r: IteratorResult<Uint8Array>) => void; reject: (e: unknown) => void };
-
-export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
+export class Chunks extends Receiver<Uint8Array> implements RecvSink {
   /** Received, not handed out: (bid, length) pairs (zero-copy) and owned chunks. */
   private readonly queue: (number | Uint8Array)[] = [];
   /** Bytes in the queue (and, zero-copy, in the chunk the consumer holds). */
@@ -76,14 +77,6 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   /** zero-copy: the bid the consumer holds (its last chunk), or -1. */
   private held = -1;
   private heldBytes = 0;
-  private waiter: Waiter | undefined = undefined;
-  private op: MultishotRecvOp | undefined = undefined;
-  /** Over the high-water mark: the recv was cancelled on purpose. */
-  private paused = false;
-  private starved = false;
-  private eof = false;
-  private failure: unknown = undefined;
-  private stopped = false;
   /**
    * chunks(): the owned chunk at the queue's tail, while more data may be appended to
    * it (its buffer was made with room: see data()), and how much of `tailBuf` it uses.
@@ -91,34 +84,17 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   private tailBuf: Buffer | undefined = undefined;
   private tailStart = 0;
   private tailEnd = 0;
-  private readonly unlisten: (() => void) | undefined;
   private readonly highWaterMark: number;
 
   constructor(private readonly source: ChunkSource, private readonly group: BufferRing,
               private readonly zeroCopy: boolean, options: ChunksOptions = {}) {
+    super(source, 'chunks', true);
     this.highWaterMark = Math.max(options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK, group.size);
-    const signal = options.signal;
-    const aborted = signal?.aborted === true;
-    this.unlisten = signal !== undefined && !aborted ? onAbort(signal, (e) => this.stop(e)) : undefined;
-    if (aborted) {
-      this.stopped = true;
-      this.failure = abortError(signal);
-      return;
-    }
-    this.arm();
+    this.begin(options.signal);
   }
 
-  private arm(): void {
-    this.starved = false;
-    if (this.stopped || this.eof || this.paused || this.op !== undefined || this.source.fd < 0) return;
-    this.op = new MultishotRecvOp(this.source.ring, this.source.fd, this.group.bgid, this);
-    this.op.req.unref = this.source.unrefd === true;
-    this.op.start();
-  }
-
-  /** @internal The source was ref()'d or unref()'d: so is the recv request in flight. */
-  refChanged(): void {
-    if (this.op !== undefined) this.source.ring.setWeak(this.op, this.source.unrefd === true);
+  protected makeOp(): MultishotRecvOp {
+    return new MultishotRecvOp(this.source.ring, this.source.fd, this.group.bgid, this);
   }
 
   /** RecvSink: `length` bytes arrived in buffer `bid`. */
@@ -140,10 +116,8 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       chunk.set(this.group.view(bid, length));
       this.group.recycle(bid);
     }
-    const w = this.waiter;
-    if (w !== undefined && this.queue.length === 0) {
-      this.waiter = undefined;
-      w.resolve({ value: chunk ?? this.hold(bid, length), done: false });
+    if (this.awaited && this.queue.length === 0) {
+      this.handOver(chunk ?? this.hold(bid, length));
     } else {
       if (chunk !== undefined) this.queue.push(chunk);
       else this.queue.push(bid, length);
@@ -185,10 +159,8 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
   }
 
   private afterQueued(): void {
-    if (this.buffered + this.heldBytes >= this.highWaterMark && this.op !== undefined && !this.paused) {
-      this.paused = true; // the consumer is behind: stop taking this connection's data
-      void this.source.ring.cancel(this.op).then(undefined, () => {});
-    }
+    // The consumer is behind: stop taking this connection's data.
+    if (this.buffered + this.heldBytes >= this.highWaterMark) this.pause();
   }
 
   /** zero-copy: hand `bid` to the consumer until its next `next()`. */
@@ -204,85 +176,43 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
     if (this.stopped) return;
     if (res === 1) this.arm();
     else if (res === 0) this.finish(undefined);
-    else if (res === ENOBUFS) {
-      this.starved = true;
-      this.group.whenAvailable(() => {
-        if (this.starved) this.arm();
-      });
-    } else if (res === ECANCELED) {
-      if (this.source.fd < 0) this.stop(undefined); // the stream closed
-      else if (!this.paused) this.arm(); // our pause, already over: the consumer caught up meanwhile
-      // else: next() re-arms once the queue has drained to half
-    } else this.finish(netError(res, 'read'));
+    else if (res === ENOBUFS) this.starve(this.group);
+    else if (res === ECANCELED) this.cancelled();
+    else this.finish(netError(res, 'read'));
   }
 
-  /** No more data will come: wake a waiting consumer once the queue is drained. */
-  private finish(err: unknown): void {
-    this.eof = true;
-    this.failure = err;
-    if (this.waiter !== undefined && this.queue.length === 0) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      this.settleEnd(w);
-    }
-  }
-
-  private settleEnd(w: Waiter): void {
-    const f = this.failure;
-    this.failure = undefined;
-    this.source.chunksEnded(this);
-    if (f !== undefined) w.reject(f);
-    else w.resolve({ value: undefined, done: true });
-  }
-
-  next(): Promise<IteratorResult<Uint8Array>> {
+  protected override released(): void {
     if (this.held >= 0) {
       this.group.recycle(this.held); // the previous chunk is no longer the consumer's
       this.held = -1;
       this.heldBytes = 0;
     }
-    if (this.queue.length > 0) {
-      let value: Uint8Array;
-      try {
-        const head = this.queue.shift()!;
-        if (typeof head === 'number') { // zero-copy: (bid, length)
-          const length = this.queue.shift() as number;
-          this.buffered -= length;
-          value = this.hold(head, length);
-        } else {
-          value = head;
-          this.buffered -= value.length;
-          // Handed out: nothing more is appended to its buffer.
-          if (this.tailBuf !== undefined && value.buffer === this.tailBuf.buffer) this.tailBuf = undefined;
-        }
-      } catch (e) {
-        return Promise.reject(e);
-      }
-      if (this.paused && this.buffered + this.heldBytes <= this.highWaterMark / 2) {
-        this.paused = false;
-        this.arm();
-      }
-      return Promise.resolve({ value, done: false });
-    }
-    if (this.paused) {
-      this.paused = false;
-      this.arm();
-    }
-    if (this.eof || this.stopped) {
-      return new Promise((resolve, reject) => this.settleEnd({ resolve, reject }));
-    }
-    if (this.waiter !== undefined) return Promise.reject(new Error('chunks(): next() called again before the previous call settled'));
-    return new Promise((resolve, reject) => {
-      this.waiter = { resolve, reject };
-    });
   }
 
-  /** Stop receiving: cancel the request, give every buffer back, end the iteration. */
-  stop(err: unknown): void {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.unlisten?.();
-    if (this.op !== undefined && this.source.fd >= 0) void this.source.ring.cancel(this.op).then(undefined, () => {});
+  protected isEmpty(): boolean {
+    return this.queue.length === 0;
+  }
+
+  protected take(): Uint8Array {
+    const head = this.queue.shift()!;
+    if (typeof head === 'number') { // zero-copy: (bid, length)
+      const length = this.queue.shift() as number;
+      this.buffered -= length;
+      return this.hold(head, length);
+    }
+    this.buffered -= head.length;
+    // Handed out: nothing more is appended to its buffer.
+    if (this.tailBuf !== undefined && head.buffer === this.tailBuf.buffer) this.tailBuf = undefined;
+    return head;
+  }
+
+  /** Armed again once the consumer has taken the queue down to half the mark. */
+  protected override resumable(): boolean {
+    return this.buffered + this.heldBytes <= this.highWaterMark / 2;
+  }
+
+  /** Give every buffer still held back to the group. */
+  protected drop(): void {
     const q = this.queue;
     for (let i = 0; i < q.length; i++) {
       const e = q[i];
@@ -299,28 +229,9 @@ export class Chunks implements AsyncIterableIterator<Uint8Array>, RecvSink {
       this.held = -1;
       this.heldBytes = 0;
     }
-    this.failure = err;
-    if (this.waiter !== undefined) {
-      const w = this.waiter;
-      this.waiter = undefined;
-      this.settleEnd(w);
-    } else {
-      this.source.chunksEnded(this);
-    }
   }
 
-  return(): Promise<IteratorResult<Uint8Array>> {
-    this.stop(undefined);
-    this.failure = undefined;
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  /** Stopped before it started (an aborted signal): nothing to track. */
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
-    return this;
+  protected told(): void {
+    this.source.chunksEnded(this);
   }
 }

@@ -51,6 +51,33 @@ export interface CreateConnectionOptions extends DuplexOptions {
  * `(options[, callback])`, `(port[, host][, callback])`, `(path[, callback])`.
  * `callback(err, socket)` is called once connected or failed (node:http and undici
  * call it so; a callback that ignores the arguments is a connect listener).
+ * @param options   `{ port, host?, path?, timeout?, keepAlive?, noDelay?, localAddress?, ... }`
+ *                  as net.createConnection's, or a port number, or a Unix socket path
+ * @param host      with a port: the host (default 'localhost'); or the callback
+ * @param callback  `(err, socket)` once connected or failed
+ * @returns the socket at once, in the connecting state (as net.createConnection)
+ * @throws ERR_SOCKET_BAD_PORT / ERR_MISSING_ARGS / ERR_INVALID_ARG_TYPE synchronously for bad options;
+ *         connection errors arrive as 'error' events (and through `callback`)
+ * @example
+ * ```ts
+ * import http from 'node:http';
+ * import { TcpListener, createConnection } from 'ringcore/net';
+ *
+ * const server = http.createServer((req, res) => res.end('hi'));
+ * const listener = await TcpListener.bind({ port: 0, host: '127.0.0.1' });
+ * void (async () => { for await (const c of listener.incoming()) server.emit('connection', c.toDuplex()); })();
+ * const agent = new http.Agent();
+ * Object.assign(agent, { createConnection });
+ * const body = await new Promise<string>((resolve) => {
+ *   http.get({ port: listener.port, host: '127.0.0.1', agent }, (res) => {
+ *     let s = '';
+ *     res.on('data', (d) => (s += d)).on('end', () => resolve(s));
+ *   });
+ * });
+ * console.log(body); // 'hi'
+ * agent.destroy();
+ * await listener.close();
+ * ```
  */
 export function createConnection(
   options: CreateConnectionOptions | number | string,

@@ -27,7 +27,7 @@ import { Duplex } from 'node:stream';
 import type { TcpStream } from './stream.js';
 import type { SocketAddress } from '../sys/sockaddr.js';
 import { abortError, codedError, invalidArgType, onAbort } from '../op/errors.js';
-import { checkInteger } from '../op/buffers.js';
+import { checkInteger } from '../op/validate.js';
 
 /** Options of `TcpStream.toDuplex()` and `createConnection()`. */
 export interface DuplexOptions {
@@ -324,20 +324,63 @@ export class SocketDuplex extends Duplex {
   get localPort(): number | undefined { return inet(this.localCache)?.port; }
   get localFamily(): string | undefined { return inet(this.localCache)?.family; }
 
-  /** { address, family, port } of our end, or {} as Node gives before connecting. */
+  /**
+   * { address, family, port } of our end, or {} as Node gives before connecting.
+   * @returns `{ address, family, port }` of the local end, or `{}` before it is connected
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * console.log(sock.address()); // a Unix socketpair: {} shaped as net.Socket's
+   * sock.destroy();
+   * await b.close();
+   * ```
+   */
   address(): { address: string; family: string; port: number } | Record<string, never> {
     const l = inet(this.localCache);
     return l === undefined ? {} : { address: l.address, family: l.family, port: l.port };
   }
 
-  /** TCP_NODELAY (Nagle off when true).  Errors are ignored, as Node does. */
+  /**
+   * TCP_NODELAY (Nagle off when true).  Errors are ignored, as Node does.
+   * @param noDelay  true (default): TCP_NODELAY on
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.setNoDelay(true); // errors are ignored, as net.Socket does (a Unix socket has no Nagle)
+   * sock.destroy();
+   * await b.close();
+   * ```
+   */
   setNoDelay(noDelay?: boolean): this {
     const on = Boolean(noDelay === undefined ? true : noDelay); // as net.Socket reads it
     void Promise.resolve(this.whenReady()).then((c) => c.setNoDelay(on)).catch(() => {});
     return this;
   }
 
-  /** SO_KEEPALIVE, and TCP_KEEPIDLE = initialDelay (ms, rounded down to seconds) when > 0. */
+  /**
+   * SO_KEEPALIVE, and TCP_KEEPIDLE = initialDelay (ms, rounded down to seconds) when > 0.
+   * @param enable        SO_KEEPALIVE on (default false, as net.Socket)
+   * @param initialDelay  ms of idleness before the first probe (TCP_KEEPIDLE, whole seconds);
+   *                      a value that is not a positive number is taken as 0, as net.Socket
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.setKeepAlive(true, 60_000);
+   * sock.destroy();
+   * await b.close();
+   * ```
+   */
   setKeepAlive(enable?: boolean, initialDelay = 0): this {
     const on = Boolean(enable); // as net.Socket reads it
     const secs = Math.min(32767, Math.max(0, Math.floor((Number(initialDelay) || 0) / 1000)));
@@ -349,6 +392,20 @@ export class SocketDuplex extends Duplex {
    * Emit 'timeout' after `ms` without reads or writes (0 disables it); the socket is
    * not closed — the listener decides, as with net.Socket.  `callback` is added as a
    * one-time 'timeout' listener.
+   * @param ms        idle time before 'timeout' (0 disables it)
+   * @param callback  added as a one-time 'timeout' listener
+   * @returns this socket
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE as net.Socket's
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.setTimeout(10, () => sock.destroy()); // nothing read or written for 10 ms: give up
+   * await new Promise((resolve) => sock.on('close', resolve));
+   * await b.close();
+   * ```
    */
   setTimeout(ms: number, callback?: () => void): this {
     ms = timerDuration(ms, 'msecs');
@@ -382,21 +439,61 @@ export class SocketDuplex extends Duplex {
     }
   }
 
-  /** end(), then destroy once everything written is out (node:http calls it). */
+  /**
+   * end(), then destroy once everything written is out (node:http calls it).
+   * @returns nothing: the socket is ended, and destroyed once its writes are out
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.write('last words');
+   * sock.destroySoon();
+   * await new Promise((resolve) => sock.on('close', resolve));
+   * await b.close();
+   * ```
+   */
   destroySoon(): void {
     if (this.writable) this.end();
     if (this.writableFinished) this.destroy();
     else this.once('finish', () => this.destroy());
   }
 
-  /** As net.Socket's: waiting on this socket keeps the process alive (the default). */
+  /**
+   * As net.Socket's: waiting on this socket keeps the process alive (the default).
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.unref().ref(); // the default again
+   * sock.destroy();
+   * await b.close();
+   * ```
+   */
   ref(): this {
     this.refd = true;
     this.conn?.ref();
     return this;
   }
 
-  /** As net.Socket's: let the process exit while this socket waits. */
+  /**
+   * As net.Socket's: let the process exit while this socket waits.
+   * @returns this socket
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.unref(); // reading no longer keeps the process alive
+   * sock.destroy();
+   * await b.close();
+   * ```
+   */
   unref(): this {
     this.refd = false;
     this.conn?.unref();

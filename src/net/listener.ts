@@ -7,22 +7,24 @@
  *
  * May touch: its ring (requests), the native sockname helper.
  */
-import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, sockname } from '../sys/sockaddr.js';
 import {
-  AcceptOp, BindOp, closeQuietly, IPPROTO_IPV6, IPV6_V6ONLY, ListenOp, MultishotAcceptOp, SetsockoptOp,
-  SO_REUSEADDR, SO_REUSEPORT, SOCK_CLOEXEC, SOCK_STREAM, SocketOp, type AcceptSink,
+  AcceptOp, BindOp, closeQuietly, ListenOp, MultishotAcceptOp, SetsockoptOp, SocketOp, type AcceptSink,
 } from '../op/net.js';
+import { IPPROTO_IPV6, IPV6_V6ONLY, SOCK_CLOEXEC, SOCK_STREAM, SOL_SOCKET, SO_REUSEADDR, SO_REUSEPORT } from '../sys/socket.js';
 import { cancelAndClose } from '../op/cancel.js';
 import { CloseOp } from '../op/io.js';
 import { UnlinkatOp } from '../op/fsops.js';
 import { WaitingRequests } from '../op/waiting.js';
-import { abortError, invalidArgType, netError, onAbort } from '../op/errors.js';
-import { checkInteger } from '../op/buffers.js';
+import { invalidArgType, netError } from '../op/errors.js';
+import { Receiver } from '../op/receiver.js';
 import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
-import { checkPort, checkSocketPath, closedError, resolveHost, sockname, somaxconn, unixSockaddr } from './address.js';
+import { checkPort, checkSocketPath, closedError, resolveHost, somaxconn, unixSockaddr } from './address.js';
 import { checkHighWaterMark, TcpStream, type ReceiveOptions } from './stream.js';
 import type { BufferRing } from '../runtime/bufring.js';
+import { ECANCELED, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM, EPROTO } from '../sys/errno.js';
+import { checkInteger } from '../op/validate.js';
 
 export interface BindOptions extends ReceiveOptions {
   port?: number;
@@ -52,7 +54,7 @@ export interface BindOptions extends ReceiveOptions {
 
 /** EMFILE/ENFILE/ENOBUFS/ENOMEM end a multishot accept; the listener re-arms after this pause. */
 const REARM_DELAY_MS = 10;
-const TRANSIENT_ACCEPT = new Set([-24, -23, -105, -12, -103, -71]); // EMFILE ENFILE ENOBUFS ENOMEM ECONNABORTED EPROTO
+const TRANSIENT_ACCEPT = new Set([EMFILE, ENFILE, ENOBUFS, ENOMEM, ECONNABORTED, EPROTO]);
 
 /**
  * A listening TCP socket — or Unix-domain stream socket (`bind({ path })`): the same
@@ -89,6 +91,20 @@ export class TcpListener {
    * each a ring request.  `port: 0` picks a free port (`listener.port`).  The
    * backlog defaults to the kernel's cap (net.core.somaxconn), not the original's
    * 128 that made the kernel drop SYNs under 200 simultaneous connects.
+   * @param options  `{ port, host?, backlog?, reusePort?, ipv6Only? }` (port 0: the kernel
+   *                 picks one; `listener.port` says which) or `{ path }` for a Unix-domain
+   *                 socket (its file is removed on close); `ring`, receive options
+   * @returns a Promise of the listening socket
+   * @throws (as a rejection) ERR_SOCKET_BAD_PORT / ERR_INVALID_ARG_TYPE for bad options;
+   *         EADDRINUSE, EACCES as Node's (syscall 'bind' or 'listen', address, port)
+   * @example
+   * ```ts
+   * import { TcpListener } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0, host: '127.0.0.1' });
+   * console.log(listener.port > 0); // true
+   * await listener.close();
+   * ```
    */
   static async bind(options: BindOptions = {}): Promise<TcpListener> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -105,8 +121,8 @@ export class TcpListener {
     const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC).promise();
     try {
-      await new SetsockoptOp(ring, fd, 1 /* SOL_SOCKET */, SO_REUSEADDR, 1).promise();
-      if (options.reusePort) await new SetsockoptOp(ring, fd, 1, SO_REUSEPORT, 1).promise();
+      await new SetsockoptOp(ring, fd, SOL_SOCKET, SO_REUSEADDR, 1).promise();
+      if (options.reusePort) await new SetsockoptOp(ring, fd, SOL_SOCKET, SO_REUSEPORT, 1).promise();
       if (v6 && options.ipv6Only !== undefined) await new SetsockoptOp(ring, fd, IPPROTO_IPV6, IPV6_V6ONLY, options.ipv6Only ? 1 : 0).promise();
       await new BindOp(ring, fd, encodeSockaddr(address, port), { address, port }).promise();
       await new ListenOp(ring, fd, backlog, { address, port }).promise();
@@ -146,7 +162,20 @@ export class TcpListener {
     return this.fdv;
   }
 
-  /** One connection (one IORING_OP_ACCEPT). */
+  /**
+   * One connection (one IORING_OP_ACCEPT).
+   * @param opts  `signal` to stop waiting
+   * @returns a Promise of the next connection (one IORING_OP_ACCEPT)
+   * @throws EMFILE and other accept errors as Node's; an AbortError on abort
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port }), listener.accept()]);
+   * await Promise.all([client.close(), server.close(), listener.close()]);
+   * ```
+   */
   async accept(opts?: { signal?: AbortSignal }): Promise<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
     const op = new AcceptOp(this.ring, this.fdv, opts);
@@ -157,6 +186,22 @@ export class TcpListener {
   /**
    * Connections as they come, from ONE multishot accept.  Ends when the signal
    * aborts (the iterator then throws an AbortError) or the listener closes.
+   * @param opts  `signal` to end the iteration (the multishot accept is cancelled)
+   * @returns an async iterator of connections from ONE multishot accept (each iterator has
+   *          its own); it ends when the listener closes
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * const client = await TcpStream.connect({ port: listener.port });
+   * for await (const conn of listener.incoming()) {
+   *   await conn.writeAll('welcome\n');
+   *   await conn.close();
+   *   break; // one is enough here; break cancels the accept
+   * }
+   * await Promise.all([client.close(), listener.close()]);
+   * ```
    */
   incoming(opts?: { signal?: AbortSignal }): AsyncIterableIterator<TcpStream> {
     if (this.fdv < 0) throw closedError('accept');
@@ -165,7 +210,18 @@ export class TcpListener {
     return sink;
   }
 
-  /** Stop accepting (cancels multishot accepts), close the socket.  Idempotent. */
+  /**
+   * Stop accepting (cancels multishot accepts), close the socket.  Idempotent.
+   * @returns a Promise that resolves once the listening socket is closed (accepts in flight
+   *          cancelled; a Unix socket's file removed)
+   * @example
+   * ```ts
+   * import { TcpListener } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * await listener.close();
+   * ```
+   */
   async close(): Promise<void> {
     const fd = this.fdv;
     if (fd < 0) return;
@@ -176,19 +232,39 @@ export class TcpListener {
     // that the path can be bound again.  (Gone already, or replaced: not our error.)
     const file = this.socketFile;
     if (file !== undefined) {
-      await new UnlinkatOp(this.ring, { bytes: Buffer.from(file + '\0'), display: file }, false).promise().catch(() => {});
+      await new UnlinkatOp(this.ring, { bytes: Buffer.from(file + '\0'), display: file }, 'unlink').promise().catch(() => {});
     }
   }
 
   /**
    * Let the process exit while this listener waits for connections (as
    * net.Server's unref()): its accept requests no longer keep the event loop alive.
+   * @returns this listener
+   * @example
+   * ```ts
+   * import { TcpListener } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * listener.unref(); // a server that should not keep the process alive by itself
+   * void listener.accept().catch(() => {});
+   * ```
    */
   unref(): this {
     return this.setRef(false);
   }
 
-  /** Undo unref() (the default: a listening server keeps the process alive). */
+  /**
+   * Undo unref() (the default: a listening server keeps the process alive).
+   * @returns this listener
+   * @example
+   * ```ts
+   * import { TcpListener } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * listener.unref().ref(); // the default again
+   * await listener.close();
+   * ```
+   */
   ref(): this {
     return this.setRef(true);
   }
@@ -222,100 +298,61 @@ export class TcpListener {
 const Listener = TcpListener;
 const bindUnix = (options: BindOptions) => TcpListener.bindUnixSocket(options);
 
-/** The async iterator behind `incoming()`: a queue between CQEs and `next()` calls. */
-class Incoming implements AsyncIterableIterator<TcpStream>, AcceptSink {
+/**
+ * The async iterator behind `incoming()`: accepted fds queued between CQEs and `next()`
+ * calls (op/receiver.ts; several next() calls may wait at once).  An error ends it at
+ * once, closing the connections not yet taken.
+ */
+class Incoming extends Receiver<TcpStream> implements AcceptSink {
   private readonly ready: number[] = [];
-  private readonly waiting: { resolve: (r: IteratorResult<TcpStream>) => void; reject: (e: unknown) => void }[] = [];
-  private op: MultishotAcceptOp | undefined = undefined;
-  private done = false;
-  private failure: unknown;
-  private readonly unlisten: (() => void) | undefined;
 
   constructor(private readonly listener: TcpListener, signal: AbortSignal | undefined) {
-    if (signal?.aborted) {
-      this.done = true;
-      this.failure = abortError(signal);
-      return;
-    }
-    if (signal) this.unlisten = onAbort(signal, (e) => this.stop(e));
-    this.arm();
+    super(listener, 'incoming', false);
+    this.begin(signal);
   }
 
-  private arm(): void {
-    if (this.done || this.listener.fd < 0) return;
-    this.op = new MultishotAcceptOp(this.listener.ring, this.listener.fd, this);
-    this.op.req.unref = this.listener.unrefd;
-    this.op.start();
-  }
-
-  /** The listener was ref()'d or unref()'d: so is the accept request in flight. */
-  refChanged(): void {
-    if (this.op !== undefined) this.listener.ring.setWeak(this.op, this.listener.unrefd);
+  protected makeOp(): MultishotAcceptOp {
+    return new MultishotAcceptOp(this.listener.ring, this.listener.fd, this);
   }
 
   accepted(fd: number): void {
-    if (this.done) {
+    if (this.stopped) {
       closeQuietly(this.listener.ring, fd); // nobody will take it
       return;
     }
-    const w = this.waiting.shift();
-    if (w) w.resolve({ value: this.listener.stream(fd), done: false });
+    if (this.awaited) this.handOver(this.listener.stream(fd));
     else this.ready.push(fd);
   }
 
   ended(res: number): void {
     this.op = undefined;
-    if (this.done) return;
+    if (this.stopped) return;
     if (res === 0) {
       this.arm(); // the kernel stopped multishot without an error: arm again
     } else if (TRANSIENT_ACCEPT.has(res)) {
       // Out of fds or memory for a moment: not a reason to stop serving.
       const t = setTimeout(() => this.arm(), REARM_DELAY_MS);
       if (this.listener.unrefd) t.unref();
-    } else if (res === -125 /* ECANCELED */ && this.listener.fd < 0) {
+    } else if (res === ECANCELED && this.listener.fd < 0) {
       this.stop(undefined);
     } else {
       this.stop(netError(res, 'accept'));
     }
   }
 
-  /** End the iteration: `err` for waiters, or a clean end. */
-  stop(err: unknown): void {
-    if (this.done) return;
-    this.done = true;
-    this.failure = err;
-    this.unlisten?.();
-    if (this.op && this.listener.fd >= 0) this.listener.ring.cancel(this.op).then(undefined, () => {});
+  protected isEmpty(): boolean {
+    return this.ready.length === 0;
+  }
+
+  protected take(): TcpStream {
+    return this.listener.stream(this.ready.shift()!);
+  }
+
+  protected drop(): void {
     for (const fd of this.ready.splice(0)) closeQuietly(this.listener.ring, fd);
-    const waiting = this.waiting.splice(0);
-    for (const w of waiting) {
-      if (err === undefined) w.resolve({ value: undefined, done: true });
-      else w.reject(err);
-    }
-    if (waiting.length > 0) this.failure = undefined; // thrown once, to whoever was waiting
+  }
+
+  protected told(): void {
     this.listener.forget(this);
-  }
-
-  next(): Promise<IteratorResult<TcpStream>> {
-    const fd = this.ready.shift();
-    if (fd !== undefined) return Promise.resolve({ value: this.listener.stream(fd), done: false });
-    if (this.done) {
-      if (this.failure !== undefined) {
-        const f = this.failure;
-        this.failure = undefined; // thrown once, then the iterator is simply done
-        return Promise.reject(f);
-      }
-      return Promise.resolve({ value: undefined, done: true });
-    }
-    return new Promise((resolve, reject) => this.waiting.push({ resolve, reject }));
-  }
-
-  return(): Promise<IteratorResult<TcpStream>> {
-    this.stop(undefined);
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator](): AsyncIterableIterator<TcpStream> {
-    return this;
   }
 }

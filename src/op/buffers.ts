@@ -1,5 +1,6 @@
 /**
- * Addresses of JavaScript memory for the kernel, and the checks that come first.
+ * Addresses of JavaScript memory for the kernel, and whether that memory is still
+ * there (the argument checks on buffers are op/validate.ts's).
  *
  * An SQE carries raw user addresses.  V8 never moves an ArrayBuffer's backing
  * store, but a typed array of 64 bytes or less may live *inside* the V8 heap (and
@@ -26,7 +27,7 @@
  */
 import { createRequire } from 'node:module';
 import { native, v8Native } from '../sys/native.js';
-import { invalidArgType, invalidArgValue, invalidState, outOfRange } from './errors.js';
+import { invalidState } from './errors.js';
 
 const bases = new WeakMap<ArrayBuffer, number>();
 
@@ -152,72 +153,6 @@ export function regionAddress(view: ArrayBufferView, offset: number, length: num
 
 /** The largest byte count Linux moves in one read/write (MAX_RW_COUNT). */
 export const MAX_RW = 0x7ffff000;
-
-/** Throw Node's ERR_INVALID_ARG_TYPE unless `v` is a Buffer, TypedArray or DataView over an ArrayBuffer. */
-export function checkView(name: string, v: unknown): asserts v is ArrayBufferView {
-  if (!ArrayBuffer.isView(v)) {
-    throw invalidArgType(name, 'an instance of Buffer, TypedArray, or DataView', v);
-  }
-  if (!(viewBuffer(v) instanceof ArrayBuffer)) {
-    // SharedArrayBuffer memory could be handed to the kernel too, but another
-    // thread could race the kernel on it; keep it out until there is a reason.
-    throw invalidArgType(name, 'a view over an ArrayBuffer (not a SharedArrayBuffer)', v);
-  }
-  if (isDetached(v)) throw invalidArgValue(name, v, 'is detached (its ArrayBuffer was transferred)');
-}
-
-/** Throw unless `v` is an array of views. */
-export function checkViews(name: string, v: unknown): asserts v is ArrayBufferView[] {
-  if (!Array.isArray(v)) throw invalidArgType(name, 'an instance of Array', v);
-  for (let i = 0; i < v.length; i++) checkView(`${name}[${i}]`, v[i]);
-}
-
-/**
- * A file position as the kernel wants it: -1 (or null/undefined) means "the
- * current file position"; otherwise a non-negative integer, bigint allowed,
- * exact up to 2^53 (offsets past 4 GiB are ordinary).
- */
-export function toPosition(name: string, v: unknown): number {
-  if (v === undefined || v === null) return -1;
-  if (typeof v === 'bigint') {
-    if (v < -1n || v > BigInt(Number.MAX_SAFE_INTEGER)) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, v);
-    return Number(v);
-  }
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number or bigint', v);
-  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
-  if (v < -1 || v > Number.MAX_SAFE_INTEGER) throw outOfRange(name, `>= -1 && <= ${Number.MAX_SAFE_INTEGER}`, v);
-  return v;
-}
-
-/** An integer in [min, max] (Node's validateInteger, same errors). */
-export function checkInteger(v: unknown, name: string, min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER): number {
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!Number.isInteger(v)) throw outOfRange(name, 'an integer', v);
-  if (v < min || v > max) throw outOfRange(name, `>= ${min} && <= ${max}`, v);
-  return v;
-}
-
-/**
- * `offset` and `length` inside a buffer of `bufferLength` bytes, with Node's rules and
- * wording (validateInteger + validateOffsetLengthRead/Write): integers, offset within
- * the buffer, length >= 0 and not past its end.  NaN, 1.5 or -1 are errors, never
- * truncated into a 0-byte request that looks like end of file.
- */
-export function checkOffsetLength(offset: unknown, length: unknown, bufferLength: number): void {
-  checkInteger(offset, 'offset', 0);
-  checkInteger(length, 'length', Number.MIN_SAFE_INTEGER);
-  const off = offset as number;
-  const len = length as number;
-  if (off > bufferLength) throw outOfRange('offset', `<= ${bufferLength}`, off);
-  if (len < 0) throw outOfRange('length', '>= 0', len);
-  if (off + len > bufferLength) throw outOfRange('length', `<= ${bufferLength - off}`, len);
-}
-
-/** A file descriptor: an int32 >= 0. */
-export function checkFd(v: unknown, name = 'fd'): asserts v is number {
-  if (typeof v !== 'number') throw invalidArgType(name, 'of type number', v);
-  if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw outOfRange(name, '>= 0 && <= 2147483647', v);
-}
 
 /**
  * Kernel-visible scratch memory (iovec arrays, statx buffers, paths): a slice of

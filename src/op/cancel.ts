@@ -11,18 +11,30 @@
  */
 import { CancelFlag, Opcode } from '../sys/constants.js';
 import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
-import { Op, signalOf, type Submitter } from './op.js';
+import { Op, type Submitter } from './op.js';
 import { invalidArgType } from './errors.js';
 import { CloseOp, type OpOptions } from './io.js';
-
-export const ENOENT = -2;
-export const EALREADY = -114;
+import { EALREADY, ENOENT } from '../sys/errno.js';
+import { signalOf } from './validate.js';
 
 /**
  * Cancels `target`.  Resolves with the cancel's own result: 0 (cancelled),
  * -2 (ENOENT: not in flight — finished, or never submitted) or -114 (EALREADY:
  * already running).  Those are answers, not failures; other results reject.
  */
+/**
+ * The one writer of an IORING_OP_ASYNC_CANCEL SQE.  The kernel matches the target by
+ * `addr` = its 64-bit user_data (udLo, udHi), or — with CancelFlag.FD in `flags` — by
+ * `fd`; CancelFlag.ANY matches every request, CancelFlag.ALL cancels every match, not
+ * just the first.  Unused keys are written as -1 (fd) and 0 (user_data), as liburing.
+ */
+export function prepCancel(sqes: Uint32Array, index: number, fd: number, udLo: number, udHi: number,
+                           flags: number): void {
+  prep(sqes, index, Opcode.ASYNC_CANCEL, fd, 0, 0, 0);
+  setAddrWords(sqes, index, udLo, udHi);
+  setOpFlags(sqes, index, flags);
+}
+
 export class CancelOp extends Op<number> {
   constructor(ring: Submitter, readonly target: Op<unknown>, opts?: OpOptions) {
     if (!(target instanceof Op)) throw invalidArgType('target', 'an instance of Op', target);
@@ -33,8 +45,7 @@ export class CancelOp extends Op<number> {
     // addr holds the 64-bit user_data to match: (slot, generation) of the target.
     // An op never submitted names (0, 0), which no request carries: -ENOENT.
     const t = this.target;
-    prep(sqes, index, Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
-    setAddrWords(sqes, index, t.req.udLo, t.req.udHi);
+    prepCancel(sqes, index, -1, t.req.udLo, t.req.udHi, 0);
   }
   override accepts(res: number): boolean {
     return res >= 0 || res === ENOENT || res === EALREADY;
@@ -56,8 +67,7 @@ export class CancelFdOp extends Op<number> {
   }
   get syscall(): string { return 'cancel'; }
   prepare(sqes: Uint32Array, index: number): void {
-    prep(sqes, index, Opcode.ASYNC_CANCEL, this.fd, 0, 0, 0);
-    setOpFlags(sqes, index, CancelFlag.FD | CancelFlag.ALL);
+    prepCancel(sqes, index, this.fd, 0, 0, CancelFlag.FD | CancelFlag.ALL);
   }
   override accepts(): boolean {
     return true;

@@ -7,14 +7,11 @@
  * May touch: nothing; builds error objects.
  */
 import { getSystemErrorMap, inspect } from 'node:util';
+import { EBADF, EXTRA_ERRNO_NAMES } from '../sys/errno.js';
 
 const errorMap = getSystemErrorMap();
 // libuv's map (which Node's is) lacks a few Linux errnos that io_uring reports.
-for (const [errno, name, desc] of [
-  [-62, 'ETIME', 'timer expired'],
-  [-125, 'ECANCELED', 'operation canceled'],
-  [-114, 'EALREADY', 'connection already in progress'],
-] as const) {
+for (const [errno, name, desc] of EXTRA_ERRNO_NAMES) {
   if (!errorMap.has(errno)) errorMap.set(errno, [name, desc]);
 }
 
@@ -184,7 +181,7 @@ export function describeValue(v: unknown): string {
 
 /** An error for using a ring after close(). */
 export function ringClosedError(syscall: string): RingError {
-  const err = errnoError(-9, syscall) as RingError; // EBADF, as Node does for closed handles
+  const err = errnoError(EBADF, syscall) as RingError; // as Node does for closed handles
   err.message = `EBADF: ring is closed, ${syscall}`;
   return err;
 }

@@ -9,31 +9,19 @@
  *
  * May touch: sys/sqe.ts (to encode), op/buffers.ts (addresses, scratch).
  */
-import { AT_FDCWD, Opcode } from '../sys/constants.js';
-import { prep, setOpFlags, SQE_WORDS, W } from '../sys/sqe.js';
+import { AT_FDCWD, OPEN_HOW_SIZE, Opcode } from '../sys/constants.js';
+import { prep, setOffWords, setOpFlags } from '../sys/sqe.js';
 import { Op, returnsFd, type Submitter } from './op.js';
 import { addressOf, scratch } from './buffers.js';
 import { errnoError } from './errors.js';
-import { closeQuietly, RwOp, type OpOptions } from './io.js';
+import { closeQuietly, RwOp, type OpOptions, type RwRequest } from './io.js';
+import { AT, FSYNC_DATASYNC, O_CLOEXEC, STATX, STATX_SIZE } from '../sys/file.js';
 
 /** A path as the kernel reads it (bytes + NUL) and as errors print it. */
 export interface KernelPath {
   bytes: Buffer;
   display: string;
 }
-
-/** open(2) O_* flags (x86-64 values, the same as `fs.constants`). */
-export const O = {
-  RDONLY: 0, WRONLY: 1, RDWR: 2, CREAT: 0o100, EXCL: 0o200, NOCTTY: 0o400, TRUNC: 0o1000,
-  APPEND: 0o2000, NONBLOCK: 0o4000, DSYNC: 0o10000, DIRECT: 0o40000, DIRECTORY: 0o200000,
-  NOFOLLOW: 0o400000, NOATIME: 0o1000000, CLOEXEC: 0o2000000, SYNC: 0o4010000,
-} as const;
-
-/** `AT_*` flags for the *at() family. */
-export const AT = { SYMLINK_NOFOLLOW: 0x100, REMOVEDIR: 0x200, EMPTY_PATH: 0x1000, STATX_SYNC_AS_STAT: 0 } as const;
-
-/** IORING_FSYNC_DATASYNC in fsync_flags. */
-const FSYNC_DATASYNC = 1;
 
 /**
  * IORING_OP_OPENAT: openat(2).  Resolves with the new fd.  O_CLOEXEC is always added,
@@ -49,7 +37,7 @@ export class OpenatOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     // len carries the mode; open_flags (the op-flags word) the O_* flags.
     prep(sqes, index, Opcode.OPENAT, this.dirfd, addressOf(this.path.bytes), this.mode, 0);
-    setOpFlags(sqes, index, this.flags | O.CLOEXEC);
+    setOpFlags(sqes, index, this.flags | O_CLOEXEC);
   }
   value(res: number): number { return res; }
   override error(res: number): Error { return errnoError(res, 'open', this.path.display); }
@@ -59,10 +47,41 @@ export class OpenatOp extends Op<number> {
 }
 returnsFd(OpenatOp);
 
-/** statx(2) mask bits. */
-export const STATX = { BASIC_STATS: 0x7ff, BTIME: 0x800 } as const;
-/** sizeof(struct statx). */
-export const STATX_SIZE = 256;
+/**
+ * IORING_OP_OPENAT2 (5.6): openat2(2) — openat with a `struct open_how { u64 flags;
+ * u64 mode; u64 resolve; }` the kernel reads (copies at submission; kept until the
+ * CQE anyway) — so the kernel itself confines the path walk (`resolve`: RESOLVE.*;
+ * BENEATH makes any escape from `dirfd` fail with EXDEV).  Unlike openat, openat2
+ * refuses unknown flag bits and a mode without O_CREAT/O_TMPFILE (EINVAL); O_CLOEXEC
+ * is always added, as for OpenatOp.  If the open completes after its awaiter aborted,
+ * the fd is closed rather than leaked.
+ */
+export class Openat2Op extends Op<number> {
+  private readonly how = scratch(OPEN_HOW_SIZE);
+  constructor(ring: Submitter, readonly path: KernelPath, readonly flags: number, readonly mode: number,
+              readonly resolve: number, opts?: OpOptions, readonly dirfd = AT_FDCWD) {
+    super(ring, opts?.signal);
+    const how = this.how;
+    // Three u64s as 32-bit halves (flags, mode and resolve all fit in 32 bits).
+    how.writeUInt32LE((flags | O_CLOEXEC) >>> 0, 0);
+    how.writeUInt32LE(0, 4);
+    how.writeUInt32LE(mode >>> 0, 8);
+    how.writeUInt32LE(0, 12);
+    how.writeUInt32LE(resolve >>> 0, 16);
+    how.writeUInt32LE(0, 20);
+  }
+  get syscall(): string { return 'openat2'; }
+  prepare(sqes: Uint32Array, index: number): void {
+    // io_uring_prep_openat2: addr = path, len = sizeof(open_how), off (addr2) = &how.
+    prep(sqes, index, Opcode.OPENAT2, this.dirfd, addressOf(this.path.bytes), OPEN_HOW_SIZE, addressOf(this.how));
+  }
+  value(res: number): number { return res; }
+  override error(res: number): Error { return errnoError(res, 'openat2', this.path.display); }
+  override consume(fd: number): void {
+    closeQuietly(this.ring, fd);
+  }
+}
+returnsFd(Openat2Op);
 
 /**
  * IORING_OP_STATX: statx(2) of `path` relative to `dirfd` — or of `dirfd` itself with
@@ -88,9 +107,6 @@ export class StatxOp extends Op<Buffer> {
   }
 }
 
-/** posix_fadvise(2) advice (linux/fadvise.h). */
-export const FADV = { NORMAL: 0, RANDOM: 1, SEQUENTIAL: 2, WILLNEED: 3, DONTNEED: 4, NOREUSE: 5 } as const;
-
 /**
  * IORING_OP_FADVISE (5.6): posix_fadvise(2) on `length` bytes at `offset` (length 0:
  * to the end of the file) — e.g. DONTNEED drops the range's clean pages from the
@@ -109,12 +125,12 @@ export class FadviseOp extends Op<void> {
   value(): void {}
 }
 
-/** IORING_OP_FSYNC: fsync(2), or fdatasync(2) with `datasync`. */
+/** IORING_OP_FSYNC: fsync(2), or fdatasync(2) (IORING_FSYNC_DATASYNC), as `syscall` names. */
 export class FsyncOp extends Op<void> {
-  constructor(ring: Submitter, readonly fd: number, readonly datasync: boolean, opts?: OpOptions) {
+  constructor(ring: Submitter, readonly fd: number, readonly syscall: 'fsync' | 'fdatasync', opts?: OpOptions) {
     super(ring, opts?.signal);
   }
-  get syscall(): string { return this.datasync ? 'fdatasync' : 'fsync'; }
+  get datasync(): boolean { return this.syscall === 'fdatasync'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.FSYNC, this.fd, 0, 0, 0);
     if (this.datasync) setOpFlags(sqes, index, FSYNC_DATASYNC);
@@ -134,12 +150,12 @@ export class FtruncateOp extends Op<void> {
   value(): void {}
 }
 
-/** IORING_OP_UNLINKAT: unlink(2), or rmdir(2) with AT_REMOVEDIR. */
+/** IORING_OP_UNLINKAT: unlink(2), or rmdir(2) (AT_REMOVEDIR), as `syscall` names. */
 export class UnlinkatOp extends Op<void> {
-  constructor(ring: Submitter, readonly path: KernelPath, readonly removeDir: boolean, opts?: OpOptions) {
+  constructor(ring: Submitter, readonly path: KernelPath, readonly syscall: 'unlink' | 'rmdir', opts?: OpOptions) {
     super(ring, opts?.signal);
   }
-  get syscall(): string { return this.removeDir ? 'rmdir' : 'unlink'; }
+  get removeDir(): boolean { return this.syscall === 'rmdir'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.UNLINKAT, AT_FDCWD, addressOf(this.path.bytes), 0, 0);
     if (this.removeDir) setOpFlags(sqes, index, AT.REMOVEDIR);
@@ -218,14 +234,13 @@ export class LinkatOp extends Op<void> {
  * past s_maxbytes with 0 (end of file) and a write there with EFBIG.
  */
 export class RwAtOp<T = number> extends RwOp<T> {
-  constructor(ring: Submitter, opcode: number, fd: number, buffer: ArrayBufferView, offset: number, length: number,
-              readonly bigPosition: bigint, signal: AbortSignal | undefined, map: ((n: number, op: RwOp<T>) => T) | undefined) {
-    super(ring, opcode, fd, buffer, offset, length, 0, signal, map);
+  readonly bigPosition: bigint;
+  constructor(ring: Submitter, r: RwRequest<T, bigint>) {
+    super(ring, { ...r, position: 0 });
+    this.bigPosition = r.position;
   }
   override prepare(sqes: Uint32Array, index: number): void {
     super.prepare(sqes, index);
-    const b = index * SQE_WORDS;
-    sqes[b + W.OFF_LO] = Number(this.bigPosition & 0xffffffffn);
-    sqes[b + W.OFF_HI] = Number((this.bigPosition >> 32n) & 0xffffffffn);
+    setOffWords(sqes, index, Number(this.bigPosition & 0xffffffffn), Number((this.bigPosition >> 32n) & 0xffffffffn));
   }
 }

@@ -9,15 +9,14 @@
  * request on the fd is in flight, the op references the handle, so it cannot be
  * collected then.)
  *
- * May touch: its ring (cancel + close requests), the native close for a handle
- * collected after its ring closed.
+ * May touch: its ring (cancel + close requests; CloseOp closes directly once the
+ * ring has closed).
  */
 import { cancelAndClose } from './cancel.js';
-import { CloseOp } from './io.js';
+import { closeQuietly } from './io.js';
 import type { Submitter } from './op.js';
 import { errnoError } from './errors.js';
-import { native } from '../sys/native.js';
-import { releaseFd } from '../sys/fds.js';
+import { EBADF } from '../sys/errno.js';
 
 /** What the collector needs to close a forgotten handle's fd: never the handle itself. */
 interface Forgotten {
@@ -27,11 +26,7 @@ interface Forgotten {
 
 const collector = new FinalizationRegistry<Forgotten>(({ ring, fd }) => {
   process.emitWarning(`Closing file descriptor ${fd} on garbage collection`, 'Warning');
-  if (!ring.closed) new CloseOp(ring, fd).start();
-  else {
-    releaseFd(fd);
-    native.closeFd(fd);
-  }
+  closeQuietly(ring, fd); // (after the ring closed: close(2) directly; see CloseOp)
 });
 
 export class FdHandle {
@@ -45,7 +40,7 @@ export class FdHandle {
 
   /** The error a call on this handle rejects with once it is closed (Node's shape for its kind). */
   closedError(syscall: string): Error {
-    return errnoError(-9, syscall);
+    return errnoError(EBADF, syscall);
   }
 
   /** The file descriptor, or -1 once close() was called. */
@@ -59,7 +54,16 @@ export class FdHandle {
     const fd = this.fdv;
     this.fdv = -1;
     collector.unregister(this);
-    return (this.closing = fd < 0 ? Promise.resolve() : cancelAndClose(this.ring, fd));
+    return (this.closing = fd < 0 ? Promise.resolve() : this.closeFd(fd));
+  }
+
+  /**
+   * How close() closes `fd` (the handle already reads -1): cancel what is pending on it,
+   * then CLOSE.  A subclass whose linked requests name `fd` before they start (a linked
+   * request looks its fd up only when it starts) waits for them first: net/sendfile.ts.
+   */
+  protected closeFd(fd: number): Promise<void> {
+    return cancelAndClose(this.ring, fd);
   }
 
   [Symbol.asyncDispose](): Promise<void> {

@@ -12,9 +12,11 @@ import { Opcode } from '../sys/constants.js';
 import { native } from '../sys/native.js';
 import { adoptFd, releaseFd } from '../sys/fds.js';
 import { prep } from '../sys/sqe.js';
-import { Op, signalOf, type Owner as OpOwner, type Submitter } from './op.js';
-import { addressOf, checkFd, checkView, checkViews, iovecs, MAX_RW, regionAddress, toPosition, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
+import { Op, type Owner as OpOwner, type Submitter } from './op.js';
+import { addressOf, iovecs, MAX_RW, regionAddress, viewBuffer, viewGone, viewLength, viewOffset } from './buffers.js';
 import { AbortError, errnoError, netError, outOfRange } from './errors.js';
+import { ECANCELED, EIO, EPIPE } from '../sys/errno.js';
+import { checkFd, checkView, checkViews, toPosition, signalOf } from './validate.js';
 
 /** Options every operation takes. */
 export interface OpOptions {
@@ -31,20 +33,49 @@ export class NopOp extends Op<number> {
   value(res: number): number { return res; }
 }
 
+/** What one READ or WRITE transfers, and for whom: RwOp's request, by name. */
+export interface RwRequest<T, P = number> {
+  /** Opcode.READ or Opcode.WRITE. */
+  opcode: number;
+  fd: number;
+  buffer: ArrayBufferView;
+  /** Where the region starts inside `buffer` (default 0). */
+  offset?: number;
+  /** Bytes to move (more than MAX_RW is cut to MAX_RW: the kernel's most per request). */
+  length: number;
+  /** File offset; -1: the file's current position (and advance it). */
+  position: P;
+  signal?: AbortSignal;
+  /** The handle the fd belongs to (`OpRequest.owner`): the op fails once it closed. */
+  owner?: OpOwner;
+  /** The byte count → the value awaited (fs wants `{ bytesRead, buffer }`); default: the count. */
+  map?: (n: number, op: RwOp<T>) => T;
+}
+
 /**
  * IORING_OP_READ / IORING_OP_WRITE: read(2)/pread(2) into, or write(2)/pwrite(2) from,
  * `length` bytes at `offset` inside `buffer`; resolves with the byte count (0 at end
  * of file; fewer than asked is legal).  Arguments are validated by the caller (the
  * ring's methods, the fs layer), so this constructor does no checking: it is on the
- * hot path.  `map` turns the byte count into the value awaited (fs wants
- * `{ bytesRead, buffer }`).
+ * hot path.
  */
 export class RwOp<T = number> extends Op<T> {
-  constructor(ring: Submitter, private readonly opcode: number, readonly fd: number,
-              readonly buffer: ArrayBufferView, readonly offset: number, readonly length: number,
-              readonly position: number, signal: AbortSignal | undefined,
-              private readonly map: ((n: number, op: RwOp<T>) => T) | undefined) {
-    super(ring, signal);
+  private readonly opcode: number;
+  readonly fd: number;
+  readonly buffer: ArrayBufferView;
+  readonly offset: number;
+  readonly length: number;
+  readonly position: number;
+  private readonly map: ((n: number, op: RwOp<T>) => T) | undefined;
+  constructor(ring: Submitter, r: RwRequest<T>) {
+    super(ring, r.signal, r.owner);
+    this.opcode = r.opcode;
+    this.fd = r.fd;
+    this.buffer = r.buffer;
+    this.offset = r.offset ?? 0;
+    this.length = r.length;
+    this.position = r.position;
+    this.map = r.map;
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
   private addr = 0;
@@ -70,7 +101,7 @@ export function rwWhole(ring: Submitter, opcode: number, fd: unknown, buffer: un
   checkFd(fd);
   checkView('buffer', buffer);
   const pos = toPosition('position', position);
-  return new RwOp<number>(ring, opcode, fd, buffer, 0, viewLength(buffer), pos, signalOf(opts), undefined);
+  return new RwOp<number>(ring, { opcode, fd, buffer, length: viewLength(buffer), position: pos, signal: signalOf(opts) });
 }
 
 /**
@@ -78,6 +109,14 @@ export function rwWhole(ring: Submitter, opcode: number, fd: unknown, buffer: un
  * The raw ops refuse more; FileHandle and TcpStream loop over batches of this size.
  */
 export const IOV_MAX = 1024;
+
+/** readv/writev options beyond OpOptions, for the layers above (not the public ring methods). */
+export interface VectorOptions extends OpOptions {
+  /** The handle the fd belongs to (`OpRequest.owner`): the op fails once it closed. */
+  owner?: OpOwner;
+  /** Errors worded as node:net's ("write EPIPE") instead of fs's, for sockets. */
+  netStyle?: boolean;
+}
 
 abstract class VectorOp extends Op<number> {
   readonly position: number;
@@ -91,19 +130,20 @@ abstract class VectorOp extends Op<number> {
    */
   iov: Uint32Array | undefined = undefined;
   constructor(ring: Submitter, readonly fd: number, buffers: ArrayBufferView[],
-              position: number | bigint | null | undefined, opts: OpOptions | undefined) {
+              position: number | bigint | null | undefined, opts: VectorOptions | undefined) {
     checkFd(fd);
     checkViews('buffers', buffers);
     if (buffers.length > IOV_MAX) throw outOfRange('buffers.length', `<= ${IOV_MAX} (IOV_MAX)`, buffers.length);
     const pos = toPosition('position', position);
-    super(ring, signalOf(opts));
+    super(ring, signalOf(opts), opts?.owner);
     this.position = pos;
     this.buffers = buffers.slice();
     this.lengths = this.buffers.map(viewLength);
+    this.netStyle = opts?.netStyle === true;
   }
   protected abstract readonly opcode: number;
-  /** Errors worded as node:net's ("write EPIPE") instead of fs's, for sockets. */
-  netStyle = false;
+  /** Errors worded as node:net's ("write EPIPE") instead of fs's (VectorOptions.netStyle). */
+  readonly netStyle: boolean;
   override error(res: number): Error {
     return this.netStyle ? netError(res, this.syscall) : errnoError(res, this.syscall);
   }
@@ -135,8 +175,6 @@ export class WritevOp extends VectorOp {
 }
 
 /** Who owns the fd of a looped transfer (its ops fail once it closed). */
-type Owner = OpOwner | undefined;
-
 /**
  * Every byte of `views`, written in order: batches of IOV_MAX buffers, and after a
  * short write the rest of the same batch (as libuv's uv__fs_write_all does).  With a
@@ -145,16 +183,15 @@ type Owner = OpOwner | undefined;
  * silent stop.
  */
 export async function writevAll(ring: Submitter, fd: number, views: readonly ArrayBufferView[], position: number,
-                                owner: Owner, netStyle = false): Promise<number> {
+                                opts: VectorOptions = {}): Promise<number> {
+  const { owner, netStyle = false } = opts;
   let rest = views.slice();
   let total = 0;
   while (rest.length > 0) {
     const batch = rest.length > IOV_MAX ? rest.slice(0, IOV_MAX) : rest;
-    const op = new WritevOp(ring, fd, batch as ArrayBufferView[], position, undefined);
-    op.req.owner = owner;
-    op.netStyle = netStyle;
+    const op = new WritevOp(ring, fd, batch as ArrayBufferView[], position, { owner, netStyle });
     const n = await op.promise();
-    if (n === 0 && batch.some((b) => viewLength(b) > 0)) throw netStyle ? netError(-32, 'write') : errnoError(-5, 'write'); // no progress
+    if (n === 0 && batch.some((b) => viewLength(b) > 0)) throw netStyle ? netError(EPIPE, 'write') : errnoError(EIO, 'write'); // no progress
     total += n;
     if (position >= 0) position += n;
     rest = skipBytes(rest, n);
@@ -168,12 +205,12 @@ export async function writevAll(ring: Submitter, fd: number, views: readonly Arr
  * total read.
  */
 export async function readvAll(ring: Submitter, fd: number, views: readonly ArrayBufferView[], position: number,
-                               owner: Owner): Promise<number> {
+                               opts: VectorOptions = {}): Promise<number> {
+  const { owner } = opts;
   let total = 0;
   for (let i = 0; i < views.length; i += IOV_MAX) {
     const batch = views.slice(i, i + IOV_MAX);
-    const op = new ReadvOp(ring, fd, batch as ArrayBufferView[], position, undefined);
-    op.req.owner = owner;
+    const op = new ReadvOp(ring, fd, batch as ArrayBufferView[], position, { owner });
     const n = await op.promise();
     total += n;
     if (position >= 0) position += n;
@@ -220,7 +257,7 @@ export class CloseOp extends Op<void> {
   }
   override complete(res: number, flags: number): void {
     // -ECANCELED: the CLOSE never ran (a chain broke before it): the fd is still ours.
-    if (res === -125) adoptFd(this.fd);
+    if (res === ECANCELED) adoptFd(this.fd);
     else releaseFd(this.fd);
     super.complete(res, flags);
   }

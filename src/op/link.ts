@@ -15,7 +15,8 @@
  */
 import { enqueueOp, isQueued, Op, type Submitter } from './op.js';
 import { errnoError, invalidArgType, outOfRange } from './errors.js';
-import { ECANCELED, ETIME, LinkTimeoutOp } from './time.js';
+import { LinkTimeoutOp } from './time.js';
+import { ECANCELED, ETIME, ETIMEDOUT } from '../sys/errno.js';
 
 function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
   if (ops.length === 0) throw invalidArgType('ops', 'at least one Op', ops);
@@ -89,7 +90,7 @@ export async function linkOpTimeout<T>(ring: Submitter, op: Op<T>, ms: number): 
   if (r.status === 'fulfilled') return r.value;
   const err = r.reason as { errno?: number };
   if (t.status === 'fulfilled' && t.value === ETIME && err?.errno === ECANCELED) {
-    const e = errnoError(-110, op.syscall);
+    const e = errnoError(ETIMEDOUT, op.syscall);
     e.message = `ETIMEDOUT: ${op.syscall} did not complete within ${ms} ms (IORING_OP_LINK_TIMEOUT)`;
     throw e;
   }

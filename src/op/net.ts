@@ -29,53 +29,15 @@
  */
 import { CQE_BUFFER_SHIFT, CqeFlag, IoprioFlag, Opcode, SqeFlag } from '../sys/constants.js';
 import { prep, setAddr3, setAddrWords, setBufIndex, setFileIndex, setIoprio, setOpFlags } from '../sys/sqe.js';
-import { Op, returnsFd, type Submitter } from './op.js';
+import { Op, returnsFd, type Owner, type RequestOptions, type Submitter } from './op.js';
 import { addressOf, MAX_RW, regionAddress, scratch, viewGone, viewLength } from './buffers.js';
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import type { OpOptions } from './io.js';
+import { MSG_NOSIGNAL, SOCK_CLOEXEC, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
 
 export { closeQuietly };
 
-export const SOCK_STREAM = 1;
-export const SOCK_CLOEXEC = 0o2000000;
-export const MSG_NOSIGNAL = 0x4000;
-export const SOL_SOCKET = 1;
-export const SO_REUSEADDR = 2;
-export const SO_REUSEPORT = 15;
-export const IPPROTO_TCP = 6;
-export const TCP_NODELAY = 1;
-export const TCP_KEEPIDLE = 4;
-export const SO_KEEPALIVE = 9;
-export const IPPROTO_IPV6 = 41;
-export const IPV6_V6ONLY = 26;
-/** enum io_uring_socket_op */
-const SOCKET_URING_OP_GETSOCKOPT = 2;
-const SOCKET_URING_OP_SETSOCKOPT = 3;
-
-// Datagram sockets (ringcore/dgram).  <linux/socket.h>, <linux/in.h>, <linux/in6.h>.
-export const SOCK_DGRAM = 2;
-export const IPPROTO_IP = 0;
-export const IPPROTO_UDP = 17;
-export const SO_SNDBUF = 7;
-export const SO_RCVBUF = 8;
-export const SO_BROADCAST = 6;
-/** IPPROTO_IP options: int, except MULTICAST_IF (struct in_addr) and the memberships (struct ip_mreq). */
-export const IP_TTL = 2;
-export const IP_MULTICAST_IF = 32;
-export const IP_MULTICAST_TTL = 33;
-export const IP_MULTICAST_LOOP = 34;
-export const IP_ADD_MEMBERSHIP = 35;
-export const IP_DROP_MEMBERSHIP = 36;
-/** IPPROTO_IPV6 options: int (an interface index for MULTICAST_IF), memberships struct ipv6_mreq. */
-export const IPV6_UNICAST_HOPS = 16;
-export const IPV6_MULTICAST_IF = 17;
-export const IPV6_MULTICAST_HOPS = 18;
-export const IPV6_MULTICAST_LOOP = 19;
-export const IPV6_ADD_MEMBERSHIP = 20;
-export const IPV6_DROP_MEMBERSHIP = 21;
-/** msg_flags: the datagram was longer than the buffer; the rest is gone. */
-export const MSG_TRUNC = 0x20;
 
 /** Where an error should say it happened (node:net names address and port). */
 export interface Peer {
@@ -99,8 +61,8 @@ returnsFd(SocketOp);
 
 /** IORING_OP_BIND (6.11): bind(2).  Errors read like node:net's listen errors. */
 export class BindOp extends Op<void> {
-  constructor(ring: Submitter, readonly fd: number, readonly sockaddr: Buffer, readonly peer: Peer) {
-    super(ring);
+  constructor(ring: Submitter, readonly fd: number, readonly sockaddr: Buffer, readonly peer: Peer, opts?: RequestOptions) {
+    super(ring, undefined, opts?.owner);
   }
   get syscall(): string { return 'listen'; } // node:net reports bind failures as 'listen'
   prepare(sqes: Uint32Array, index: number): void {
@@ -178,8 +140,8 @@ returnsFd(MultishotAcceptOp);
 
 /** IORING_OP_CONNECT: connect(2) to the sockaddr. */
 export class ConnectOp extends Op<void> {
-  constructor(ring: Submitter, readonly fd: number, readonly sockaddr: Buffer, readonly peer: Peer, opts?: OpOptions) {
-    super(ring, opts?.signal);
+  constructor(ring: Submitter, readonly fd: number, readonly sockaddr: Buffer, readonly peer: Peer, opts?: RequestOptions) {
+    super(ring, opts?.signal, opts?.owner);
   }
   get syscall(): string { return 'connect'; }
   prepare(sqes: Uint32Array, index: number): void {
@@ -195,14 +157,24 @@ export class ConnectOp extends Op<void> {
  * carries MSG_NOSIGNAL: a closed peer is an EPIPE error, never a SIGPIPE.
  */
 export class SendRecvOp extends Op<number> {
-  constructor(ring: Submitter, private readonly opcode: number, readonly fd: number, readonly buffer: ArrayBufferView,
-              readonly offset: number, readonly length: number, signal: AbortSignal | undefined) {
-    super(ring, signal);
+  private readonly opcode: number;
+  readonly fd: number;
+  readonly buffer: ArrayBufferView;
+  readonly offset: number;
+  readonly length: number;
+  /** Told of every byte moved (a TcpStream's bytesRead/bytesWritten). */
+  private readonly counter: ByteCounter | undefined;
+  constructor(ring: Submitter, r: SendRecvRequest) {
+    super(ring, r.signal, r.owner);
+    this.opcode = r.opcode;
+    this.fd = r.fd;
+    this.buffer = r.buffer;
+    this.offset = r.offset ?? 0;
+    this.length = r.length;
+    this.counter = r.counter;
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
   private addr = 0;
-  /** Told of every byte moved (a TcpStream's bytesRead/bytesWritten). */
-  counter: ByteCounter | undefined = undefined;
   get syscall(): string { return this.opcode === Opcode.RECV ? 'read' : 'write'; }
   override check(): Error | undefined {
     const a = regionAddress(this.buffer, this.offset, this.length, this.syscall);
@@ -220,6 +192,22 @@ export class SendRecvOp extends Op<number> {
     return res;
   }
   override error(res: number): Error { return netError(res, this.syscall); }
+}
+
+/** What one SEND or RECV moves, and for whom: SendRecvOp's request, by name. */
+export interface SendRecvRequest {
+  /** Opcode.SEND or Opcode.RECV. */
+  opcode: number;
+  fd: number;
+  buffer: ArrayBufferView;
+  /** Where the region starts inside `buffer` (default 0). */
+  offset?: number;
+  length: number;
+  signal?: AbortSignal;
+  /** The handle the socket belongs to (`OpRequest.owner`): the op fails once it closed. */
+  owner?: Owner;
+  /** Told of every byte moved. */
+  counter?: ByteCounter;
 }
 
 /** What counts a stream's bytes (net.Socket's bytesRead/bytesWritten). */
@@ -290,8 +278,8 @@ export class SetsockoptOp extends Op<void> {
   private readonly optval: Buffer;
   private readonly name: string;
   constructor(ring: Submitter, readonly fd: number, readonly level: number, readonly optname: number,
-              value: number | Uint8Array, syscall = 'setsockopt') {
-    super(ring);
+              value: number | Uint8Array, syscall = 'setsockopt', opts?: RequestOptions) {
+    super(ring, undefined, opts?.owner);
     if (typeof value === 'number') {
       this.optval = Buffer.alloc(4);
       this.optval.writeInt32LE(value, 0);
@@ -318,8 +306,8 @@ export class SetsockoptOp extends Op<void> {
  */
 export class GetsockoptOp extends Op<number> {
   private readonly optval = Buffer.alloc(4);
-  constructor(ring: Submitter, readonly fd: number, readonly level: number, readonly optname: number) {
-    super(ring);
+  constructor(ring: Submitter, readonly fd: number, readonly level: number, readonly optname: number, opts?: RequestOptions) {
+    super(ring, undefined, opts?.owner);
   }
   get syscall(): string { return 'getsockopt'; }
   prepare(sqes: Uint32Array, index: number): void {
@@ -379,8 +367,8 @@ export class SendmsgOp extends Op<number> {
   /** The msghdr + sockaddr + iovecs the SQE points at (kept until the CQE). */
   mem: Buffer | undefined = undefined;
   constructor(ring: Submitter, readonly fd: number, readonly parts: readonly ArrayBufferView[],
-              readonly sockaddr: Buffer | undefined, readonly peer: Peer) {
-    super(ring);
+              readonly sockaddr: Buffer | undefined, readonly peer: Peer, opts?: RequestOptions) {
+    super(ring, undefined, opts?.owner);
     this.lengths = parts.map(viewLength);
   }
   get syscall(): string { return 'send'; }
@@ -420,8 +408,8 @@ export class SendmsgOp extends Op<number> {
 export class DatagramSendOp extends Op<number> {
   private addr = 0;
   private readonly length: number;
-  constructor(ring: Submitter, readonly fd: number, readonly buffer: ArrayBufferView, readonly peer: Peer) {
-    super(ring);
+  constructor(ring: Submitter, readonly fd: number, readonly buffer: ArrayBufferView, readonly peer: Peer, opts?: RequestOptions) {
+    super(ring, undefined, opts?.owner);
     this.length = viewLength(buffer);
   }
   get syscall(): string { return 'send'; }
@@ -454,8 +442,8 @@ export interface Received {
  */
 export class RecvmsgOp extends Op<Received> {
   private readonly mem: Buffer;
-  constructor(ring: Submitter, readonly fd: number, readonly buffer: Buffer, signal?: AbortSignal) {
-    super(ring, signal);
+  constructor(ring: Submitter, readonly fd: number, readonly buffer: Buffer, opts?: RequestOptions) {
+    super(ring, opts?.signal, opts?.owner);
     this.mem = scratch(MSGHDR_SIZE + 32 + 16);
   }
   get syscall(): string { return 'recvmsg'; }

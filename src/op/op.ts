@@ -32,8 +32,9 @@
  * itself: `prepare` calls into `sys/sqe.ts`.
  */
 import type { Completion } from './slots.js';
-import { AbortError, errnoError, invalidArgType, ringClosedError } from './errors.js';
+import { AbortError, errnoError, ringClosedError } from './errors.js';
 import { microtask } from './microtask.js';
+import { checkSignal } from './validate.js';
 
 /** What an Op needs from a ring (implemented by runtime/ring.ts). */
 export interface Submitter {
@@ -157,23 +158,11 @@ class Chained<R> implements PromiseLike<R>, Waiter {
   }
 }
 
-/**
- * Node's validateAbortSignal: undefined, or an object with `aborted` (an AbortSignal,
- * or anything shaped like one — Node only ever reads `aborted` from it).
- */
-export function checkSignal(signal: unknown, name = 'options.signal'): AbortSignal | undefined {
-  if (signal === undefined) return undefined;
-  if (signal === null || typeof signal !== 'object' || !('aborted' in signal)) {
-    throw invalidArgType(name, 'an instance of AbortSignal', signal);
-  }
-  return signal as AbortSignal;
-}
-
-/** The `signal` of an options bag (Node's rules: options is an object or undefined). */
-export function signalOf(opts: unknown): AbortSignal | undefined {
-  if (opts === undefined || opts === null) return undefined;
-  if (typeof opts !== 'object') throw invalidArgType('options', 'of type object', opts);
-  return checkSignal((opts as { signal?: unknown }).signal);
+/** The options of an op made for a handle (not the public OpOptions): its signal, and the handle. */
+export interface RequestOptions {
+  signal?: AbortSignal;
+  /** The handle (a FileHandle, a TcpStream, a UdpSocket): see OpRequest.owner. */
+  owner?: Owner;
 }
 
 /** What an op made for a handle knows of it (op/handle.ts FdHandle). */
@@ -244,8 +233,14 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /** @internal The request's bookkeeping (see OpRequest). */
   readonly req: OpRequest;
 
-  constructor(readonly ring: Submitter, signal?: AbortSignal) {
+  /**
+   * @param ring   the ring that will submit it
+   * @param signal aborting it cancels the request (checked: Node's validateAbortSignal)
+   * @param owner  the handle the op is made for, if any (`OpRequest.owner`)
+   */
+  constructor(readonly ring: Submitter, signal?: AbortSignal, owner?: Owner) {
     this.req = new OpRequest(signal === undefined ? undefined : checkSignal(signal));
+    if (owner !== undefined) this.req.owner = owner;
   }
 
   /**

@@ -70,11 +70,6 @@ export class SlotTable {
     this.used--;
   }
 
-  /** The live operation named by (lo, hi), or undefined for a stale/unknown user_data. */
-  lookup(lo: number, hi: number): Completion | undefined {
-    return lo < this.ops.length && this.gen[lo] === (hi & GEN_MASK) ? this.ops[lo] : undefined;
-  }
-
   private grow(n: number): void {
     const old = this.ops.length;
     const gen = new Uint32Array(n);

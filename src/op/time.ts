@@ -10,42 +10,10 @@
  */
 import { Opcode } from '../sys/constants.js';
 import { prep } from '../sys/sqe.js';
-import { Op, signalOf, type Submitter } from './op.js';
-import { invalidArgType, outOfRange } from './errors.js';
+import { Op, type Submitter } from './op.js';
 import type { OpOptions } from './io.js';
-
-/** -ETIME: how a timeout reports "the time elapsed". */
-export const ETIME = -62;
-/** -ECANCELED */
-export const ECANCELED = -125;
-
-/** Milliseconds: a finite number >= 0 (fractions allowed, down to nanoseconds). */
-export function checkMs(name: string, ms: unknown): number {
-  if (typeof ms !== 'number') throw invalidArgType(name, 'of type number', ms);
-  if (!(ms >= 0) || !Number.isFinite(ms)) throw outOfRange(name, 'a finite number >= 0', ms);
-  return ms;
-}
-
-/**
- * The largest tv_sec we write: 2^53 - 1 s (285 million years), exact as a Number.  The
- * kernel clamps anything past KTIME_MAX (292 years) to "never", so a longer sleep is
- * never cut short — unlike a timespec whose s64 seconds wrapped, or Node's
- * setTimeout, which turns a delay past 2^31 - 1 ms into 1 ms.
- */
-const MAX_SEC = Number.MAX_SAFE_INTEGER;
-
-/** `ms` as a `struct __kernel_timespec`: [tv_sec, tv_nsec], never shorter than asked. */
-export function toTimespec(ms: number): [number, number] {
-  if (ms / 1000 >= MAX_SEC) return [MAX_SEC, 0];
-  let sec = Math.floor(ms / 1000);
-  let nsec = Math.ceil((ms - sec * 1000) * 1e6);
-  if (nsec < 0) nsec = 0;
-  if (nsec >= 1e9) {
-    sec += 1;
-    nsec -= 1e9;
-  }
-  return [sec, nsec];
-}
+import { ETIME } from '../sys/errno.js';
+import { checkMs, signalOf } from './validate.js';
 
 /**
  * IORING_OP_TIMEOUT with count 0: completes with -ETIME after `ms`, which here is

@@ -28,7 +28,7 @@ import { native, wakeupMode } from '../sys/native.js';
 import { Register } from '../sys/constants.js';
 import { errnoError } from '../op/errors.js';
 import { microtask } from '../op/microtask.js';
-import type { Driver, Ring } from './ring.js';
+import type { Driver, DrivenRing } from './driver.js';
 
 /** Extra enters a turn may take for the continuations it set off (see follow()). */
 const FOLLOW_TURNS = 4;
@@ -120,7 +120,7 @@ export class EventLoopDriver implements Driver {
     microtask(this.step);
   }
 
-  constructor(private readonly ring: Ring) {
+  constructor(private readonly ring: DrivenRing) {
     this.threaded = wakeupMode() === 'thread';
     let fd = ring.fd;
     this.eventfd = -1;

@@ -21,7 +21,8 @@
  *
  * May touch: its own ring, the thread's default ring slot, setImmediate.
  */
-import { Ring, type Driver, type RingOptions } from './ring.js';
+import { Ring, type RingOptions } from './ring.js';
+import type { Driver, DrivenRing } from './driver.js';
 import { peekDefaultRing, swapDefaultRing } from './current.js';
 import { invalidArgType } from '../op/errors.js';
 
@@ -29,7 +30,7 @@ class Executor implements Driver {
   private scheduled = false;
   private readonly iterate = (): void => {
     this.scheduled = false;
-    const ring = this.ring!;
+    const ring = this.ring;
     if (ring.finished) return;
     // Sleep in the kernel only if requests are in flight and no completion is
     // waiting: then no JavaScript can run until the kernel posts one.
@@ -37,7 +38,7 @@ class Executor implements Driver {
     ring.turn(wait);
     if (!ring.finished && (ring.inFlight > 0 || ring.hasUnsubmitted())) this.schedule();
   };
-  ring: Ring | undefined = undefined;
+  constructor(private readonly ring: DrivenRing) {}
   /** Tasks spawned while this executor owns the thread; run() waits for them. */
   readonly tasks = new Set<Promise<unknown>>();
   /** The first failure of main or of a spawned task. */
@@ -75,9 +76,8 @@ function checkTask(name: string, fn: unknown): void {
 export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkTask('main', main);
   if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
-  const exec = new Executor();
-  const ring = new Ring(options, () => exec, true);
-  exec.ring = ring;
+  const ring = new Ring(options, { driver: (r) => new Executor(r), deferTaskrun: true });
+  const exec = ring.driver as Executor;
   const prevRing = swapDefaultRing(ring);
   const mine = exec.tasks;
   try {

@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { native, type SetupResult } from '../sys/native.js';
 import { Setup } from '../sys/constants.js';
 import { errnoName } from '../op/errors.js';
+import { EINVAL, EMFILE, ENFILE, ENOMEM, ENOSYS, EPERM } from '../sys/errno.js';
 
 export interface SetupRequest {
   entries: number;
@@ -64,7 +65,7 @@ export function setupRing(req: SetupRequest): SetupResult {
     const r = native.setup(req.entries, flags, req.cqEntries, req.sqThreadIdle, req.sqThreadCpu ?? 0, 0);
     if (typeof r !== 'number') return r;
     last = r;
-    if (r !== -22 /* EINVAL: unknown flag */) break;
+    if (r !== EINVAL /* an unknown flag */) break;
   }
   throw unavailable(last, req);
 }
@@ -88,13 +89,13 @@ export function readProc(path: string): string | undefined {
 /** Why io_uring_setup failed, in words a user can act on. */
 export function explainSetupFailure(errno: number, req?: Pick<SetupRequest, 'entries' | 'sqpoll'>): string {
   const disabled = readProc('/proc/sys/kernel/io_uring_disabled');
-  switch (-errno) {
-    case 38: // ENOSYS
+  switch (errno) {
+    case ENOSYS:
       return 'io_uring_setup(2) does not exist here: the kernel was built without CONFIG_IO_URING, or a ' +
         'seccomp filter hides it (Docker and containerd default profiles do). Run on a host kernel with ' +
         'io_uring, or give the container a seccomp profile that allows io_uring_setup, io_uring_enter and ' +
         'io_uring_register.';
-    case 1: // EPERM
+    case EPERM:
       if (disabled === '2') {
         return 'io_uring is disabled on this system (sysctl kernel.io_uring_disabled = 2). ' +
           'An administrator can enable it: sysctl -w kernel.io_uring_disabled=0.';
@@ -107,16 +108,16 @@ export function explainSetupFailure(errno: number, req?: Pick<SetupRequest, 'ent
       return 'io_uring_setup(2) was refused (EPERM) although kernel.io_uring_disabled allows it: most likely ' +
         'a seccomp filter (Docker/containerd default profiles block io_uring). Allow io_uring_setup, ' +
         'io_uring_enter and io_uring_register in the profile.' + (req?.sqpoll ? ' (SQPOLL before 5.13 also needs CAP_SYS_NICE.)' : '');
-    case 12: // ENOMEM
+    case ENOMEM:
       return 'io_uring_setup(2) could not get memory for the rings. Before Linux 5.12 ring memory counts ' +
         `against RLIMIT_MEMLOCK (now: ${memlock()}): raise it (ulimit -l) or ask for fewer entries` +
         (req ? ` than ${req.entries}.` : '.');
-    case 22: // EINVAL
+    case EINVAL:
       return 'io_uring_setup(2) rejected every flag set RingCore tried (EINVAL): the kernel is too old ' +
         '(RingCore needs Linux 5.11 or newer; 6.1+ recommended) or the entry counts are invalid ' +
         '(entries must be 1..32768, cqEntries >= entries).';
-    case 24: // EMFILE
-    case 23: // ENFILE
+    case EMFILE:
+    case ENFILE:
       return 'io_uring_setup(2) needs a file descriptor and none is left (EMFILE/ENFILE).';
     default:
       return `io_uring_setup(2) failed with ${errnoName(errno)}.`;

@@ -172,12 +172,6 @@ export const SqRingFlag = {
   TASKRUN: 1 << 2,
 } as const;
 
-/** The CQ ring's `flags` word — IORING_CQ_*, written by the application. */
-export const CqRingFlag = {
-  /** Ask the kernel not to signal a registered eventfd. */
-  EVENTFD_DISABLED: 1 << 0,
-} as const;
-
 /** `io_uring_cqe.flags` — IORING_CQE_F_*. */
 export const CqeFlag = {
   /** Upper 16 bits of `flags` hold the provided-buffer id used. */
@@ -270,3 +264,43 @@ export const IO_URING_OP_SUPPORTED = 1 << 0;
 
 /** AT_FDCWD for the *at() family (openat, statx, unlinkat, ...). */
 export const AT_FDCWD = -100;
+
+/**
+ * openat2(2) `struct open_how.resolve` bits (linux/openat2.h, 5.6): how the kernel
+ * may walk the path.  BENEATH refuses any step out of the starting directory (`..`
+ * above it, an absolute path or symlink) with EXDEV; NO_MAGICLINKS refuses
+ * /proc/PID/fd-style links; NO_SYMLINKS refuses every symlink (ELOOP).
+ */
+export const RESOLVE = {
+  NO_XDEV: 0x01,
+  NO_MAGICLINKS: 0x02,
+  NO_SYMLINKS: 0x04,
+  BENEATH: 0x08,
+  IN_ROOT: 0x10,
+  CACHED: 0x20,
+} as const;
+
+/** sizeof(struct open_how): three u64s (flags, mode, resolve). */
+export const OPEN_HOW_SIZE = 24;
+
+/**
+ * `splice_flags` for IORING_OP_SPLICE and IORING_OP_TEE (linux/splice.h), as for
+ * splice(2).  MOVE is a hint the kernel ignores since 2.6.21; NONBLOCK makes only the
+ * pipe side non-blocking (an O_NONBLOCK socket or file is non-blocking anyway); MORE
+ * sends MSG_MORE to a socket (more data follows: hold a partial segment back).
+ * FD_IN_FIXED is io_uring's own (bit 31): splice_fd_in is a registered-file index.
+ */
+export const SpliceFlag = {
+  MOVE: 0x01,
+  NONBLOCK: 0x02,
+  MORE: 0x04,
+  GIFT: 0x08,
+  FD_IN_FIXED: 0x80000000,
+} as const;
+
+/**
+ * fcntl(2) commands on a pipe (F_LINUX_SPECIFIC_BASE 1024 + 7, + 8): set / get its
+ * capacity in bytes.  There is no io_uring request for fcntl: native `pipe()` calls them.
+ */
+export const F_SETPIPE_SZ = 1031;
+export const F_GETPIPE_SZ = 1032;

@@ -1,7 +1,7 @@
 /**
  * The completion queue entry: its 16-byte layout (32 with IORING_SETUP_CQE32) and how
- * RingCore reads it.  The reaper (`runtime/ring.ts`) reads the words directly at the
- * offsets named here; `decodeCqe` is the slow, readable form for traces and tests.
+ * RingCore reads it.  The reaper (`runtime/ring.ts`) reads each entry's four words at
+ * the offsets named here (`CW`) and hands them to its op, and to the tracer, as found.
  *
  * May touch: nothing; it reads the CQ memory it is given.
  *
@@ -68,8 +68,8 @@ export const CW = {
   UD_HI: 1,
   /**
    * bytes 8..11: res (s32) — the result: >= 0 on success with an opcode-specific
-   * meaning, or a negated errno.  Read it signed (the reaper uses an Int32Array view,
-   * `decodeCqe` uses `| 0`).
+   * meaning, or a negated errno.  Read it signed (the reaper uses an Int32Array view
+   * over the same memory).
    *
    * Success, by opcode family:
    *  - bytes moved — READ, WRITE, READV, WRITEV, the _FIXED forms, SEND, RECV,

@@ -95,6 +95,11 @@ export interface Native {
   sockname(fd: number, peer: boolean): ArrayBuffer | number;
   /** socketpair(2): two connected fds, or -errno. */
   socketpair(domain: number, type: number): [number, number] | number;
+  /**
+   * pipe2(O_CLOEXEC) and, when `size` > 0, F_SETPIPE_SZ (a refusal keeps the default):
+   * [read fd, write fd, the capacity it has (F_GETPIPE_SZ)], or -errno.  net/pipes.ts.
+   */
+  pipe(size: number): [number, number, number] | number;
 }
 
 /**

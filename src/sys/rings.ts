@@ -155,14 +155,12 @@ export class CompletionQueue {
     return Atomics.load(this.ring, this.tailIdx);
   }
 
-  /** Our head (only we write it, so a plain read would do; Atomics keeps it uniform). */
+  /**
+   * Our head (only we write it, so a plain read would do; Atomics keeps it uniform).
+   * The reaper (runtime/ring.ts) loads and store-releases it through `headIdx` itself.
+   */
   head(): number {
     return Atomics.load(this.ring, this.headIdx);
-  }
-
-  /** Store-release the head: the CQEs before it may now be overwritten by the kernel. */
-  setHead(head: number): void {
-    Atomics.store(this.ring, this.headIdx, head);
   }
 
   /** CQEs the kernel had to drop (only without IORING_FEAT_NODROP). */

@@ -8,8 +8,10 @@
  *   sockaddr_in6: 0 sa_family u16 (AF_INET6 = 10) | 2 sin6_port u16 BE | 4 sin6_flowinfo u32
  *                 | 8 sin6_addr 16 bytes | 24 sin6_scope_id u32
  *
- * May touch: nothing; pure encoding.
+ * May touch: nothing but the native getsockname/getpeername (`sockname`); the rest is
+ * pure encoding.
  */
+import { native } from './native.js';
 
 export const AF_UNIX = 1;
 export const AF_INET = 2;
@@ -154,4 +156,13 @@ export function decodeSockaddr(bytes: Uint8Array): SocketAddress {
     return { family: 'unix', address: Buffer.from(bytes.subarray(2, end < 0 ? bytes.length : end)).toString(), port: 0 };
   }
   return { family: 'unix', address: '', port: 0 };
+}
+
+/**
+ * The address an fd is bound to (getsockname(2)), or its peer's (getpeername(2)) —
+ * no io_uring opcode for either: the native gate calls them.  undefined on failure.
+ */
+export function sockname(fd: number, peer: boolean): SocketAddress | undefined {
+  const r = native.sockname(fd, peer);
+  return typeof r === 'number' ? undefined : decodeSockaddr(new Uint8Array(r));
 }

@@ -509,6 +509,11 @@ export const W = {
 
 const TWO32 = 4294967296;
 
+// The field guide's keys as module constants: what the encoder, the setters and
+// `decodeSqe` index with.  V8 folds them into the stores (no lookup per write).
+const { HEAD, FD, OFF_LO, OFF_HI, ADDR_LO, ADDR_HI, LEN, OP_FLAGS, UD_LO, UD_HI, BUF, FILE_INDEX,
+  ADDR3_LO, ADDR3_HI, PAD2_LO, PAD2_HI } = W;
+
 /**
  * Write a whole SQE: the shape of liburing's `io_uring_prep_rw`.  Every word is
  * written — the kernel rejects some opcodes (EINVAL) when fields it does not use
@@ -577,24 +582,24 @@ const TWO32 = 4294967296;
 export function prep(sqes: Uint32Array, index: number, opcode: number, fd: number,
                      addr: number, len: number, off: number): void {
   const b = index * SQE_WORDS;
-  sqes[b] = opcode; // flags = 0, ioprio = 0
-  sqes[b + 1] = fd;
+  sqes[b + HEAD] = opcode; // flags = 0, ioprio = 0
+  sqes[b + FD] = fd;
   const offLo = off >>> 0;
-  sqes[b + 2] = offLo;
-  sqes[b + 3] = (off - offLo) / TWO32;
+  sqes[b + OFF_LO] = offLo;
+  sqes[b + OFF_HI] = (off - offLo) / TWO32;
   const addrLo = addr >>> 0;
-  sqes[b + 4] = addrLo;
-  sqes[b + 5] = (addr - addrLo) / TWO32;
-  sqes[b + 6] = len;
-  sqes[b + 7] = 0;
-  sqes[b + 8] = 0;
-  sqes[b + 9] = 0;
-  sqes[b + 10] = 0;
-  sqes[b + 11] = 0;
-  sqes[b + 12] = 0;
-  sqes[b + 13] = 0;
-  sqes[b + 14] = 0;
-  sqes[b + 15] = 0;
+  sqes[b + ADDR_LO] = addrLo;
+  sqes[b + ADDR_HI] = (addr - addrLo) / TWO32;
+  sqes[b + LEN] = len;
+  sqes[b + OP_FLAGS] = 0;
+  sqes[b + UD_LO] = 0;
+  sqes[b + UD_HI] = 0;
+  sqes[b + BUF] = 0;
+  sqes[b + FILE_INDEX] = 0;
+  sqes[b + ADDR3_LO] = 0;
+  sqes[b + ADDR3_HI] = 0;
+  sqes[b + PAD2_LO] = 0;
+  sqes[b + PAD2_HI] = 0;
 }
 
 /**
@@ -602,7 +607,7 @@ export function prep(sqes: Uint32Array, index: number, opcode: number, fd: numbe
  * here (IO_LINK for chains, ASYNC, ...) after user_data is stamped.
  */
 export function orSqeFlags(sqes: Uint32Array, index: number, flags: number): void {
-  sqes[index * SQE_WORDS] |= (flags & 0xff) << 8;
+  sqes[index * SQE_WORDS + HEAD] |= (flags & 0xff) << 8;
 }
 
 /**
@@ -610,7 +615,7 @@ export function orSqeFlags(sqes: Uint32Array, index: number, flags: number): voi
  * Replaces the whole u16; see `W.HEAD` for which opcodes read it as what.
  */
 export function setIoprio(sqes: Uint32Array, index: number, ioprio: number): void {
-  const b = index * SQE_WORDS;
+  const b = index * SQE_WORDS + HEAD;
   sqes[b] = (sqes[b] & 0xffff) | ((ioprio & 0xffff) << 16);
 }
 
@@ -619,14 +624,24 @@ export function setIoprio(sqes: Uint32Array, index: number, ioprio: number): voi
  * — whichever union member the opcode reads (see `W.OP_FLAGS`).
  */
 export function setOpFlags(sqes: Uint32Array, index: number, flags: number): void {
-  sqes[index * SQE_WORDS + 7] = flags;
+  sqes[index * SQE_WORDS + OP_FLAGS] = flags;
 }
 
 /** `user_data` (bytes 32..39): echoed back untouched in the CQE. */
 export function setUserData(sqes: Uint32Array, index: number, lo: number, hi: number): void {
-  const b = index * SQE_WORDS + 8;
-  sqes[b] = lo;
-  sqes[b + 1] = hi;
+  const b = index * SQE_WORDS;
+  sqes[b + UD_LO] = lo;
+  sqes[b + UD_HI] = hi;
+}
+
+/**
+ * `off` as two words: a 64-bit file offset a Number cannot carry exactly (a bigint
+ * position past 2^53, up to 2^63-1), written from its halves.
+ */
+export function setOffWords(sqes: Uint32Array, index: number, lo: number, hi: number): void {
+  const b = index * SQE_WORDS;
+  sqes[b + OFF_LO] = lo;
+  sqes[b + OFF_HI] = hi;
 }
 
 /**
@@ -634,9 +649,9 @@ export function setUserData(sqes: Uint32Array, index: number, lo: number, hi: nu
  * user_data; TIMEOUT_REMOVE and POLL_REMOVE name their target the same way).
  */
 export function setAddrWords(sqes: Uint32Array, index: number, lo: number, hi: number): void {
-  const b = index * SQE_WORDS + 4;
-  sqes[b] = lo;
-  sqes[b + 1] = hi;
+  const b = index * SQE_WORDS;
+  sqes[b + ADDR_LO] = lo;
+  sqes[b + ADDR_HI] = hi;
 }
 
 /**
@@ -644,7 +659,7 @@ export function setAddrWords(sqes: Uint32Array, index: number, lo: number, hi: n
  * opcodes, or a provided-buffer group with IOSQE_BUFFER_SELECT.  Keeps personality.
  */
 export function setBufIndex(sqes: Uint32Array, index: number, bufIndex: number): void {
-  const b = index * SQE_WORDS + 10;
+  const b = index * SQE_WORDS + BUF;
   sqes[b] = (sqes[b] & 0xffff0000) | (bufIndex & 0xffff);
 }
 
@@ -654,7 +669,7 @@ export function setBufIndex(sqes: Uint32Array, index: number, bufIndex: number):
  * options, ... (see `W.FILE_INDEX`).
  */
 export function setFileIndex(sqes: Uint32Array, index: number, v: number): void {
-  sqes[index * SQE_WORDS + 11] = v;
+  sqes[index * SQE_WORDS + FILE_INDEX] = v;
 }
 
 /**
@@ -662,10 +677,10 @@ export function setFileIndex(sqes: Uint32Array, index: number, v: number): void 
  * a sockopt's optval ... (see `W.ADDR3_LO`).  Bytes 56..63 stay as they are.
  */
 export function setAddr3(sqes: Uint32Array, index: number, addr: number): void {
-  const b = index * SQE_WORDS + 12;
+  const b = index * SQE_WORDS;
   const lo = addr >>> 0;
-  sqes[b] = lo;
-  sqes[b + 1] = (addr - lo) / TWO32;
+  sqes[b + ADDR3_LO] = lo;
+  sqes[b + ADDR3_HI] = (addr - lo) / TWO32;
 }
 
 /**
@@ -692,6 +707,10 @@ export interface DecodedSqe {
   opFlags: number;
   /** bytes 32..39 as one Number (RingCore's (slot, generation) = gen * 2^32 + slot). */
   userData: number;
+  /** bytes 32..35: user_data's low word (RingCore: the slot). */
+  userDataLo: number;
+  /** bytes 36..39: user_data's high word (RingCore: the generation). */
+  userDataHi: number;
   /** bytes 40..41: buf_index / buf_group. */
   bufIndex: number;
   /** bytes 42..43. */
@@ -710,20 +729,22 @@ function u64(lo: number, hi: number): number {
 
 export function decodeSqe(sqes: Uint32Array, index: number): DecodedSqe {
   const b = index * SQE_WORDS;
-  const w0 = sqes[b];
+  const w0 = sqes[b + HEAD];
   return {
     opcode: w0 & 0xff,
     flags: (w0 >>> 8) & 0xff,
     ioprio: w0 >>> 16,
-    fd: sqes[b + 1] | 0,
-    off: u64(sqes[b + 2], sqes[b + 3]),
-    addr: u64(sqes[b + 4], sqes[b + 5]),
-    len: sqes[b + 6],
-    opFlags: sqes[b + 7],
-    userData: u64(sqes[b + 8], sqes[b + 9]),
-    bufIndex: sqes[b + 10] & 0xffff,
-    personality: sqes[b + 10] >>> 16,
-    fileIndex: sqes[b + 11],
-    addr3: u64(sqes[b + 12], sqes[b + 13]),
+    fd: sqes[b + FD] | 0,
+    off: u64(sqes[b + OFF_LO], sqes[b + OFF_HI]),
+    addr: u64(sqes[b + ADDR_LO], sqes[b + ADDR_HI]),
+    len: sqes[b + LEN],
+    opFlags: sqes[b + OP_FLAGS],
+    userData: u64(sqes[b + UD_LO], sqes[b + UD_HI]),
+    userDataLo: sqes[b + UD_LO],
+    userDataHi: sqes[b + UD_HI],
+    bufIndex: sqes[b + BUF] & 0xffff,
+    personality: sqes[b + BUF] >>> 16,
+    fileIndex: sqes[b + FILE_INDEX],
+    addr3: u64(sqes[b + ADDR3_LO], sqes[b + ADDR3_HI]),
   };
 }
