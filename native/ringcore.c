@@ -18,6 +18,8 @@
  *             the eventfd registered with the ring, calling JavaScript through a
  *             napi_threadsafe_function (see "portable wake-ups" below);
  *   eventfd   eventfd(2) for the register-eventfd wake-up paths;
+ *   pipe      pipe2(2) + F_SETPIPE_SZ for TcpStream.sendFile's splices (one pipe is
+ *             reused for many files: net/pipes.ts; no request sets a pipe's size);
  *   fds       the thread's ledger of file descriptors RingCore owns (one byte per fd
  *             number, written by JavaScript, read only here): when the thread ends
  *             — a worker terminated mid-I/O — they are closed, as Node closes its
@@ -33,6 +35,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <pthread.h>
@@ -1087,6 +1090,36 @@ static napi_value SocketPair(napi_env env, napi_callback_info info) {
   return arr;
 }
 
+/* pipe(size) -> [readFd, writeFd, capacity] or -errno.  pipe2(O_CLOEXEC), then, if
+ * size > 0, F_SETPIPE_SZ to `size`: a refusal (EPERM once the user's pipes passed
+ * /proc/sys/fs/pipe-user-pages-soft, EINVAL past pipe-max-size) keeps the default size,
+ * and the capacity the pipe really has (F_GETPIPE_SZ) is returned.  For
+ * TcpStream.sendFile's file -> pipe -> socket splices (net/pipes.ts keeps them for
+ * reuse): once per pipe, never per operation.  IORING_OP_PIPE (6.16) could make the
+ * pipe, but no request sets its size, and RingCore runs on kernels from 5.11. */
+static napi_value Pipe(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  int64_t size = argc > 0 ? arg_i64(env, argv[0]) : 0;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) < 0) return num(env, -errno);
+  if (size > 0 && size <= INT32_MAX) (void)fcntl(p[1], F_SETPIPE_SZ, (int)size);
+  int cap = fcntl(p[1], F_GETPIPE_SZ);
+  if (cap < 0) {
+    int e = errno;
+    close(p[0]);
+    close(p[1]);
+    return num(env, -e);
+  }
+  napi_value arr;
+  CHECK(napi_create_array_with_length(env, 3, &arr));
+  napi_set_element(env, arr, 0, num(env, p[0]));
+  napi_set_element(env, arr, 1, num(env, p[1]));
+  napi_set_element(env, arr, 2, num(env, cap));
+  return arr;
+}
+
 /* v8pin.cc */
 napi_value rc_address_pinned(napi_env env, napi_callback_info info);
 napi_value rc_seal(napi_env env, napi_callback_info info);
@@ -1111,6 +1144,7 @@ NAPI_MODULE_INIT() {
       {"fdLedger", NULL, FdLedger, NULL, NULL, NULL, napi_enumerable, NULL},
       {"sockname", NULL, SockName, NULL, NULL, NULL, napi_enumerable, NULL},
       {"socketpair", NULL, SocketPair, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

@@ -10,17 +10,16 @@
  */
 import { native } from '../sys/native.js';
 import { adoptFd } from '../sys/fds.js';
-import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress } from '../sys/sockaddr.js';
+import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress, sockname } from '../sys/sockaddr.js';
 import { Opcode } from '../sys/constants.js';
+import { BindOp, ConnectOp, SendRecvOp, SetsockoptOp, ShutdownOp, SocketOp } from '../op/net.js';
 import {
-  BindOp, ConnectOp, IPPROTO_TCP, SendRecvOp, SetsockoptOp, ShutdownOp, SO_KEEPALIVE, SOCK_CLOEXEC, SOCK_STREAM, SocketOp,
-  SOL_SOCKET, TCP_KEEPIDLE, TCP_NODELAY,
-} from '../op/net.js';
+  IPPROTO_TCP, SOCK_CLOEXEC, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY,
+} from '../sys/socket.js';
 import { SocketDuplex, type DuplexOptions } from './duplex.js';
 import { FdHandle } from '../op/handle.js';
 import { ReadvOp, writevAll } from '../op/io.js';
-import { checkInteger, checkOffsetLength, checkView, checkViews, viewLength } from '../op/buffers.js';
-import { checkSignal, signalOf } from '../op/op.js';
+import { viewLength } from '../op/buffers.js';
 import { WaitingRequests } from '../op/waiting.js';
 import { codedError, errnoError, invalidArgType, invalidArgValue, invalidState, netError } from '../op/errors.js';
 import { linkOpTimeout } from '../op/link.js';
@@ -28,7 +27,13 @@ import type { Ring } from '../runtime/ring.js';
 import { defaultRing } from '../runtime/current.js';
 import { Chunks, type ChunkSource, type ChunksOptions } from './chunks.js';
 import type { BufferRing } from '../runtime/bufring.js';
-import { checkPort, checkSocketPath, closedError, resolveHost, sockname, unixSockaddr } from './address.js';
+import { checkPort, checkSocketPath, closedError, resolveHost, unixSockaddr } from './address.js';
+import { sendFile, type FileJob, type SendFileOptions } from './sendfile.js';
+import { SendOrder } from './sendorder.js';
+import { CancelFdOp } from '../op/cancel.js';
+import type { FileHandle } from '../fs/filehandle.js';
+import { EPIPE } from '../sys/errno.js';
+import { checkInteger, checkOffsetLength, checkView, checkViews, checkSignal, signalOf } from '../op/validate.js';
 
 /** Options for how a stream receives (TcpListener.bind and TcpStream.connect take them too). */
 export interface ReceiveOptions {
@@ -53,6 +58,10 @@ export class TcpStream extends FdHandle implements ChunkSource {
   private readonly waiting = new WaitingRequests();
   private received = 0;
   private sent = 0;
+  /** The order of sends once a sendFile is involved (net/sendorder.ts); made on first use. */
+  private order: SendOrder | undefined = undefined;
+  /** @internal The sendFile running on this stream (close() lets it finish first). */
+  fileJob: FileJob | undefined = undefined;
 
   /** @internal Streams come from TcpStream.connect, TcpListener's accept/incoming, or socketpair(). */
   constructor(override readonly ring: Ring, fd: number, options?: { group?: BufferRing; highWaterMark?: number }) {
@@ -65,6 +74,27 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * Connect to `host`:`port` — or to the Unix-domain socket at `path` — with
    * IORING_OP_SOCKET + IORING_OP_CONNECT (a bind first for `localAddress`/`localPort`;
    * a linked IORING_OP_LINK_TIMEOUT for `timeout`).
+   * @param options  `{ port, host? }` (host default 'localhost'; IPv4 or IPv6, names resolved
+   *                 with dns.lookup) or `{ path }` for a Unix-domain socket ("\0name":
+   *                 abstract); `timeout` (ms, a linked LINK_TIMEOUT), `localAddress`,
+   *                 `localPort`, `family`, `signal`, `ring`, and the receive options of chunks()
+   * @returns a Promise of the connected stream
+   * @throws (as a rejection) ERR_INVALID_ARG_TYPE / ERR_SOCKET_BAD_PORT for bad options;
+   *         ECONNREFUSED, ETIMEDOUT, ENOENT (no socket file) ... shaped as Node's net errors
+   *         (code, errno, syscall 'connect', address, port)
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0, host: '127.0.0.1' });
+   * const client = await TcpStream.connect({ port: listener.port, host: '127.0.0.1', timeout: 1000 });
+   * const server = await listener.accept();
+   * await client.writeAll('ping');
+   * const buf = Buffer.alloc(4);
+   * await server.read(buf);
+   * console.log(buf.toString()); // 'ping'
+   * await Promise.all([client.close(), server.close(), listener.close()]);
+   * ```
    */
   static async connect(options: ConnectOptions): Promise<TcpStream> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
@@ -124,19 +154,84 @@ export class TcpStream extends FdHandle implements ChunkSource {
   /**
    * recv(2) into `buffer` (or `length` bytes at `offset` of it): resolves with the
    * byte count, 0 when the peer has closed its side.
+   * @param buffer  where the bytes go (kept alive until the kernel is done with it)
+   * @param opts    `offset` and `length` within `buffer` (default: all of it), `signal`
+   * @returns a Promise of the byte count; 0 when the peer has closed its side
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments; ECONNRESET and other
+   *         socket errors as Node's (syscall 'read'); an AbortError on abort
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.write(Buffer.from('hi'));
+   * const buf = Buffer.alloc(16);
+   * const n = await b.read(buf);
+   * console.log(buf.toString('utf8', 0, n)); // 'hi'
+   * await Promise.all([a.close(), b.close()]);
+   * ```
    */
   read(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<number> {
     return this.sendRecv(Opcode.RECV, 'read', buffer, opts);
   }
 
-  /** send(2) of `buffer`: resolves with how many bytes went (maybe fewer). */
+  /**
+   * send(2) of `buffer`: resolves with how many bytes went (maybe fewer).  Called while
+   * a sendFile() is pending on the stream, it waits for the file (net/sendorder.ts).
+   * @param buffer  the bytes (kept alive until the kernel is done with them)
+   * @param opts    `offset` and `length` within `buffer` (default: all of it), `signal`
+   * @returns a Promise of the byte count sent — maybe fewer than asked (use writeAll() for all)
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments; EPIPE, ECONNRESET ...
+   *         as Node's (syscall 'write'); an AbortError on abort
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sent = await a.write(Buffer.from('hello'), { offset: 1, length: 3 }); // 'ell'
+   * console.log(sent); // 3
+   * await Promise.all([a.close(), b.close()]);
+   * ```
+   */
   write(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal }): Promise<number> {
-    return this.sendRecv(Opcode.SEND, 'write', buffer, opts);
+    const order = this.sendOrder();
+    if (!order.open) return order.later(() => this.sendRecv(Opcode.SEND, 'write', buffer, opts, order));
+    order.begin();
+    return this.sendRecv(Opcode.SEND, 'write', buffer, opts, order);
+  }
+
+  /**
+   * Send bytes of a file — `length` bytes (default: to its end) from `offset` (default
+   * 0) of a ringcore/fs FileHandle or a file descriptor — without copying them through
+   * JavaScript: IORING_OP_SPLICE file -> pipe -> socket, linked (net/sendfile.ts).
+   * Resolves with the bytes sent: fewer than `length` only if the file ended first.
+   * Writes called before it go first, writes called after it wait for it.
+   */
+  sendFile(file: FileHandle | number, options?: SendFileOptions): Promise<number> {
+    return sendFile(this, file, options);
+  }
+
+  /** @internal The stream's send order (sendFile and the writes). */
+  sendOrder(): SendOrder {
+    return (this.order ??= new SendOrder());
+  }
+
+  /**
+   * Closing with a sendFile running: its linked splices name this fd before they start,
+   * so the fd is closed once the sendFile has stopped (what else is pending on the fd
+   * is cancelled at once, as always).
+   */
+  protected override closeFd(fd: number): Promise<void> {
+    const job = this.fileJob;
+    if (job === undefined) return super.closeFd(fd);
+    new CancelFdOp(this.ring, fd).start();
+    return job.stopForClose().then(() => super.closeFd(fd));
   }
 
   /** The checked request behind read() and write(); argument errors come back as rejections. */
   private sendRecv(opcode: number, syscall: string, buffer: ArrayBufferView,
-                   opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined): Promise<number> {
+                   opts: { offset?: number; length?: number; signal?: AbortSignal } | undefined,
+                   order?: SendOrder): Promise<number> {
     try {
       checkView('buffer', buffer);
       const signal = signalOf(opts);
@@ -144,13 +239,16 @@ export class TcpStream extends FdHandle implements ChunkSource {
       const size = viewLength(buffer);
       const length = opts?.length ?? size - (offset as number);
       checkOffsetLength(offset, length, size);
-      if (this.fdv < 0) return Promise.reject(closedError(syscall));
-      const op = new SendRecvOp(this.ring, opcode, this.fdv, buffer, offset, length, signal);
-      op.req.owner = this;
-      op.counter = this;
+      if (this.fdv < 0) {
+        order?.end();
+        return Promise.reject(closedError(syscall));
+      }
+      const op = new SendRecvOp(this.ring, { opcode, fd: this.fdv, buffer, offset, length, signal, owner: this, counter: this });
       if (opcode === Opcode.RECV) this.waiting.add(op);
+      if (order !== undefined) op.watch(order.ender); // (starts the op) the write's end, for the send order
       return op.promise();
     } catch (e) {
+      order?.end();
       return Promise.reject(e);
     }
   }
@@ -162,6 +260,23 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * arrives.  At most `highWaterMark` bytes wait unconsumed; past that the
    * connection stops receiving until the consumer catches up (TCP back-pressure).
    * One iterator at a time per stream.
+   * @param opts  `signal` to stop the iteration (the recv is cancelled)
+   * @returns an async iterator of the received data (each chunk a Uint8Array you own); it
+   *          ends when the peer closes its side
+   * @throws ERR_INVALID_STATE when another iterator (or toDuplex()) already reads this stream;
+   *         socket errors as Node's
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.writeAll('one multishot recv');
+   * await a.close();
+   * let total = 0;
+   * for await (const chunk of b.chunks()) total += chunk.length;
+   * console.log(total); // 18
+   * await b.close();
+   * ```
    */
   chunks(opts?: ChunksOptions): AsyncIterableIterator<Uint8Array> {
     return this.startChunks(false, opts);
@@ -176,6 +291,22 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * buffers this connection can hold.  A chunk's `.buffer` is the whole shared group:
    * code that holds a zero-copy chunk can read (and write) what other connections of
    * the ring received — use it only in code you trust, and `chunks()` otherwise.
+   * @param opts  `signal` to stop the iteration
+   * @returns an async iterator of views into shared provided buffers, each valid only until
+   *          the next iteration
+   * @throws as chunks()
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.writeAll('parse me in place');
+   * await a.close();
+   * let spaces = 0;
+   * for await (const view of b.zeroCopyChunks()) for (const byte of view) if (byte === 32) spaces++;
+   * console.log(spaces); // 3
+   * await b.close();
+   * ```
    */
   zeroCopyChunks(opts?: ChunksOptions): AsyncIterableIterator<Uint8Array> {
     return this.startChunks(true, opts);
@@ -213,7 +344,19 @@ export class TcpStream extends FdHandle implements ChunkSource {
     if (this.reader === c) this.reader = undefined;
   }
 
-  /** Cancel what is pending (a chunks() iterator gives its buffers back), then close. */
+  /**
+   * Cancel what is pending (a chunks() iterator gives its buffers back), then close.
+   * @returns a Promise that resolves once the socket is closed (its pending requests cancelled)
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.close();
+   * console.log(await b.read(Buffer.alloc(1))); // 0: the peer closed
+   * await b.close();
+   * ```
+   */
   override close(): Promise<void> {
     const reader = this.reader;
     const closing = super.close();
@@ -221,15 +364,45 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return closing;
   }
 
-  /** Send all of `buffer`, looping over short sends. */
-  async writeAll(buffer: ArrayBufferView | string, opts?: { signal?: AbortSignal }): Promise<void> {
+  /**
+   * Send all of `buffer`, looping over short sends (one unit of the send order: no file inside).
+   * @param buffer  the bytes, or a string (sent as UTF-8)
+   * @param opts    `signal`
+   * @returns a Promise that resolves once every byte was sent
+   * @throws as write()
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.writeAll('all of it, however many sends it takes');
+   * await Promise.all([a.close(), b.close()]);
+   * ```
+   */
+  writeAll(buffer: ArrayBufferView | string, opts?: { signal?: AbortSignal }): Promise<void> {
+    const order = this.sendOrder();
+    if (!order.open) return order.later(() => this.writeAllNow(buffer, opts, order));
+    order.begin();
+    return this.writeAllNow(buffer, opts, order);
+  }
+
+  private async writeAllNow(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal } | undefined,
+                            order: SendOrder): Promise<void> {
+    try {
+      await this.writeAllLoop(buffer, opts);
+    } finally {
+      order.end();
+    }
+  }
+
+  private async writeAllLoop(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal } | undefined): Promise<void> {
     const b = typeof buffer === 'string' ? Buffer.from(buffer) : buffer;
     checkView('buffer', b);
     const total = viewLength(b); // fixed now: a buffer detached midway is an error, not the end
     let off = 0;
     while (off < total) {
-      const n = await this.write(b, { offset: off, length: total - off, signal: opts?.signal });
-      if (n === 0) throw netError(-32, 'write'); // EPIPE: nothing more will go
+      const n = await this.sendRecv(Opcode.SEND, 'write', b, { offset: off, length: total - off, signal: opts?.signal });
+      if (n === 0) throw netError(EPIPE, 'write'); // nothing more will go
       off += n;
     }
   }
@@ -237,14 +410,25 @@ export class TcpStream extends FdHandle implements ChunkSource {
   /**
    * readv(2) on the socket: what has arrived, scattered over `buffers` (at most
    * IOV_MAX = 1024 of them: one request; more is an ERR_OUT_OF_RANGE error).
+   * @param buffers  the buffers to fill, in order (at most 1024)
+   * @returns a Promise of the byte count received; 0 when the peer has closed its side
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments; socket errors as Node's
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.writeAll('headbody');
+   * const head = Buffer.alloc(4), body = Buffer.alloc(4);
+   * console.log(await b.readv([head, body]), head.toString(), body.toString()); // 8 'head' 'body'
+   * await Promise.all([a.close(), b.close()]);
+   * ```
    */
   readv(buffers: ArrayBufferView[]): Promise<number> {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('read'));
-      const op = new ReadvOp(this.ring, this.fdv, buffers, -1, undefined);
-      op.req.owner = this;
-      op.netStyle = true;
+      const op = new ReadvOp(this.ring, this.fdv, buffers, -1, { owner: this, netStyle: true });
       this.waiting.add(op);
       return op.promise().then((n) => {
         this.received += n;
@@ -255,21 +439,59 @@ export class TcpStream extends FdHandle implements ChunkSource {
     }
   }
 
-  /** writev(2) of every byte of `buffers` (batches of IOV_MAX, short writes resumed). */
+  /**
+   * writev(2) of every byte of `buffers` (batches of IOV_MAX, short writes resumed).
+   * @param buffers  the buffers to send, in order
+   * @returns a Promise of the total byte count (all of it: short writes are resumed)
+   * @throws ERR_INVALID_ARG_TYPE for bad arguments; EPIPE, ECONNRESET ... as Node's
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * console.log(await a.writev([Buffer.from('HTTP/1.1 200 OK\r\n'), Buffer.from('\r\n')])); // 19
+   * await Promise.all([a.close(), b.close()]);
+   * ```
+   */
   writev(buffers: ArrayBufferView[]): Promise<number> {
     try {
       checkViews('buffers', buffers);
       if (this.fdv < 0) return Promise.reject(closedError('write'));
-      return writevAll(this.ring, this.fdv, buffers, -1, this, true).then((n) => {
-        this.sent += n;
-        return n;
-      });
+      const order = this.sendOrder();
+      if (!order.open) return order.later(() => this.writevNow(buffers, order));
+      order.begin();
+      return this.writevNow(buffers, order);
     } catch (e) {
       return Promise.reject(e);
     }
   }
 
-  /** shutdown(2): 'write' (send FIN, keep reading), 'read', or 'both'. */
+  private async writevNow(buffers: ArrayBufferView[], order: SendOrder): Promise<number> {
+    try {
+      if (this.fdv < 0) throw closedError('write');
+      const n = await writevAll(this.ring, this.fdv, buffers, -1, { owner: this, netStyle: true });
+      this.sent += n;
+      return n;
+    } finally {
+      order.end();
+    }
+  }
+
+  /**
+   * shutdown(2): 'write' (send FIN, keep reading), 'read', or 'both'.
+   * @param how  'write' (default: send FIN, keep reading), 'read' or 'both'
+   * @returns a Promise that resolves once the kernel has shut that side down
+   * @throws ERR_INVALID_ARG_TYPE for another `how`; ENOTCONN as Node's
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * await a.shutdown('write');
+   * console.log(await b.read(Buffer.alloc(1))); // 0: end of stream, and a can still read
+   * await Promise.all([a.close(), b.close()]);
+   * ```
+   */
   async shutdown(how: 'read' | 'write' | 'both' = 'write'): Promise<void> {
     const h = how === 'read' ? 0 : how === 'write' ? 1 : how === 'both' ? 2 : -1;
     if (h < 0) throw invalidArgType('how', "one of 'read', 'write', 'both'", how);
@@ -283,6 +505,19 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * stream must not have another iterator running) and owns the stream from then on:
    * it starts receiving at once (as a net.Socket does), chunks() on the stream then
    * throws, and destroying the Duplex closes the stream.
+   * @param options  node:stream Duplex options (`allowHalfOpen`, `highWaterMark`, ...)
+   * @returns the Duplex; it owns this stream from now on
+   * @throws ERR_INVALID_STATE when a chunks() iterator already reads this stream
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const sock = a.toDuplex();
+   * sock.end('through node:stream');
+   * for await (const chunk of b.chunks()) console.log(Buffer.from(chunk).toString());
+   * await b.close();
+   * ```
    */
   toDuplex(options?: DuplexOptions): SocketDuplex {
     if (this.fdv < 0) throw closedError('read');
@@ -295,12 +530,32 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * requests — the chunks() recv that stays armed, reads and writes placed from now
    * on — no longer keep the event loop alive.  A request already in flight other than
    * chunks()' keeps it until it completes.
+   * @returns this stream
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a] = socketpair();
+   * a.unref();
+   * void a.read(Buffer.alloc(1)).catch(() => {}); // waits, but lets the process exit
+   * ```
    */
   unref(): this {
     return this.setRef(false);
   }
 
-  /** Undo unref(): waiting on this stream keeps the process alive again (the default). */
+  /**
+   * Undo unref(): waiting on this stream keeps the process alive again (the default).
+   * @returns this stream
+   * @example
+   * ```ts
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * a.unref().ref(); // back to the default: a pending read keeps the process alive
+   * await Promise.all([a.close(), b.close()]);
+   * ```
+   */
   ref(): this {
     return this.setRef(true);
   }
@@ -316,7 +571,22 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return this.waiting.unref;
   }
 
-  /** SO_KEEPALIVE on or off; with `idleSeconds` > 0, TCP_KEEPIDLE too. */
+  /**
+   * SO_KEEPALIVE on or off; with `idleSeconds` > 0, TCP_KEEPIDLE too.
+   * @param enable       SO_KEEPALIVE on or off
+   * @param idleSeconds  > 0: seconds of idleness before the first probe (TCP_KEEPIDLE)
+   * @returns a Promise that resolves once the options are set
+   * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE for bad arguments
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * const conn = await TcpStream.connect({ port: listener.port });
+   * await conn.setKeepAlive(true, 60);
+   * await Promise.all([conn.close(), listener.close()]);
+   * ```
+   */
   async setKeepAlive(enable: boolean, idleSeconds = 0): Promise<void> {
     if (this.fdv < 0) throw closedError('setsockopt');
     checkInteger(idleSeconds, 'idleSeconds', 0, 32767);
@@ -326,7 +596,21 @@ export class TcpStream extends FdHandle implements ChunkSource {
     }
   }
 
-  /** TCP_NODELAY on or off (setsockopt through IORING_OP_URING_CMD). */
+  /**
+   * TCP_NODELAY on or off (setsockopt through IORING_OP_URING_CMD).
+   * @param noDelay  true (default): send small writes at once (TCP_NODELAY)
+   * @returns a Promise that resolves once the option is set
+   * @throws ENOTSUP (syscall 'setsockopt') on a Unix-domain socket
+   * @example
+   * ```ts
+   * import { TcpListener, TcpStream } from 'ringcore/net';
+   *
+   * const listener = await TcpListener.bind({ port: 0 });
+   * const conn = await TcpStream.connect({ port: listener.port });
+   * await conn.setNoDelay(true);
+   * await Promise.all([conn.close(), listener.close()]);
+   * ```
+   */
   async setNoDelay(noDelay = true): Promise<void> {
     if (this.fdv < 0) throw closedError('setsockopt');
     await new SetsockoptOp(this.ring, this.fdv, IPPROTO_TCP, TCP_NODELAY, noDelay ? 1 : 0).promise();
@@ -382,7 +666,22 @@ export function checkHighWaterMark(v: unknown, name = 'options.highWaterMark'): 
   return v === undefined ? undefined : checkInteger(v, name, 1, 2 ** 31 - 1);
 }
 
-/** Two connected AF_UNIX stream sockets, as TcpStreams (socketpair(2)). */
+/**
+ * Two connected AF_UNIX stream sockets, as TcpStreams (socketpair(2)).
+ * @param options  `ring` (default: the thread's ring) and the receive options of chunks()
+ *                 (`highWaterMark`, ...)
+ * @returns two connected streams
+ * @throws EMFILE / ENFILE (syscall 'socketpair') when no fd is left
+ * @example
+ * ```ts
+ * import { socketpair } from 'ringcore/net';
+ *
+ * const [a, b] = socketpair();
+ * await a.writeAll('x');
+ * console.log(await b.read(Buffer.alloc(1))); // 1
+ * await Promise.all([a.close(), b.close()]);
+ * ```
+ */
 export function socketpair(options?: { ring?: Ring } & ReceiveOptions): [TcpStream, TcpStream] {
   const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC);
   if (typeof r === 'number') throw errnoError(r, 'socketpair');

@@ -8,9 +8,12 @@
  *   connection.ts createConnection(): dial and get a SocketDuplex at once (http, undici)
  *
  * May touch: nothing itself; it re-exports.
+ *
+ * @module ringcore/net
  */
 export { TcpStream, socketpair, type ConnectOptions, type ReceiveOptions } from './stream.js';
 export type { ChunksOptions } from './chunks.js';
+export type { SendFileOptions } from './sendfile.js';
 export { TcpListener, type BindOptions } from './listener.js';
 export { SocketDuplex, type DuplexOptions } from './duplex.js';
 export { createConnection, type CreateConnectionOptions } from './connection.js';
