@@ -120,12 +120,12 @@ export interface WrkResult {
 }
 
 /** One wrk run against 127.0.0.1:port (one wrk thread, on `cpus` when given). */
-export function wrk(port: number, conns: number, seconds: number, opts: { cpus?: string; headers?: string[] } = {}): WrkResult {
+export function wrk(port: number, conns: number, seconds: number, opts: { cpus?: string; headers?: string[]; path?: string } = {}): WrkResult {
   const argv = [
     ...(opts.cpus !== undefined && canPin ? ['taskset', '-c', opts.cpus] : []),
     'wrk', '-t1', `-c${conns}`, `-d${seconds}s`,
     ...(opts.headers ?? []).flatMap((h) => ['-H', h]),
-    `http://127.0.0.1:${port}/`,
+    `http://127.0.0.1:${port}${opts.path ?? '/'}`,
   ];
   const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
   const m = /(\d+) requests in/.exec(r.stdout);

@@ -1,51 +1,53 @@
 /**
- * file_server [--root DIR] [--port N] [--host H] [--dotfiles ignore|deny|allow]: static
- * files under DIR (default: the current directory; printed at start) over HTTP/1.1, with the sockets on ringcore/net and the files on
- * ringcore/fs — every accept, recv, send, open, statx, read and close is an io_uring
- * request.  (Only the path checks of confine.ts — realpath and stat — go through
- * node:fs/promises: the kernel has no IORING_OP for realpath.)
+ * file_server [--root DIR] [--port N] [--host H] [--dotfiles ignore|deny|allow]
+ *             [--cache-valid MS] [--cache-max N] [--no-index] [--precompressed] [--no-symlinks]:
+ * a static file server for DIR (default: the current directory; printed at start)
+ * over HTTP/1.1, with the sockets on ringcore/net and the files on the ring — every
+ * accept, recv, send, openat2, statx, read and close is an io_uring request, and the
+ * request path never touches libuv's thread pool.
  *
- * Per connection: one multishot RECV into the ring's provided buffers (stream.chunks())
- * feeding the incremental parser of examples/lib/http1.ts, as in http_server.  Per
- * request: the target is mapped to a file by examples/lib/confine.ts, the file is
- * opened ONCE (O_NOFOLLOW | O_NONBLOCK) and stat'ed through that handle (statx on the
- * fd, not on the path again): the size becomes Content-Length, and anything that is
- * not a regular file by then is 403.
+ * Per connection: one multishot RECV into the ring's provided buffers feeding the
+ * incremental parser of examples/lib/http1-parser.ts, as in http_server.  Per request:
  *
- * Bodies:
- *  - up to 64 KiB: read at once, and the response joins the other responses to the
- *    same read (pipelining) in one send;
- *  - larger: streamed in 64 KiB READs at explicit offsets, double-buffered — the read
- *    of block k+1 is in flight while block k is being sent with writeAll — so a 10 GiB
- *    file costs 128 KiB of memory, and a slow client holds back the reads (a block is
- *    read only once the one before it has been handed to the socket).  Meanwhile the
- *    connection's further pipelined bytes wait, unparsed, in the recv queue.
- * Keep-alive by default, `Connection: close` honoured, pipelined requests answered in
- * order: a request behind a large file waits until the last byte of that file has been
- * sent.  GET and HEAD (headers only, same Content-Length); any other method is 405
- * with `Allow: GET, HEAD`.  400 / 403 / 404 come from the confinement rules; parse
- * errors (400/413/431/501/505) are answered and the connection closed.  A file that
+ *  1. the target becomes a path relative to the root (examples/lib/confine.ts:
+ *     decoding, `..` in every spelling 400, dotfiles 404);
+ *  2. the open-file cache (examples/lib/file-cache.ts, like nginx's open_file_cache)
+ *     answers with the open fd, its statx and — for files up to 64 KiB — the content;
+ *     on a miss the file is opened BENEATH the root fd (IORING_OP_OPENAT2 with
+ *     RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the kernel refuses symlinks and paths
+ *     leading out, 403) and stat'ed through the fd;
+ *  3. the response follows RFC 9110 as nginx and serve-static do
+ *     (examples/lib/static-http.ts): ETag + Last-Modified, 304 for If-None-Match /
+ *     If-Modified-Since, a single byte Range → 206 (several: the whole file, 200;
+ *     none satisfiable: 416 with `Content-Range: bytes *\/size`), Content-Type by
+ *     extension (examples/lib/mime.ts), HEAD, a directory without its trailing slash
+ *     → 301, with it → its index.html (unless --no-index), precompressed `.br` / `.gz`
+ *     siblings with --precompressed when Accept-Encoding admits them (then every file
+ *     response says `Vary: Accept-Encoding`), and a Date header formatted once a
+ *     second.
+ *
+ * STALENESS: a file changed, replaced or deleted under the root is served as it was
+ * for at most --cache-valid ms (default 1000; 0 revalidates on every request); after
+ * that the next request revalidates it with one STATX by path (see file-cache.ts).
+ * So a cached small-file request costs recv + send and nothing else; one statx per
+ * file per --cache-valid ms on top.
+ *
+ * Bodies: a small cached file goes out with its head as one preformatted Buffer,
+ * joined with the other responses to the same read (pipelining) in one send.  Larger
+ * ones are sent by `sendBody` after what was queued before them: 64 KiB READs at
+ * explicit offsets, double-buffered (the read of block k+1 in flight while block k is
+ * sent), or the socket's sendFile (splice) where ringcore/net has it.  A file that
  * fails or shrinks while it is being sent closes the connection: its Content-Length
  * has gone out already, so closing is the only honest way to say "incomplete".
- *
- * What the original's file server got wrong: no path confinement at all — nothing kept
- * `GET /../../etc/passwd` (or its `%2e%2e` spellings, or a symlink inside the root
- * pointing anywhere) from reading any file the process could read.  Here a target
- * is percent-decoded once, `..` in any spelling is 400, empty segments are dropped (so
- * `//etc/passwd` is `<root>/etc/passwd`) and the realpath must stay under the root's
- * realpath (a symlink leading out is 403) — see examples/lib/confine.ts.  Opening the
- * resolved path with O_NOFOLLOW refuses a final symlink swapped in after the check,
- * and O_NONBLOCK keeps a FIFO swapped in from blocking the open; confinement is still
- * only as good as "nobody rewrites the tree concurrently" (see confine.ts).
+ * Keep-alive by default, `Connection: close` honoured, pipelined requests answered
+ * in order.  GET and HEAD; any other method is 405 with `Allow: GET, HEAD`; parse
+ * errors (400/413/431/501/505) are answered and the connection closed.
  *
  * Try:  npm run example file_server -- --root . --port 8080
  *       curl -v localhost:8080/package.json        curl -I localhost:8080/README.md
+ *       curl -v -r 0-99 localhost:8080/README.md    (206)
  *       curl -v --path-as-is 'localhost:8080/../../etc/passwd'     (400)
- *       RINGCORE_TRACE=1 npm run example file_server -- --root .   then fetch a large
- *         file: the trace shows READ SQEs of 65536 bytes at offsets 0, 65536, ...
- *         each submitted in the same io_uring_enter as the SEND of the block before it;
- *         per request one OPENAT (flags O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC = 0xa0800),
- *         one STATX on the fd, and ASYNC_CANCEL + CLOSE when it is done.
+ *       strace -f -c -p PID   while wrk hammers one small file: recv/send only
  * Dotfiles (`/.env`, `/.git/config`) are 404 unless `--dotfiles allow` (or 403 with
  * `deny`), as serve-static does by default.  Timeouts and shutdown as in http_server
  * (examples/lib/lifecycle.ts): --headers-timeout, --request-timeout,
@@ -56,20 +58,23 @@
  * It prints `listening on http://HOST:PORT (root DIR)`; `--port 0` picks a port.
  */
 import path from 'node:path';
-import { constants as C } from 'node:fs';
 import { TcpListener, type TcpStream } from 'ringcore/net';
-import { open, type FileHandle } from 'ringcore/fs';
+import type { FileHandle } from 'ringcore/fs';
 import { defaultRing } from 'ringcore';
-import { RequestParser, errorResponse, reasonPhrase, response, type ParsedRequest } from './lib/http1.js';
-import { contentType, resolveUnderRoot, type DotfilesPolicy } from './lib/confine.js';
+import { RequestParser, errorResponse, reasonPhrase, dateHeader, type ParsedRequest } from './lib/http1.js';
+import { parseTarget, ServedRoot, type DotfilesPolicy, type RefusedStatus, type Target } from './lib/confine.js';
+import { contentType } from './lib/mime.js';
+import { OpenFileCache, type CachedFile } from './lib/file-cache.js';
+import { accepts, etagOf, lastModifiedOf, notModified, rangeOf } from './lib/static-http.js';
 import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : dflt;
 }
+const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
-const root = path.resolve(arg('root', '.'));
+const rootArg = path.resolve(arg('root', '.'));
 const port = Number(arg('port', '8080'));
 const host = arg('host', '127.0.0.1');
 const dotfiles = arg('dotfiles', 'ignore') as DotfilesPolicy;
@@ -77,30 +82,132 @@ if (!['ignore', 'deny', 'allow'].includes(dotfiles)) {
   process.stderr.write(`file_server: --dotfiles must be ignore, deny or allow\n`);
   process.exit(2);
 }
+const index = !flag('no-index');
+const precompressed = flag('precompressed');
 const tracker = new ConnectionTracker(timeoutArgs(process.argv));
 const graceMs = msArg(process.argv, 'grace', 10_000);
+/** `--name N`, an integer >= 0 (0 allowed: --cache-valid 0 revalidates every request). */
+function countArg(name: string, dflt: number): number {
+  const v = Number(arg(name, String(dflt)));
+  if (!Number.isInteger(v) || v < 0) {
+    process.stderr.write(`file_server: --${name} must be an integer >= 0\n`);
+    process.exit(2);
+  }
+  return v;
+}
+const cacheValidMs = countArg('cache-valid', 1000);
+const cacheMax = countArg('cache-max', 1000);
+const cacheBodyMax = countArg('cache-body-max', 64 * 1024);
+const cacheBodyTotal = countArg('cache-body-total', 64 * 1024 * 1024);
 const TIMEOUT_408 = errorResponse(408);
 
-/** Read size for streamed bodies; also the largest body sent in one piece with its head. */
+/** Read size for streamed bodies. */
 const BLOCK = 64 * 1024;
 /** Responses batched for one send are flushed once they pass this size. */
 const BATCH_LIMIT = 256 * 1024;
-/** O_NONBLOCK: opening a FIFO would otherwise wait for a writer; no effect on regular files.  (OPENAT adds O_CLOEXEC.) */
-const OPEN_FLAGS = C.O_RDONLY | C.O_NOFOLLOW | C.O_NONBLOCK;
 
 const ALLOW = 'GET, HEAD';
 const TEXT = 'text/plain; charset=utf-8';
 
-function statusResponse(status: number, keepAlive: boolean, extra: Record<string, string> = {}): Buffer {
-  return response(status, { ...extra, 'Content-Type': TEXT }, `${status} ${reasonPhrase(status)}\n`, { keepAlive });
+let root: ServedRoot;
+try {
+  root = await ServedRoot.open(rootArg, { noSymlinks: flag('no-symlinks') });
+} catch (e) {
+  process.stderr.write(`file_server: bad --root: ${(e as Error).message}\n`);
+  process.exit(1);
 }
 
-/** What the open of a resolved path failing means for the client. */
-function openErrorStatus(e: unknown): number {
-  const code = (e as { code?: string }).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR') return 404; // removed since the check
-  if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP' || code === 'EISDIR') return 403; // ELOOP: O_NOFOLLOW met a symlink
-  return 500;
+/**
+ * Cache keys: the relative path, plus "/" for a trailing slash; `\0br:` / `\0gz:`
+ * prefixes name the precompressed sibling of a file (a different entry: other bytes,
+ * other tag) — NUL, because no relative path can contain one (parseTarget refuses it),
+ * so a file named `br:x` cannot pass for the sibling of `x`.
+ */
+const cache = new OpenFileCache(async (key) => {
+  let enc = '';
+  let k = key;
+  if (k.startsWith('\0br:') || k.startsWith('\0gz:')) {
+    enc = k.slice(1, 3);
+    k = k.slice(4);
+  }
+  const slash = k.endsWith('/');
+  const target: Target = enc === ''
+    ? { rel: slash ? k.slice(0, -1) : k, trailingSlash: slash }
+    : { rel: `${k}.${enc}`, trailingSlash: false };
+  const o = await root.openTarget(target, dotfiles, index);
+  if ('status' in o) return o;
+  return { file: o, statPath: path.join(root.path, o.rel) };
+}, { validMs: cacheValidMs, maxEntries: cacheMax, maxBodyBytes: cacheBodyMax, maxTotalBodyBytes: cacheBodyTotal });
+
+/** Parsed targets by raw pathname (a pure function of it; bounded). */
+const targets = new Map<string, Target | { status: 400 | 403 | 404 }>();
+function target(pathname: string): Target | { status: 400 | 403 | 404 } {
+  let t = targets.get(pathname);
+  if (t === undefined) {
+    t = parseTarget(pathname, dotfiles);
+    if (targets.size >= 4096) targets.clear();
+    targets.set(pathname, t);
+  }
+  return t;
+}
+
+/** A short text response; to a HEAD request the same head without the body (a body there would be read as the next response). */
+function statusResponse(status: number, keepAlive: boolean, extra = '', head = false): Buffer {
+  const body = `${status} ${reasonPhrase(status)}\n`;
+  return Buffer.from(`HTTP/1.1 ${status} ${reasonPhrase(status)}\r\nContent-Type: ${TEXT}\r\nContent-Length: ${body.length}\r\n${extra}`
+    + `Date: ${dateHeader()}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n${head ? '' : body}`, 'latin1');
+}
+
+/** What a cached entry keeps for its responses (CachedFile.extra). */
+interface Meta {
+  etag: string;
+  lastModified: string;
+  mtimeMs: number;
+  /** Header lines common to this file's 200/206/304 responses (validators, type, ...). */
+  fixed: string;
+  /** Preformatted full 200 responses for the current Date second: [GET close, GET keep-alive, HEAD close, HEAD keep-alive]. */
+  second: number;
+  full: (Buffer | undefined)[];
+}
+
+function metaOf(e: CachedFile, enc: string): Meta {
+  let m = e.extra as Meta | undefined;
+  if (m === undefined) {
+    // A precompressed sibling has the type of the file it stands for (`app.js.br`: JavaScript).
+    const type = contentType(enc === '' ? e.rel : e.rel.slice(0, -3));
+    const mtimeMs = Number(e.stat.mtimeNs / 1_000_000n);
+    const etag = etagOf(e.stat.mtimeNs, e.size, enc === 'br' ? 'br' : enc === 'gz' ? 'gzip' : undefined);
+    const lastModified = lastModifiedOf(mtimeMs);
+    const fixed = `Content-Type: ${type}\r\nETag: ${etag}\r\nLast-Modified: ${lastModified}\r\nAccept-Ranges: bytes\r\n`
+      + (enc === 'br' ? 'Content-Encoding: br\r\n' : enc === 'gz' ? 'Content-Encoding: gzip\r\n' : '')
+      + (precompressed ? 'Vary: Accept-Encoding\r\n' : '');
+    m = { etag, lastModified, mtimeMs, fixed, second: -1, full: [] };
+    e.extra = m;
+  }
+  return m;
+}
+
+function tail(keepAlive: boolean): string {
+  return `Date: ${dateHeader()}\r\nConnection: ${keepAlive ? 'keep-alive' : 'close'}\r\n\r\n`;
+}
+
+/** --no-sendfile: bodies through JavaScript buffers (READ + SEND) instead of splice. */
+const useSendFile = !flag('no-sendfile');
+
+/**
+ * The one place a large body leaves: `length` bytes of `fh` from `offset` to the
+ * socket, after what is queued.  `conn.sendFile` splices file -> pipe -> socket in the
+ * kernel (IORING_OP_SPLICE, linked): no byte goes through JavaScript.  The queued
+ * responses are written first — sendFile waits for writes started before it, so both
+ * go in this turn's submit.  A short count (the file shrank) throws: the
+ * Content-Length has gone out, the connection must close.
+ */
+async function sendBody(c: Connection, fh: FileHandle, file: string, offset: number, length: number): Promise<void> {
+  if (!useSendFile) return c.streamBlocks(fh, file, offset, length);
+  const flushed = c.flush();
+  const sent = c.conn.sendFile(fh, { offset, length });
+  const [, n] = await Promise.all([flushed, sent]);
+  if (n !== length) throw new Truncated(file, offset + n, offset + length);
 }
 
 /**
@@ -117,16 +224,6 @@ function started<T>(op: PromiseLike<T>): Promise<T> {
 class Truncated extends Error {
   constructor(file: string, at: number, size: number) {
     super(`${file}: end of file at ${at} of ${size} bytes (changed while being sent)`);
-  }
-}
-
-/** Exactly `length` bytes at `position` into `buf` (a regular file reads short only at EOF). */
-async function readExactly(fh: FileHandle, file: string, buf: Buffer, length: number, position: number, size: number): Promise<void> {
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
-    if (bytesRead === 0) throw new Truncated(file, position + got, size);
-    got += bytesRead;
   }
 }
 
@@ -153,98 +250,212 @@ class Connection {
     await this.conn.writeAll(b);
   }
 
-  /** Answer one request: queued, or (large GET) sent right away after what was queued before it. */
-  async answer(req: ParsedRequest): Promise<void> {
+  /**
+   * Answer one request: queued at once (undefined: nothing to wait for — the cached
+   * fast path) or a promise settling when it is queued or, for a large body, sent.
+   */
+  answer(req: ParsedRequest): Promise<void> | undefined {
     const keepAlive = req.keepAlive;
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      this.queue(statusResponse(405, keepAlive, { Allow: ALLOW }));
-      return;
+      this.queue(statusResponse(405, keepAlive, `Allow: ${ALLOW}\r\n`));
+      return undefined;
     }
-    let resolved;
-    try {
-      resolved = await resolveUnderRoot(root, req.pathname, dotfiles);
-    } catch (e) {
-      // The root itself has become unusable (removed, replaced by a file).
-      process.stderr.write(`file_server: ${(e as Error).message}\n`);
-      this.queue(statusResponse(500, keepAlive));
-      return;
+    const t = target(req.pathname);
+    if ('status' in t) {
+      this.queue(statusResponse(t.status, keepAlive, '', req.method === 'HEAD'));
+      return undefined;
     }
-    if ('status' in resolved) {
-      this.queue(statusResponse(resolved.status, keepAlive));
-      return;
+    const key = t.trailingSlash ? `${t.rel}/` : t.rel;
+    if (!precompressed || t.trailingSlash) {
+      // The common case, without the candidate lists below.
+      const r = cache.tryAcquire(key);
+      if (r === undefined) return this.answerSlow(req, t, [key], [''], 0);
+      if (typeof r === 'number') {
+        this.refuse(req, r);
+        return undefined;
+      }
+      return this.serve(req, r, t, '');
     }
-    const file = resolved.path;
-    let fh: FileHandle;
-    try {
-      fh = await open(file, OPEN_FLAGS);
-    } catch (e) {
-      this.queue(statusResponse(openErrorStatus(e), keepAlive));
-      return;
+    // Precompressed siblings first, when asked for and admitted.
+    const keys: string[] = [];
+    const encs: string[] = [];
+    if (precompressed && !t.trailingSlash) {
+      const ae = req.headers.get('accept-encoding');
+      if (accepts(ae, 'br')) { keys.push(`\0br:${key}`); encs.push('br'); }
+      if (accepts(ae, 'gzip')) { keys.push(`\0gz:${key}`); encs.push('gz'); }
     }
-    try {
-      let size: number;
-      let head: Buffer;
-      try {
-        const st = await fh.stat(); // statx on the fd: the file we opened, whatever the path names now
-        if (!st.isFile()) {
-          this.queue(statusResponse(403, keepAlive));
-          return;
-        }
-        size = st.size;
-        head = response(200, { 'Content-Type': contentType(file), 'Content-Length': size }, undefined, { keepAlive });
-        if (req.method === 'HEAD') {
-          this.queue(head);
-          return;
-        }
-        if (size <= BLOCK) {
-          const body = Buffer.allocUnsafe(size);
-          await readExactly(fh, file, body, size, 0, size);
-          this.queue(head);
-          this.queue(body);
-          return;
-        }
-      } catch (e) {
-        // Nothing of this response has gone out yet: it can still be an honest 500.
-        process.stderr.write(`file_server: ${(e as Error).message}\n`);
-        this.queue(statusResponse(500, keepAlive));
+    keys.push(key);
+    encs.push('');
+    const now = Date.now();
+    for (let i = 0; i < keys.length; i++) {
+      const r = cache.tryAcquire(keys[i], now);
+      if (r === undefined) return this.answerSlow(req, t, keys, encs, i);
+      if (typeof r === 'number') {
+        if (i < keys.length - 1) continue; // no such sibling: next candidate
+        this.refuse(req, r);
+        return undefined;
+      }
+      return this.serve(req, r, t, encs[i]);
+    }
+    return undefined;
+  }
+
+  private refuse(req: ParsedRequest, status: RefusedStatus): void {
+    if (status === 301) {
+      const q = req.target.indexOf('?');
+      const location = req.pathname + '/' + (q === -1 ? '' : req.target.slice(q));
+      this.queue(statusResponse(301, req.keepAlive, `Location: ${location}\r\n`, req.method === 'HEAD'));
+    } else {
+      this.queue(statusResponse(status, req.keepAlive, '', req.method === 'HEAD'));
+    }
+  }
+
+  private async answerSlow(req: ParsedRequest, t: Target, keys: string[], encs: string[], from: number): Promise<void> {
+    for (let i = from; i < keys.length; i++) {
+      const r = await cache.acquire(keys[i]);
+      if (typeof r === 'number') {
+        if (i < keys.length - 1) continue;
+        this.refuse(req, r);
         return;
       }
-      // A large GET.  Everything queued before it goes first, with its head in the
-      // same send; an error from here on closes the connection (see serve()).
-      this.queue(head);
-      await this.stream(fh, file, size);
-    } finally {
-      await fh.close();
+      await this.serve(req, r, t, encs[i]);
+      return;
     }
-    if (this.outBytes >= BATCH_LIMIT) await this.flush();
+  }
+
+  /** The response for a cached file; releases the entry once its bytes are sent (or queued as a copy). */
+  private serve(req: ParsedRequest, e: CachedFile, t: Target, enc: string): Promise<void> | undefined {
+    let release = true;
+    try {
+      const keepAlive = req.keepAlive;
+      const head = req.method === 'HEAD';
+      const m = metaOf(e, enc);
+      if (notModified(req.headers, m.etag, m.mtimeMs)) {
+        this.queue(Buffer.from(`HTTP/1.1 304 Not Modified\r\nETag: ${m.etag}\r\nLast-Modified: ${m.lastModified}\r\n`
+          + (precompressed ? 'Vary: Accept-Encoding\r\n' : '') + tail(keepAlive), 'latin1'));
+        return undefined;
+      }
+      const size = e.size;
+      const range = rangeOf(req.headers, size, m.etag, m.lastModified);
+      if (range === 'unsatisfiable') {
+        this.queue(statusResponse(416, keepAlive, `Content-Range: bytes */${size}\r\n`, head));
+        return undefined;
+      }
+      if (range === 'full') {
+        const sec = Math.floor(Date.now() / 1000);
+        if (m.second !== sec) {
+          m.second = sec;
+          m.full = [];
+        }
+        const slot = (head ? 2 : 0) + (keepAlive ? 1 : 0);
+        let full = m.full[slot];
+        if (full !== undefined) {
+          this.queue(full);
+          return undefined;
+        }
+        const h = `HTTP/1.1 200 OK\r\n${m.fixed}Content-Length: ${size}\r\n${tail(keepAlive)}`;
+        if (head) {
+          full = Buffer.from(h, 'latin1');
+        } else if (e.body !== undefined) {
+          const hl = Buffer.byteLength(h, 'latin1');
+          full = Buffer.allocUnsafe(hl + size);
+          full.write(h, 0, 'latin1');
+          e.body.copy(full, hl);
+        } else {
+          release = false;
+          return this.sendFrom(e, Buffer.from(h, "latin1"), 0, size, keepAlive);
+        }
+        m.full[slot] = full;
+        this.queue(full);
+        return undefined;
+      }
+      const length = range.end - range.start + 1;
+      const h = Buffer.from(`HTTP/1.1 206 Partial Content\r\n${m.fixed}Content-Range: bytes ${range.start}-${range.end}/${size}\r\n`
+        + `Content-Length: ${length}\r\n${tail(keepAlive)}`, 'latin1');
+      if (head) {
+        this.queue(h);
+      } else if (e.body !== undefined) {
+        this.queue(h);
+        this.queue(e.body.subarray(range.start, range.end + 1));
+      } else {
+        release = false;
+        return this.sendFrom(e, h, range.start, length, keepAlive);
+      }
+      return undefined;
+    } finally {
+      if (release) cache.release(e);
+    }
+  }
+
+  /** A body not kept in memory: small ones read and queued, large ones streamed after what is queued. */
+  private async sendFrom(e: CachedFile, head: Buffer, offset: number, length: number, keepAlive: boolean): Promise<void> {
+    try {
+      if (length <= BLOCK) {
+        const body = Buffer.allocUnsafe(length);
+        try {
+          await readExactly(e.fh, e.real, body, length, offset, e.size);
+        } catch (err) {
+          // Nothing of this response has gone out yet: it can still be an honest 500.
+          process.stderr.write(`file_server: ${(err as Error).message}\n`);
+          this.queue(statusResponse(500, keepAlive));
+          return;
+        }
+        this.queue(head);
+        this.queue(body);
+        if (this.outBytes >= BATCH_LIMIT) await this.flush();
+        return;
+      }
+      this.queue(head);
+      await sendBody(this, e.fh, e.real, offset, length);
+    } finally {
+      cache.release(e);
+    }
   }
 
   /**
-   * The queued responses (ending with this file's head), then the body of a large
-   * file: 64 KiB READs at explicit offsets, each next one in flight while the block
-   * before it is being sent (the first one while the head is).
+   * The queued responses (ending with this file's head), then `length` bytes from
+   * `offset`: 64 KiB READs at explicit offsets, each next one in flight while the
+   * block before it is being sent (the first one while the head is).
    */
-  private async stream(fh: FileHandle, file: string, size: number): Promise<void> {
+  async streamBlocks(fh: FileHandle, file: string, offset: number, length: number): Promise<void> {
     const blocks = (this.blocks ??= [Buffer.allocUnsafeSlow(BLOCK), Buffer.allocUnsafeSlow(BLOCK)]);
+    const end = offset + length;
     let which = 0;
-    let pos = 0;
+    let pos = offset;
     // On an error (a failed send, a read error, a file that shrank) the read still in
-    // flight, if any, is cancelled by the caller's fh.close(); the blocks stay
-    // referenced by it until its CQE, and the connection is closed.
-    let reading = started(fh.read(blocks[0], 0, Math.min(BLOCK, size), 0));
-    await this.flush();
-    while (pos < size) {
-      const n = (await reading).bytesRead;
-      if (n === 0) throw new Truncated(file, pos, size);
-      const block = blocks[which];
-      const next = pos + n;
-      if (next < size) {
-        which ^= 1;
-        reading = started(fh.read(blocks[which], 0, Math.min(BLOCK, size - next), next));
+    // flight, if any, completes into blocks it keeps referenced until its CQE; the
+    // connection is then closed by serve().
+    let reading = started(fh.read(blocks[0], 0, Math.min(BLOCK, length), offset));
+    try {
+      await this.flush();
+      while (pos < end) {
+        const n = (await reading).bytesRead;
+        if (n === 0) throw new Truncated(file, pos, end);
+        const block = blocks[which];
+        const next = pos + n;
+        if (next < end) {
+          which ^= 1;
+          reading = started(fh.read(blocks[which], 0, Math.min(BLOCK, end - next), next));
+        }
+        await this.conn.writeAll(n === block.length ? block : block.subarray(0, n));
+        pos = next;
       }
-      await this.conn.writeAll(n === block.length ? block : block.subarray(0, n));
-      pos = next;
+    } catch (err) {
+      // The fd stays open (cached); do not leave a read running into a buffer that a
+      // later response on this connection would reuse.
+      this.blocks = undefined;
+      throw err;
     }
+  }
+}
+
+/** Exactly `length` bytes at `position` into `buf` (a regular file reads short only at EOF). */
+async function readExactly(fh: FileHandle, file: string, buf: Buffer, length: number, position: number, size: number): Promise<void> {
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, position + got);
+    if (bytesRead === 0) throw new Truncated(file, position + got, size);
+    got += bytesRead;
   }
 }
 
@@ -265,7 +476,8 @@ async function serve(conn: TcpStream): Promise<void> {
           close = true;
           break;
         }
-        await c.answer(r);
+        const p = c.answer(r);
+        if (p !== undefined) await p;
         if (!r.keepAlive) {
           close = true;
           break;
@@ -292,19 +504,17 @@ async function serve(conn: TcpStream): Promise<void> {
   }
 }
 
-try {
-  await resolveUnderRoot(root, '/', 'allow'); // throws for a missing root or one that is not a directory
-} catch (e) {
-  process.stderr.write(`file_server: bad --root: ${(e as Error).message}\n`);
-  process.exit(1);
-}
-
 const listener = await TcpListener.bind({ port, host });
-console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port} (root ${root})`);
+console.log(`listening on http://${host.includes(':') ? `[${host}]` : host}:${listener.port} (root ${rootArg})`);
 
 const stop = new AbortController();
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => stop.abort());
+}
+// The benchmarks' convention: stdin reaching EOF (its parent closed it) stops us too.
+if (flag('stdin-stop')) {
+  process.stdin.on('end', () => stop.abort());
+  process.stdin.resume();
 }
 const serving = new Set<Promise<void>>();
 try {
@@ -318,5 +528,7 @@ try {
 } finally {
   await listener.close();
   await tracker.drain(Promise.allSettled([...serving]), graceMs);
+  cache.close();
+  await root.close();
   process.stderr.write(`file_server: stopped; ring stats ${JSON.stringify(defaultRing().stats())}\n`);
 }

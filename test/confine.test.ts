@@ -9,7 +9,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { resolveUnderRoot, contentType, type Resolved } from '../examples/lib/confine.js';
+import { resolveUnderRoot, contentType, ServedRoot } from '../examples/lib/confine.js';
+import { openat2, RESOLVE, defaultRing } from 'ringcore';
+import { FileHandle } from 'ringcore/fs';
+type Resolved = Awaited<ReturnType<typeof resolveUnderRoot>>;
 
 let base: string; // real path of the temp dir
 let root: string; // <base>/root
@@ -66,7 +69,7 @@ async function expectPath(target: string, rel: string): Promise<void> {
   assert.deepEqual(await resolve(target), { path: path.join(root, rel) }, target);
 }
 
-async function expectStatus(target: string, status: 400 | 403 | 404): Promise<void> {
+async function expectStatus(target: string, status: 301 | 400 | 403 | 404): Promise<void> {
   assert.deepEqual(await resolve(target), { status }, target);
 }
 
@@ -120,14 +123,23 @@ describe('resolveUnderRoot', () => {
     }
   });
 
-  test('directories map to index.html, else 404', async () => {
+  test('directories: 301 without the trailing slash, index.html with it, else 404', async () => {
     await expectPath('/', 'index.html');
-    await expectPath('/sub', 'sub/index.html');
+    await expectStatus('/sub', 301);
     await expectPath('/sub/', 'sub/index.html');
     await expectPath('/sub/index.html', 'sub/index.html');
     await expectStatus('/empty/', 404);
-    await expectStatus('/empty', 404);
+    await expectStatus('/empty', 301);
     await expectStatus('/idx-dir/', 404); // its index.html is a directory
+    // index: false (file_server --no-index): a directory is 404, slash or not... after the 301.
+    const r = await ServedRoot.open(root);
+    try {
+      assert.deepEqual(await r.openTarget({ rel: 'sub', trailingSlash: true }, 'ignore', false), { status: 404 });
+      assert.deepEqual(await r.openTarget({ rel: '', trailingSlash: false }, 'ignore', false), { status: 404 });
+      assert.deepEqual(await r.openTarget({ rel: 'sub', trailingSlash: false }, 'ignore', false), { status: 301 });
+    } finally {
+      await r.close();
+    }
   });
 
   test('missing files are 404', async () => {
@@ -139,10 +151,31 @@ describe('resolveUnderRoot', () => {
     await expectStatus('/...', 404);
   });
 
-  test('symlinks pointing inside the root are followed', async () => {
+  test('symlinks pointing inside the root are followed (absolute ones too, by their real path)', async () => {
     await expectPath('/link-in', 'a.txt');
     await expectPath('/link-sub/page.css', 'sub/page.css');
     await expectPath('/link-sub/', 'sub/index.html');
+  });
+
+  test('noSymlinks (RESOLVE_NO_SYMLINKS): every symlink is 403, plain files still served', async () => {
+    const opts = { noSymlinks: true };
+    assert.deepEqual(await resolveUnderRoot(root, '/link-in', 'ignore', opts), { status: 403 });
+    assert.deepEqual(await resolveUnderRoot(root, '/link-sub/page.css', 'ignore', opts), { status: 403 });
+    assert.deepEqual(await resolveUnderRoot(root, '/link-out', 'ignore', opts), { status: 403 });
+    assert.deepEqual(await resolveUnderRoot(root, '/a.txt', 'ignore', opts), { path: path.join(root, 'a.txt') });
+  });
+
+  test('a ServedRoot keeps serving after the root is renamed (the fd is what confines)', async () => {
+    const r = await ServedRoot.open(root);
+    const moved = root + '-moved';
+    fs.renameSync(root, moved);
+    try {
+      assert.deepEqual(await resolveUnderRoot(r, '/a.txt'), { path: path.join(moved, 'a.txt') });
+      assert.deepEqual(await resolveUnderRoot(r, '/link-out'), { status: 403 });
+    } finally {
+      fs.renameSync(moved, root);
+      await r.close();
+    }
   });
 
   test('symlinks pointing outside the root are 403', async () => {
@@ -210,7 +243,7 @@ describe('resolveUnderRoot', () => {
         seen.add(r.status);
       }
     }
-    assert.deepEqual([...seen].sort(), [400, 403, 404, 'path'].sort(), 'the random targets reached every outcome');
+    assert.deepEqual([...seen].sort(), [301, 400, 403, 404, 'path'].sort(), 'the random targets reached every outcome');
   });
 
   test('a root given through a symlink or with a trailing slash', async () => {
@@ -223,7 +256,59 @@ describe('resolveUnderRoot', () => {
 
   test('a missing root is a configuration error, not a status', async () => {
     await assert.rejects(resolveUnderRoot(path.join(base, 'nope'), '/a.txt'), { code: 'ENOENT' });
-    await assert.rejects(resolveUnderRoot(path.join(root, 'a.txt'), '/'), /not a directory/);
+    await assert.rejects(resolveUnderRoot(path.join(root, 'a.txt'), '/'), { code: 'ENOTDIR' });
+  });
+});
+
+const o2 = (...a: Parameters<typeof openat2>): Promise<number> => openat2(...a).promise();
+
+describe('openat2 (IORING_OP_OPENAT2)', () => {
+  test('opens beneath a directory fd; the kernel refuses every way out with EXDEV', async () => {
+    const dirfd = await openat2(-100, root, { flags: fs.constants.O_DIRECTORY | 0o10000000 /* O_PATH */ });
+    const beneath = { resolve: RESOLVE.BENEATH | RESOLVE.NO_MAGICLINKS };
+    try {
+      const fd = await openat2(dirfd, 'sub/page.css', beneath);
+      const fh = new FileHandle(defaultRing(), fd);
+      assert.equal(await fh.readFile('utf8'), 'css');
+      await fh.close();
+      for (const p of ['../outside/secret.txt', 'link-out', 'link-outdir/secret.txt', 'link-sub/page.css', outside + '/secret.txt']) {
+        await assert.rejects(o2(dirfd, p, beneath), { code: 'EXDEV', syscall: 'openat2', path: p }, p);
+      }
+      await assert.rejects(o2(dirfd, 'link-in', { resolve: RESOLVE.NO_SYMLINKS }), { code: 'ELOOP' });
+      await assert.rejects(o2(dirfd, 'missing', beneath), { code: 'ENOENT', errno: -2 });
+      // openat2 refuses a mode without O_CREAT (openat ignores it).
+      await assert.rejects(o2(dirfd, 'a.txt', { mode: 0o644 }), { code: 'EINVAL' });
+      const fd2 = await openat2(-100, path.join(root, 'a.txt'));
+      await new FileHandle(defaultRing(), fd2).close();
+    } finally {
+      await new FileHandle(defaultRing(), dirfd).close();
+    }
+  });
+
+  test('bad arguments throw before anything reaches the kernel', () => {
+    const before = defaultRing().stats().sqesSubmitted;
+    for (const [fd, p, o] of [
+      [-1, 'a', {}], [-101, 'a', {}], [1.5, 'a', {}], [NaN, 'a', {}], ['3', 'a', {}], [2 ** 31, 'a', {}],
+      [-100, 42, {}], [-100, 'a\0b', {}], [-100, 'a', { flags: -1 }], [-100, 'a', { flags: 1.5 }],
+      [-100, 'a', { mode: 0o10000 }], [-100, 'a', { resolve: 0x40 }], [-100, 'a', { resolve: NaN }], [-100, 'a', null],
+    ] as [unknown, unknown, unknown][]) {
+      assert.throws(() => openat2(fd as number, p as string, o as object), (e: Error & { code?: string }) =>
+        e.code === 'ERR_OUT_OF_RANGE' || e.code === 'ERR_INVALID_ARG_TYPE' || e.code === 'ERR_INVALID_ARG_VALUE', `${String(fd)} ${String(p)} ${JSON.stringify(o)}`);
+    }
+    assert.equal(defaultRing().stats().sqesSubmitted, before);
+  });
+
+  test('aborted: rejects with AbortError and leaks no fd', async () => {
+    const count = () => fs.readdirSync('/proc/self/fd').length;
+    const n = count();
+    for (let i = 0; i < 50; i++) {
+      const ac = new AbortController();
+      const p = openat2(-100, path.join(root, 'a.txt'), { signal: ac.signal }).promise();
+      ac.abort();
+      await p.then((fd) => new FileHandle(defaultRing(), fd).close(), (e: Error) => assert.equal(e.name, 'AbortError'));
+    }
+    await assert.rejects(o2(-100, 'x', { signal: AbortSignal.abort() }), { name: 'AbortError' });
+    assert.ok(count() <= n + 1, `fds ${n} -> ${count()}`);
   });
 });
 

@@ -11,11 +11,12 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
+import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, scriptCommand, SUITE } from './helpers.js';
+import { tempDir, scriptCommand, sendSignal, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 const SECRET = `TOP-SECRET-${crypto.randomBytes(8).toString('hex')}`;
@@ -272,6 +273,26 @@ describe('file_server example', SUITE, () => {
     }
   });
 
+  test('HEAD answered with an error or redirect has no body either (keep-alive stays framed)', async () => {
+    const c = await Raw.connect();
+    try {
+      c.send('HEAD /missing HTTP/1.1\r\nHost: x\r\n\r\nHEAD /sub HTTP/1.1\r\nHost: x\r\n\r\n'
+        + 'HEAD /../x HTTP/1.1\r\nHost: x\r\n\r\nHEAD /hello.txt HTTP/1.1\r\nHost: x\r\nRange: bytes=999-\r\n\r\n' + get('/hello.txt'));
+      assert.equal((await c.response(true)).status, 404);
+      const r = await c.response(true);
+      assert.equal(r.status, 301);
+      assert.equal(r.headers.get('location'), '/sub/');
+      assert.equal((await c.response(true)).status, 400);
+      assert.equal((await c.response(true)).status, 416);
+      const g = await c.response();
+      assert.equal(g.status, 200);
+      assert.ok(g.body.equals(small['/hello.txt'].content), 'the GET after them is intact');
+      assert.equal(c.buffered, 0);
+    } finally {
+      c.destroy();
+    }
+  });
+
   test('404 for missing files, 405 (Allow: GET, HEAD) for other methods', async () => {
     for (const p of ['/missing.txt', '/sub/missing', '/hello.txt/', '/sub/page.css/x', '/nodir/']) {
       const { resp } = await once(p);
@@ -475,39 +496,52 @@ describe('file_server example', SUITE, () => {
 
   test('no fd leak in the server after many requests (and clients vanishing mid-file)', async () => {
     const fdDir = `/proc/${child.pid}/fd`;
-    const count = () => fs.readdirSync(fdDir).length;
-    const before = count();
-    // 200 requests over 20 keep-alive connections, all in flight at once.
-    await Promise.all(
-      Array.from({ length: 20 }, async (_, k) => {
-        const c = await Raw.connect();
-        try {
-          for (let i = 0; i < 10; i++) {
-            const p = ['/hello.txt', '/missing', '/just-over-64k.bin', '/../x', '/link-out'][(i + k) % 5];
-            c.send(get(p));
-            const r = await c.response();
-            assert.ok(r.status === 200 || r.status === 400 || r.status === 403 || r.status === 404);
+    // Pipes are the ones sendFile reuses: the ring keeps up to 8 idle (16 fds), a
+    // bounded pool that may grow with the concurrency of a round; checked separately.
+    const fds = () => fs.readdirSync(fdDir).map((f) => { try { return fs.readlinkSync(`${fdDir}/${f}`); } catch { return 'gone'; } });
+    const count = () => fds().filter((l) => !l.startsWith('pipe:')).length;
+    const pipes = () => fds().filter((l) => l.startsWith('pipe:')).length;
+    const round = async () => {
+      // 200 requests over 20 keep-alive connections, all in flight at once.
+      await Promise.all(
+        Array.from({ length: 20 }, async (_, k) => {
+          const c = await Raw.connect();
+          try {
+            for (let i = 0; i < 10; i++) {
+              const p = ['/hello.txt', '/missing', '/just-over-64k.bin', '/../x', '/link-out'][(i + k) % 5];
+              c.send(get(p));
+              const r = await c.response();
+              assert.ok(r.status === 200 || r.status === 400 || r.status === 403 || r.status === 404);
+            }
+          } finally {
+            c.destroy();
           }
-        } finally {
-          c.destroy();
-        }
-      }),
-    );
-    // Clients that go away in the middle of a large file: the server's send fails,
-    // and its file handle and socket must still be closed.
-    for (let i = 0; i < 5; i++) {
-      const c = await Raw.connect();
-      c.send(get('/big.bin'));
-      await new Promise((r) => setTimeout(r, 5));
-      c.sock.resetAndDestroy();
-    }
+        }),
+      );
+      // Clients that go away in the middle of a large file: the server's send fails,
+      // and its socket must still be closed (the file's fd stays in the cache, once).
+      for (let i = 0; i < 5; i++) {
+        const c = await Raw.connect();
+        c.send(get('/big.bin'));
+        await new Promise((r) => setTimeout(r, 5));
+        c.sock.resetAndDestroy();
+      }
+    };
+    // The first round fills what is kept on purpose and bounded — the open-file cache
+    // (one fd per file) and the pipes sendFile reuses; a leak grows with every round.
+    await round();
+    await new Promise((r) => setTimeout(r, 200));
+    const before = count();
+    const pipesBefore = pipes();
+    for (let i = 0; i < 4; i++) await round();
     const deadline = Date.now() + 3000;
     let now = count();
     while (now > before + 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 20));
       now = count();
     }
-    assert.ok(now <= before + 2, `server fds: ${before} before, ${now} after`);
+    assert.ok(now <= before + 2, `server fds (pipes aside): ${before} after the first round, ${now} after four more`);
+    assert.ok(pipes() <= pipesBefore + 16, `pipe fds: ${pipesBefore} -> ${pipes()} (at most 8 idle pipes are kept; 20 sends were cut off)`);
     assert.equal(child.exitCode, null, 'server still running');
   });
 
@@ -516,7 +550,7 @@ describe('file_server example', SUITE, () => {
     try {
       c.send(get('/hello.txt'));
       assert.equal((await c.response()).status, 200);
-      child.kill('SIGTERM');
+      sendSignal(child, 'SIGTERM');
       const { code, signal } = await childExit;
       assert.equal(signal, null);
       assert.equal(code, 0, childStderr);
@@ -526,6 +560,335 @@ describe('file_server example', SUITE, () => {
       await c.closed();
     } finally {
       c.destroy();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------
+// HTTP semantics and the open-file cache, through node:http (a real client), against
+// servers started with other options: --precompressed --cache-valid 0 (every request
+// revalidates: a change is visible at once) and --cache-valid 300 (the stated bound).
+
+interface Started {
+  child: ChildProcess;
+  port: number;
+  stderr: () => string;
+  exit: Promise<unknown>;
+}
+
+async function startFileServer(dir: string, ...args: string[]): Promise<Started> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  delete env.RINGCORE_TRACE;
+  const [cmd, argv] = scriptCommand(RUN_JS, 'file_server', '--root', dir, '--port', '0', ...args);
+  const c = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  let err = '';
+  c.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exit = new Promise((resolve) => c.on('exit', resolve));
+  const line = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    c.stdout!.setEncoding('utf8').on('data', (d: string) => {
+      out += d;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    c.on('exit', () => reject(new Error(`server exited; stderr: ${err}`)));
+  });
+  const m = /:(\d+) \(root /.exec(line);
+  assert.ok(m, line);
+  return { child: c, port: Number(m[1]), stderr: () => err, exit };
+}
+
+interface HttpResp {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+function request(p: number, target: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpResp> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port: p, path: target, method, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('file_server: HTTP semantics (ETag, 304, Range, types, 301, precompressed, Date)', SUITE, () => {
+  let t2: { dir: string; cleanup: () => void };
+  let dir: string;
+  let srv: Started;
+  const text = Buffer.from('0123456789abcdefghijklmnopqrstuvwxyz\n');
+  const bigRand = crypto.randomBytes(3 * 1024 * 1024 + 17);
+
+  before(async () => {
+    t2 = tempDir('ringcore-file-server-http-');
+    dir = fs.realpathSync(t2.dir);
+    fs.mkdirSync(path.join(dir, 'sub'));
+    fs.writeFileSync(path.join(dir, 'a.txt'), text);
+    fs.writeFileSync(path.join(dir, 'page.html'), '<p>x</p>');
+    fs.writeFileSync(path.join(dir, 'notes.md'), '# x');
+    fs.writeFileSync(path.join(dir, 'data.json'), '{}');
+    fs.writeFileSync(path.join(dir, 'sub', 'index.html'), 'sub index');
+    fs.writeFileSync(path.join(dir, 'big.bin'), bigRand);
+    fs.writeFileSync(path.join(dir, 'app.js'), 'console.log("plain")');
+    fs.writeFileSync(path.join(dir, 'app.js.br'), 'BROTLI-BYTES');
+    fs.writeFileSync(path.join(dir, 'app.js.gz'), 'GZIP-BYTES');
+    fs.writeFileSync(path.join(dir, 'only.css'), 'body{}');
+    srv = await startFileServer(dir, '--precompressed', '--cache-valid', '0');
+  });
+
+  after(async () => {
+    srv?.child.kill('SIGKILL');
+    await srv?.exit;
+    t2?.cleanup();
+  });
+
+  test('200 carries ETag, Last-Modified, Accept-Ranges, Date, Content-Type with charset', async () => {
+    const r = await request(srv.port, '/a.txt');
+    assert.equal(r.status, 200);
+    assert.ok(r.body.equals(text));
+    assert.match(String(r.headers.etag), /^"[0-9a-f]+-[0-9a-f]+"$/);
+    const mtime = fs.statSync(path.join(dir, 'a.txt')).mtime;
+    assert.equal(r.headers['last-modified'], new Date(Math.floor(mtime.getTime() / 1000) * 1000).toUTCString());
+    assert.equal(r.headers['accept-ranges'], 'bytes');
+    assert.equal(r.headers.vary, 'Accept-Encoding', 'with --precompressed every file response varies');
+    const date = Date.parse(String(r.headers.date));
+    assert.ok(Number.isFinite(date) && Math.abs(date - Date.now()) < 3600_000, `Date: ${r.headers.date}`);
+    assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    assert.equal((await request(srv.port, '/page.html')).headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal((await request(srv.port, '/notes.md')).headers['content-type'], 'text/markdown; charset=utf-8');
+    assert.equal((await request(srv.port, '/data.json')).headers['content-type'], 'application/json');
+    // Errors carry a Date too.
+    const nf = await request(srv.port, '/nope');
+    assert.equal(nf.status, 404);
+    assert.ok(Number.isFinite(Date.parse(String(nf.headers.date))));
+  });
+
+  test('If-None-Match / If-Modified-Since → 304 without a body; otherwise 200', async () => {
+    const r = await request(srv.port, '/a.txt');
+    const etag = String(r.headers.etag);
+    const lm = String(r.headers['last-modified']);
+    for (const [h, want] of [
+      [{ 'If-None-Match': etag }, 304],
+      [{ 'If-None-Match': `"nope", ${etag}` }, 304],
+      [{ 'If-None-Match': `W/${etag}` }, 304], // weak comparison for If-None-Match
+      [{ 'If-None-Match': '*' }, 304],
+      [{ 'If-None-Match': '"other"' }, 200],
+      [{ 'If-Modified-Since': lm }, 304],
+      [{ 'If-Modified-Since': new Date(Date.parse(lm) + 60_000).toUTCString() }, 304],
+      [{ 'If-Modified-Since': new Date(Date.parse(lm) - 1000).toUTCString() }, 200],
+      [{ 'If-Modified-Since': 'not a date' }, 200],
+      [{ 'If-None-Match': '"other"', 'If-Modified-Since': lm }, 200], // If-None-Match wins
+    ] as [Record<string, string>, number][]) {
+      for (const method of ['GET', 'HEAD']) {
+        const c = await request(srv.port, '/a.txt', h, method);
+        assert.equal(c.status, want, `${method} ${JSON.stringify(h)}`);
+        if (want === 304) {
+          assert.equal(c.body.length, 0);
+          assert.equal(c.headers.etag, etag);
+          assert.equal(c.headers['content-length'], undefined);
+        } else if (method === 'GET') {
+          assert.ok(c.body.equals(text));
+        }
+      }
+    }
+    // A new version has a new ETag: the old one no longer gives 304.
+    fs.writeFileSync(path.join(dir, 'a.txt'), Buffer.concat([text, Buffer.from('more\n')]));
+    try {
+      const c = await request(srv.port, '/a.txt', { 'If-None-Match': etag });
+      assert.equal(c.status, 200);
+      assert.notEqual(c.headers.etag, etag);
+    } finally {
+      fs.writeFileSync(path.join(dir, 'a.txt'), text);
+    }
+  });
+
+  test('Range: one range → 206; several → 200 whole; none satisfiable → 416 bytes */size; malformed → 200', async () => {
+    const size = text.length;
+    const cases: [string, number, Buffer | null, string | null][] = [
+      ['bytes=0-9', 206, text.subarray(0, 10), `bytes 0-9/${size}`],
+      ['bytes=10-', 206, text.subarray(10), `bytes 10-${size - 1}/${size}`],
+      ['bytes=-5', 206, text.subarray(size - 5), `bytes ${size - 5}-${size - 1}/${size}`],
+      ['bytes=-1000', 206, text, `bytes 0-${size - 1}/${size}`],
+      ['bytes=5-100000', 206, text.subarray(5), `bytes 5-${size - 1}/${size}`],
+      ['bytes=3-3', 206, text.subarray(3, 4), `bytes 3-3/${size}`],
+      ['bytes=0-1,4-5', 200, text, null],
+      [`bytes=${size}-`, 416, null, `bytes */${size}`],
+      [`bytes=${size + 10}-${size + 20}`, 416, null, `bytes */${size}`],
+      ['bytes=-0', 416, null, `bytes */${size}`],
+      ['bytes=5-2', 200, text, null],
+      ['bytes=x-y', 200, text, null],
+      ['items=0-1', 200, text, null],
+      ['bytes=', 200, text, null],
+    ];
+    for (const [range, status, body, cr] of cases) {
+      const r = await request(srv.port, '/a.txt', { Range: range });
+      assert.equal(r.status, status, range);
+      if (body) assert.ok(r.body.equals(body), `${range}: body`);
+      assert.equal(r.headers['content-range'], cr ?? undefined, `${range}: Content-Range`);
+      if (status === 206) assert.equal(r.headers['content-length'], String(body!.length));
+    }
+    // HEAD with a range: the 206 headers, no body.
+    const h = await request(srv.port, '/a.txt', { Range: 'bytes=0-9' }, 'HEAD');
+    assert.equal(h.status, 206);
+    assert.equal(h.headers['content-length'], '10');
+    assert.equal(h.body.length, 0);
+    // A range of a file too large to be kept in memory: read from the cached fd.
+    const big = await request(srv.port, '/big.bin', { Range: 'bytes=1000000-2500000' });
+    assert.equal(big.status, 206);
+    assert.ok(big.body.equals(bigRand.subarray(1000000, 2500001)));
+    const bigTail = await request(srv.port, '/big.bin', { Range: 'bytes=-70000' });
+    assert.ok(bigTail.body.equals(bigRand.subarray(bigRand.length - 70000)));
+    const whole = await request(srv.port, '/big.bin');
+    assert.ok(whole.body.equals(bigRand));
+  });
+
+  test('If-Range: the range applies only to the current version', async () => {
+    const r = await request(srv.port, '/a.txt');
+    const etag = String(r.headers.etag);
+    const lm = String(r.headers['last-modified']);
+    assert.equal((await request(srv.port, '/a.txt', { Range: 'bytes=0-1', 'If-Range': etag })).status, 206);
+    assert.equal((await request(srv.port, '/a.txt', { Range: 'bytes=0-1', 'If-Range': lm })).status, 206);
+    assert.equal((await request(srv.port, '/a.txt', { Range: 'bytes=0-1', 'If-Range': '"old"' })).status, 200);
+    assert.equal((await request(srv.port, '/a.txt', { Range: 'bytes=0-1', 'If-Range': `W/${etag}` })).status, 200);
+    assert.equal((await request(srv.port, '/a.txt', { Range: 'bytes=0-1', 'If-Range': 'Mon, 01 Jan 2001 00:00:00 GMT' })).status, 200);
+  });
+
+  test('HEAD: the GET headers, no body', async () => {
+    for (const p of ['/a.txt', '/big.bin', '/sub/']) {
+      const g = await request(srv.port, p);
+      const h = await request(srv.port, p, {}, 'HEAD');
+      assert.equal(h.status, 200);
+      assert.equal(h.body.length, 0);
+      for (const k of ['content-length', 'content-type', 'etag', 'last-modified']) assert.equal(h.headers[k], g.headers[k], `${p} ${k}`);
+    }
+  });
+
+  test('a directory without its trailing slash → 301 to the slash (query kept); with it → index.html', async () => {
+    const r = await request(srv.port, '/sub');
+    assert.equal(r.status, 301);
+    assert.equal(r.headers.location, '/sub/');
+    const q = await request(srv.port, '/sub?x=1&y=%20');
+    assert.equal(q.status, 301);
+    assert.equal(q.headers.location, '/sub/?x=1&y=%20');
+    const i = await request(srv.port, '/sub/');
+    assert.equal(i.status, 200);
+    assert.equal(i.body.toString(), 'sub index');
+    assert.equal(i.headers['content-type'], 'text/html; charset=utf-8');
+    assert.equal((await request(srv.port, '/')).status, 404, 'the root has no index.html');
+  });
+
+  test('precompressed siblings by Accept-Encoding (br first), Vary, the original Content-Type', async () => {
+    const cases: [string | undefined, string, string | undefined][] = [
+      ['br', 'BROTLI-BYTES', 'br'],
+      ['gzip, deflate, br', 'BROTLI-BYTES', 'br'],
+      ['gzip', 'GZIP-BYTES', 'gzip'],
+      ['br;q=0, gzip', 'GZIP-BYTES', 'gzip'],
+      ['br;q=0, gzip;q=0', 'console.log("plain")', undefined],
+      ['*', 'BROTLI-BYTES', 'br'],
+      ['identity', 'console.log("plain")', undefined],
+      [undefined, 'console.log("plain")', undefined],
+    ];
+    const etags = new Set<string>();
+    for (const [ae, body, enc] of cases) {
+      const r = await request(srv.port, '/app.js', ae === undefined ? {} : { 'Accept-Encoding': ae });
+      assert.equal(r.status, 200, String(ae));
+      assert.equal(r.body.toString(), body, String(ae));
+      assert.equal(r.headers['content-encoding'], enc, String(ae));
+      assert.equal(r.headers['content-type'], 'text/javascript; charset=utf-8', String(ae));
+      assert.equal(r.headers.vary, 'Accept-Encoding');
+      etags.add(String(r.headers.etag));
+    }
+    assert.equal(etags.size, 3, 'one ETag per representation');
+    // A name that looks like a cache key of a sibling is just a (missing) file.
+    assert.equal((await request(srv.port, '/br:app.js', { 'Accept-Encoding': 'br' })).status, 404);
+    assert.equal((await request(srv.port, '/%00br:app.js')).status, 400);
+    // The sibling itself, asked for by name: its own bytes, no Content-Encoding.
+    const direct = await request(srv.port, '/app.js.br');
+    assert.equal(direct.body.toString(), 'BROTLI-BYTES');
+    assert.equal(direct.headers['content-encoding'], undefined);
+    // No sibling: the file itself.
+    const css = await request(srv.port, '/only.css', { 'Accept-Encoding': 'br, gzip' });
+    assert.equal(css.body.toString(), 'body{}');
+    assert.equal(css.headers['content-encoding'], undefined);
+    // A 304 for the br representation's tag.
+    const br = await request(srv.port, '/app.js', { 'Accept-Encoding': 'br' });
+    const nm = await request(srv.port, '/app.js', { 'Accept-Encoding': 'br', 'If-None-Match': String(br.headers.etag) });
+    assert.equal(nm.status, 304);
+  });
+
+  test('--cache-valid 0: a modified, replaced (rename) or deleted file is never served stale', async () => {
+    const f = path.join(dir, 'live.txt');
+    fs.writeFileSync(f, 'version 1');
+    assert.equal((await request(srv.port, '/live.txt')).body.toString(), 'version 1');
+    fs.writeFileSync(f, 'version two'); // in place (another size: mtime granularity is coarse)
+    assert.equal((await request(srv.port, '/live.txt')).body.toString(), 'version two');
+    const tmp = path.join(dir, 'live.tmp');
+    fs.writeFileSync(tmp, 'version three!');
+    fs.renameSync(tmp, f); // replaced: another inode
+    assert.equal((await request(srv.port, '/live.txt')).body.toString(), 'version three!');
+    fs.rmSync(f);
+    assert.equal((await request(srv.port, '/live.txt')).status, 404);
+    fs.writeFileSync(f, 'back');
+    assert.equal((await request(srv.port, '/live.txt')).body.toString(), 'back', 'a cached 404 is not kept either');
+    fs.rmSync(f);
+  });
+
+  test('an fd in the cache is not closed under a send in flight (the file replaced mid-download)', async () => {
+    const f = path.join(dir, 'swap.bin');
+    const v1 = crypto.randomBytes(8 * 1024 * 1024);
+    fs.writeFileSync(f, v1);
+    const sock = net.connect({ port: srv.port, host: '127.0.0.1' });
+    const chunks: Buffer[] = [];
+    sock.on('data', (d: Buffer) => chunks.push(d));
+    const ended = new Promise((r) => sock.on('close', r));
+    sock.write('GET /swap.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n');
+    await new Promise((r) => sock.once('data', r));
+    sock.pause();
+    // Replace the file and make the server revalidate and drop the old entry.
+    const v2 = Buffer.from('new small content');
+    fs.writeFileSync(path.join(dir, 'swap.tmp'), v2);
+    fs.renameSync(path.join(dir, 'swap.tmp'), f);
+    for (let i = 0; i < 3; i++) assert.equal((await request(srv.port, '/swap.bin')).body.toString(), 'new small content');
+    sock.resume();
+    await ended;
+    const all = Buffer.concat(chunks);
+    const end = all.indexOf('\r\n\r\n');
+    assert.ok(all.subarray(end + 4).equals(v1), 'the old version, whole');
+    fs.rmSync(f);
+  });
+});
+
+describe('file_server: the stated staleness bound (--cache-valid 300)', SUITE, () => {
+  test('within the bound the old content may be served; after it, always the new', async () => {
+    const t3 = tempDir('ringcore-file-server-bound-');
+    const d = fs.realpathSync(t3.dir);
+    fs.writeFileSync(path.join(d, 'f.txt'), 'one');
+    const s = await startFileServer(d, '--cache-valid', '300');
+    try {
+      assert.equal((await request(s.port, '/f.txt')).body.toString(), 'one');
+      fs.writeFileSync(path.join(d, 'f.txt'), 'two!');
+      await sleep(400);
+      assert.equal((await request(s.port, '/f.txt')).body.toString(), 'two!', 'modified in place');
+      fs.writeFileSync(path.join(d, 'g.tmp'), 'three');
+      fs.renameSync(path.join(d, 'g.tmp'), path.join(d, 'f.txt'));
+      await sleep(400);
+      assert.equal((await request(s.port, '/f.txt')).body.toString(), 'three', 'replaced by rename');
+      fs.rmSync(path.join(d, 'f.txt'));
+      await sleep(400);
+      assert.equal((await request(s.port, '/f.txt')).status, 404, 'deleted');
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exit;
+      t3.cleanup();
     }
   });
 });

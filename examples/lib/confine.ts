@@ -1,10 +1,13 @@
 /**
  * Static-file path confinement for the file_server example: maps a request target to
- * a real file under a root directory, or to the status to answer instead.
+ * an OPEN file under a root directory, or to the status to answer instead — with the
+ * kernel enforcing the confinement (openat2(2) with RESOLVE_BENEATH, through
+ * IORING_OP_OPENAT2), not a realpath walk.
  *
- * May touch: the filesystem read-only, and only through fs.promises.realpath and
- * fs.promises.stat of the root and of paths joined under it.  It opens, reads and
- * writes nothing.
+ * May touch: the filesystem read-only: the root directory (opened once, O_PATH), files
+ * opened beneath it through the ring (openat2, statx on the fd), and
+ * /proc/self/fd/N (readlink, a synchronous syscall — no thread pool) to learn the real
+ * path of an fd just opened.  It reads and writes no file contents.
  *
  * Policies:
  *  - The target loses its query and fragment and must then start with "/" (origin
@@ -17,33 +20,52 @@
  *    nothing that some other layer might read as "go up" gets through.
  *  - Empty and "." segments are dropped, so the path is never absolute: `//etc/passwd`
  *    and `/%2fetc/passwd` both name `<root>/etc/passwd`.
- *  - The joined path is resolved with realpath and must be the root's real path or
- *    below it, else 403 (a symlink inside the root pointing outside it).  Missing
- *    files (ENOENT, ENOTDIR) are 404; EACCES / EPERM / ELOOP are 403.
- *  - A directory maps to its `index.html` (itself confined the same way, and required
- *    to be a regular file), else 404; there is no directory listing and no redirect
- *    from `/dir` to `/dir/`.  A trailing slash after a file is 404.  Anything that is
- *    not a regular file or a directory (FIFO, socket, device) is 403: reading a FIFO
- *    would hang the server.
+ *  - The relative path is opened with openat2(rootfd, rel, RESOLVE_BENEATH |
+ *    RESOLVE_NO_MAGICLINKS): the kernel walks it and refuses (EXDEV) any step that
+ *    leaves the root — a symlink pointing outside, relative or absolute — so there is
+ *    no window between a check and the open: the check IS the open.  403 for those.
+ *    RESOLVE_BENEATH also refuses absolute symlinks that point back INSIDE the root;
+ *    for those (EXDEV only) the path is opened once more O_PATH (no data access, no
+ *    device side effects), the real path of that fd is read from /proc/self/fd, and if
+ *    it lies under the root's real path it is opened beneath the root by that real
+ *    relative path (again RESOLVE_BENEATH: a tree rewritten meanwhile gives 403).
+ *    With `noSymlinks` (RESOLVE_NO_SYMLINKS) every symlink is 403.
+ *  - Missing files (ENOENT, ENOTDIR, ENAMETOOLONG) are 404; EACCES / EPERM / ELOOP (a
+ *    symlink loop) / ENXIO (a socket file) are 403.
+ *  - A directory: without a trailing slash it is 301 (the server redirects to the same
+ *    path plus "/", as nginx and serve-static do); with one it maps to its
+ *    `index.html` (with `index: true`, the default; itself opened beneath the root and
+ *    required to be a regular file), else 404.  A trailing slash after a file is 404.
+ *    Anything that is not a regular file or a directory (FIFO, socket, device) is
+ *    403; files are opened O_NONBLOCK so that a FIFO cannot hang the open.
  *  - Dotfiles (`.env`, `.git/config`, anything under a segment that starts with "."):
  *    by default ignored — 404, as if absent, which is serve-static's default — or 403
  *    with `dotfiles: 'deny'`, or served with `dotfiles: 'allow'`.  Checked on the
- *    request's segments and again on the resolved real path below the root, so a
- *    symlink `/public -> .git` does not open the way either.
- *  - An unusable root (missing, not a directory) throws: that is a configuration
- *    error of the server, not an answer for the client.
- *
- * Confinement holds at the moment of the check.  Someone who can rename or replace
- * files inside the root concurrently can still race a later open(); the examples do
- * not defend against writers inside the served tree.
+ *    request's segments and again on the real path of the opened fd below the root,
+ *    so a symlink `/public -> .git` does not open the way either.
+ *  - An unusable root (missing, not a directory) throws from ServedRoot.open: that is
+ *    a configuration error of the server, not an answer for the client.
  */
-import { promises as fsp } from 'node:fs';
 import path from 'node:path';
+import { readlinkSync } from 'node:fs';
+import { constants as C } from 'node:fs';
+import { defaultRing, openat2, RESOLVE } from 'ringcore';
+import { FileHandle, type BigIntStats } from 'ringcore/fs';
 
-export type Resolved = { path: string } | { status: 400 | 403 | 404 };
+export { contentType } from './mime.js';
 
 /** What to do with a path that has a segment starting with "." (see the policies). */
 export type DotfilesPolicy = 'ignore' | 'deny' | 'allow';
+
+/** A status instead of a file; 301 means "a directory: add the trailing slash". */
+export type RefusedStatus = 301 | 400 | 403 | 404 | 500;
+
+/** A request target reduced to a path relative to the root. */
+export interface Target {
+  /** Segments joined with "/", no leading slash; '' for the root itself. */
+  readonly rel: string;
+  readonly trailingSlash: boolean;
+}
 
 function hasDotSegment(segments: readonly string[]): boolean {
   return segments.some((s) => s.charCodeAt(0) === 46 /* . */);
@@ -61,42 +83,11 @@ function isInside(rootReal: string, real: string): boolean {
   return real.startsWith(prefix);
 }
 
-function errorStatus(e: unknown): 403 | 404 {
-  const code = (e as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return 404;
-  if (code === 'EACCES' || code === 'EPERM' || code === 'ELOOP') return 403;
-  throw e;
-}
-
-/** realpath + stat of `p`, confined to rootReal. */
-async function confined(
-  rootReal: string,
-  p: string,
-): Promise<{ real: string; dir: boolean } | { status: 403 | 404 }> {
-  let real: string;
-  try {
-    real = await fsp.realpath(p);
-  } catch (e) {
-    return { status: errorStatus(e) };
-  }
-  if (!isInside(rootReal, real)) return { status: 403 };
-  let st;
-  try {
-    st = await fsp.stat(real);
-  } catch (e) {
-    return { status: errorStatus(e) };
-  }
-  if (st.isDirectory()) return { real, dir: true };
-  if (st.isFile()) return { real, dir: false };
-  return { status: 403 };
-}
-
 /**
- * The real path of the file to serve for `target` under `root`, or the status to
- * answer with.  See the policies above.
+ * The target's path relative to the root, or 400 / 403 / 404 (see the policies).
+ * Pure: no filesystem access.
  */
-export async function resolveUnderRoot(root: string, target: string,
-                                       dotfiles: DotfilesPolicy = 'ignore'): Promise<Resolved> {
+export function parseTarget(target: string, dotfiles: DotfilesPolicy = 'ignore'): Target | { status: 400 | 403 | 404 } {
   let end = target.length;
   const q = target.indexOf('?');
   if (q !== -1) end = q;
@@ -120,49 +111,174 @@ export async function resolveUnderRoot(root: string, target: string,
     if (seg.includes('\\') && seg.split('\\').includes('..')) return { status: 400 };
     segments.push(seg);
   }
-  const trailingSlash = decoded.endsWith('/') && segments.length > 0;
   const dot = dotStatus(segments, dotfiles);
   if (dot !== undefined) return { status: dot };
-
-  const rootReal = await fsp.realpath(root);
-  if (!(await fsp.stat(rootReal)).isDirectory()) throw new Error(`root is not a directory: ${root}`);
-  const joined = path.join(rootReal, ...segments);
-  // Cannot fail given the segment rules above; kept so that a future change to them
-  // cannot quietly turn into a traversal.
-  if (!isInside(rootReal, joined)) return { status: 403 };
-
-  const r = await confined(rootReal, joined);
-  if ('status' in r) return r;
-  const realDot = dotStatus(path.relative(rootReal, r.real).split(path.sep), dotfiles);
-  if (realDot !== undefined) return { status: realDot };
-  if (!r.dir) return trailingSlash ? { status: 404 } : { path: r.real };
-  const index = await confined(rootReal, path.join(r.real, 'index.html'));
-  if ('status' in index) return index;
-  if (index.dir) return { status: 404 };
-  const indexDot = dotStatus(path.relative(rootReal, index.real).split(path.sep), dotfiles);
-  if (indexDot !== undefined) return { status: indexDot };
-  return { path: index.real };
+  return { rel: segments.join('/'), trailingSlash: decoded.endsWith('/') && segments.length > 0 };
 }
 
-const TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.htm': 'text/html; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.json': 'application/json',
-  '.txt': 'text/plain; charset=utf-8',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.svg': 'image/svg+xml',
-  '.wasm': 'application/wasm',
-  '.ico': 'image/x-icon',
-  '.pdf': 'application/pdf',
-};
+/** An open file under the root: its handle, statx (bigint: nanosecond times), real path. */
+export interface OpenedFile {
+  readonly fh: FileHandle;
+  readonly stat: BigIntStats;
+  /** Absolute real path (what /proc/self/fd says), for messages and tests. */
+  readonly real: string;
+  /** The path relative to the root that was opened (the index.html for a directory). */
+  readonly rel: string;
+}
 
-/** The Content-Type for a file by its extension (case-insensitive); application/octet-stream if unknown. */
-export function contentType(p: string): string {
-  return TYPES[path.extname(p).toLowerCase()] ?? 'application/octet-stream';
+/** O_PATH (x86-64 and most Linux ABIs): an fd that names a file without opening it for I/O. */
+const O_PATH = 0o10000000;
+
+/** O_NONBLOCK: opening a FIFO would otherwise wait for a writer; no effect on regular files. */
+const OPEN_FLAGS = C.O_RDONLY | C.O_NONBLOCK;
+
+function errorStatus(e: unknown): 403 | 404 | 500 {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return 404;
+  if (code === 'EXDEV' || code === 'EACCES' || code === 'EPERM' || code === 'ELOOP' || code === 'ENXIO') return 403;
+  return 500;
+}
+
+/** The real path of an open fd (the kernel's d_path of it). */
+function fdPath(fd: number): string {
+  return readlinkSync(`/proc/self/fd/${fd}`);
+}
+
+export interface RootOptions {
+  /** RESOLVE_NO_SYMLINKS: refuse every symlink (403). */
+  noSymlinks?: boolean;
+}
+
+/** The served directory, opened once (O_PATH | O_DIRECTORY); files are opened beneath it. */
+export class ServedRoot {
+  private constructor(
+    /** The root as given, made absolute (revalidation stats `path + '/' + rel`). */
+    readonly path: string,
+    /** Its real path (the fd's), against which fallback paths and dotfiles are checked; refreshed if the root moves. */
+    public real: string,
+    readonly fd: number,
+    private readonly resolve: number,
+  ) {}
+
+  /** Opens `root` (throws ENOENT / ENOTDIR for a missing root or one that is not a directory). */
+  static async open(root: string, options: RootOptions = {}): Promise<ServedRoot> {
+    const abs = path.resolve(root);
+    const fd = await openat2(-100, abs, { flags: O_PATH | C.O_DIRECTORY });
+    const resolve = RESOLVE.BENEATH | RESOLVE.NO_MAGICLINKS | (options.noSymlinks ? RESOLVE.NO_SYMLINKS : 0);
+    return new ServedRoot(abs, fdPath(fd), fd, resolve);
+  }
+
+  /** Closes the root's fd (files already open stay usable). */
+  async close(): Promise<void> {
+    await new FileHandle(defaultRing(), this.fd).close();
+  }
+
+  /** openat2 beneath the root; an absolute symlink back inside is retried by its real path. */
+  private async openBeneath(rel: string): Promise<number | { status: 403 | 404 | 500 }> {
+    const p = rel === '' ? '.' : rel;
+    try {
+      return await openat2(this.fd, p, { flags: OPEN_FLAGS, resolve: this.resolve });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV' || (this.resolve & RESOLVE.NO_SYMLINKS) !== 0) {
+        return { status: errorStatus(e) };
+      }
+    }
+    // EXDEV: the walk left the root, or met an absolute symlink (maybe pointing inside).
+    let real: string;
+    try {
+      const pathFd = await openat2(this.fd, p, { flags: O_PATH, resolve: RESOLVE.NO_MAGICLINKS });
+      try {
+        real = fdPath(pathFd);
+      } finally {
+        await new FileHandle(defaultRing(), pathFd).close();
+      }
+    } catch (e) {
+      return { status: errorStatus(e) };
+    }
+    if (!this.contains(real)) return { status: 403 };
+    try {
+      return await openat2(this.fd, path.relative(this.real, real) || '.', { flags: OPEN_FLAGS, resolve: this.resolve });
+    } catch (e) {
+      return { status: errorStatus(e) };
+    }
+  }
+
+  /**
+   * Opens what `target` names (see the policies): a regular file, or the status to
+   * answer with.  The caller owns the returned FileHandle.
+   */
+  async openTarget(target: Target, dotfiles: DotfilesPolicy = 'ignore', index = true): Promise<OpenedFile | { status: RefusedStatus }> {
+    const first = await this.openChecked(target.rel, dotfiles);
+    if ('status' in first) return first;
+    if (first.stat.isFile()) {
+      if (target.trailingSlash) {
+        await first.fh.close();
+        return { status: 404 };
+      }
+      return first;
+    }
+    await first.fh.close();
+    if (!first.stat.isDirectory()) return { status: 403 };
+    if (!target.trailingSlash && target.rel !== '') return { status: 301 };
+    if (!index) return { status: 404 };
+    const rel = target.rel === '' ? 'index.html' : `${target.rel}/index.html`;
+    const idx = await this.openChecked(rel, dotfiles);
+    if ('status' in idx) return idx;
+    if (idx.stat.isFile()) return idx;
+    await idx.fh.close();
+    return { status: idx.stat.isDirectory() ? 404 : 403 };
+  }
+
+  /** Whether `real` is the root or below it — by the root fd's current path (the root may have been renamed). */
+  private contains(real: string): boolean {
+    if (isInside(this.real, real)) return true;
+    const now = fdPath(this.fd);
+    if (now === this.real) return false;
+    this.real = now;
+    return isInside(now, real);
+  }
+
+  /** Open beneath the root, statx on the fd, dotfile check on the real path. */
+  private async openChecked(rel: string, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
+    const fd = await this.openBeneath(rel);
+    if (typeof fd !== 'number') return fd;
+    const fh = new FileHandle(defaultRing(), fd);
+    try {
+      const real = fdPath(fd);
+      // Cannot fail given RESOLVE_BENEATH; kept so that a future change cannot
+      // quietly turn into a traversal.
+      if (!this.contains(real)) throw Object.assign(new Error('outside'), { code: 'EXDEV' });
+      if (real !== this.real) {
+        const dot = dotStatus(path.relative(this.real, real).split(path.sep), dotfiles);
+        if (dot !== undefined) throw Object.assign(new Error('dotfile'), { code: dot === 404 ? 'ENOENT' : 'EACCES' });
+      }
+      const stat = await fh.stat({ bigint: true });
+      if (!stat.isFile() && !stat.isDirectory()) throw Object.assign(new Error('not a file'), { code: 'EACCES' });
+      return { fh, stat, real, rel };
+    } catch (e) {
+      await fh.close();
+      return { status: errorStatus(e) };
+    }
+  }
+}
+
+/**
+ * The real path of the file to serve for `target` under `root`, or the status to
+ * answer with (301: a directory named without its trailing slash) — the file is
+ * opened beneath the root and closed again.  For tests and tools; the server keeps
+ * the handle (examples/lib/file-cache.ts).
+ */
+export async function resolveUnderRoot(root: string | ServedRoot, target: string, dotfiles: DotfilesPolicy = 'ignore',
+                                       options: RootOptions = {}): Promise<{ path: string } | { status: RefusedStatus }> {
+  const t = parseTarget(target, dotfiles);
+  if ('status' in t) return t;
+  const r = typeof root === 'string' ? await ServedRoot.open(root, options) : root;
+  try {
+    const o = await r.openTarget(t, dotfiles);
+    if ('status' in o) return o;
+    await o.fh.close();
+    return { path: o.real };
+  } finally {
+    if (typeof root === 'string') await r.close();
+  }
 }
