@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
+import { writeChart } from './chart.js';
 
 export interface Peer {
   name: string;
@@ -92,6 +93,13 @@ export function save(workload: string, tables: Table[], extra: Record<string, un
     cpus: os.cpus().length, tables, ...extra,
   }, null, 2));
   console.log(`\nsaved ${file}`);
+  // The same results as a picture beside the JSON (bench/chart.ts); a chart that
+  // cannot be drawn must not lose the measurement.
+  try {
+    console.log(`chart ${writeChart(file)}`);
+  } catch (e) {
+    console.error(`no chart for ${file}: ${(e as Error).message}`);
+  }
   return file;
 }
 
