@@ -11,6 +11,15 @@
  *     before (posix_fadvise DONTNEED), at 1, 64 and 256 in flight, beside
  *     `fio --ioengine=io_uring` with the same block size, depth and read count (the
  *     device's limit; fio is installed with apt-get when missing and we are root).
+ *  6. runtimes (issue 12): RingCore run by Bun and by Deno beside each runtime's own file
+ *     APIs, in the same run as Node's: readFile of the 10,000 small files (node:fs/promises,
+ *     Bun.file().bytes(), Deno.readFile) and 4 KiB pread from page cache at 1 and 64 in
+ *     flight (node:fs FileHandle.read, Bun.file().slice().bytes(), Deno.FsFile seek + read).
+ *     The binaries are the dev dependencies (harness findBun/findDeno); a missing one is
+ *     left out, with a line saying so.  Besides the table (ratios vs Node's fs/promises),
+ *     each runtime's line "ringcore / the best of X's node:fs and its own API" is printed.
+ *
+ * RINGCORE_BENCH_FS selects parts: cat, pread, small, cold, runtimes (default: all).
  *
  * Data lives in $TMPDIR/ringcore-bench (created once, reused).
  *
@@ -22,7 +31,7 @@ import os from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
-import { compare, save, type Table } from './harness.js';
+import { compare, findBun, findDeno, save, type Table } from './harness.js';
 
 const here = dirname(fileURLToPath(import.meta.url)); // dist/bench
 const dist = join(here, '..');
@@ -60,9 +69,15 @@ function prepare(): { big: string; small: string; kib: string } {
 const cpu = process.env.RINGCORE_BENCH_CPU ?? '';
 const pin = cpu !== '' && spawnSync('taskset', ['-c', cpu, 'true']).status === 0;
 
-function child(args: string[], env: Record<string, string> = {}, stdoutFd?: number): { out: string; ms: number } {
+/** Who runs a peer script: this Node, or a bun / deno binary (`deno run -A`). */
+type Runner = { kind: 'node' } | { kind: 'bun' | 'deno'; bin: string };
+const NODE: Runner = { kind: 'node' };
+
+function child(args: string[], env: Record<string, string> = {}, stdoutFd?: number, runner: Runner = NODE): { out: string; ms: number } {
   const t0 = performance.now();
-  const [cmd, argv] = pin ? ['taskset', ['-c', cpu, process.execPath, ...args]] : [process.execPath, args];
+  const line = runner.kind === 'node' ? [process.execPath, ...args]
+    : runner.kind === 'bun' ? [runner.bin, ...args] : [runner.bin, 'run', '-A', ...args];
+  const [cmd, argv] = pin ? ['taskset', ['-c', cpu, ...line]] : [line[0], line.slice(1)];
   const r = spawnSync(cmd, argv, {
     env: { ...process.env, ...env },
     stdio: ['ignore', stdoutFd ?? 'pipe', 'inherit'],
@@ -222,6 +237,69 @@ async function smallFiles(small: string, kib: string): Promise<Table[]> {
   return tables;
 }
 
+/**
+ * RingCore on Bun and on Deno beside each runtime's node:fs and its own file API (and
+ * Node's, for scale), all in one table per workload, alternating round by round.
+ */
+async function runtimes(big: string, small: string): Promise<Table[]> {
+  const runners: { label: string; runner: Runner; own: { peer: string; name: string } }[] = [];
+  const bun = findBun();
+  const deno = findDeno();
+  if (bun) runners.push({ label: 'Bun', runner: { kind: 'bun', bin: bun }, own: { peer: 'bunfile', name: 'Bun.file' } });
+  else console.log('(Bun not measured: no bun binary; it is a dev dependency: npm ci installs it)');
+  if (deno) runners.push({ label: 'Deno', runner: { kind: 'deno', bin: deno }, own: { peer: 'denoreadfile', name: 'Deno.readFile' } });
+  else console.log('(Deno not measured: no deno binary; it is a dev dependency: npm ci installs it)');
+  const tables: Table[] = [];
+
+  const smallScript = join(dist, 'bench', 'peers', 'smallfiles.js');
+  const sf = (name: string, peer: string, runner: Runner) => ({
+    name, run: () => json(child([smallScript, peer, small, '128', 'rate'], {}, undefined, runner).out).rate,
+  });
+  const small128 = await compare('by runtime: readFile of 10,000 files of 100 bytes, 128 concurrent', 'files/s', [
+    sf('node: fs/promises', 'promises', NODE),
+    sf('node: ringcore', 'ringcore', NODE),
+    ...runners.flatMap((r) => [
+      sf(`${r.label}: node:fs/promises`, 'promises', r.runner),
+      sf(`${r.label}: ${r.own.name}`, r.own.peer, r.runner),
+      sf(`${r.label}: ringcore`, 'ringcore', r.runner),
+    ]),
+  ], 3, 'node: fs/promises');
+  tables.push(small128);
+
+  const preadScript = join(dist, 'bench', 'peers', 'pread.js');
+  for (const inflight of [1, 64]) {
+    const count = inflight === 1 ? 50_000 : 200_000;
+    const pr = (name: string, peer: string, runner: Runner) => ({
+      name, run: () => json(child([preadScript, peer, String(inflight), big, String(count)], {}, undefined, runner).out).rate,
+    });
+    tables.push(await compare(`by runtime: 4 KiB pread from page cache, ${inflight} in flight, ${count} reads`, 'ops/s', [
+      pr('node: FileHandle.read', 'filehandle', NODE),
+      pr('node: ringcore FileHandle.read', 'ringcore', NODE),
+      ...runners.flatMap((r) => [
+        pr(`${r.label}: node:fs FileHandle.read`, 'filehandle', r.runner),
+        r.label === 'Bun' ? pr('Bun: Bun.file().slice().bytes()', 'bunfile', r.runner)
+          : pr('Deno: Deno.FsFile seek + read', 'denofile', r.runner),
+        pr(`${r.label}: ringcore FileHandle.read`, 'ringcore', r.runner),
+      ]),
+    ], 3, 'node: FileHandle.read'));
+  }
+
+  // Within each runtime: RingCore against the best of that runtime's own ways.
+  for (const t of tables) {
+    const lines: string[] = [];
+    for (const label of ['node', ...runners.map((r) => r.label)]) {
+      const mine = t.rows.filter((r) => r.name.startsWith(`${label}: `));
+      const ring = mine.find((r) => / ringcore/.test(r.name.slice(label.length + 1)));
+      const others = mine.filter((r) => r !== ring);
+      if (!ring || others.length === 0) continue;
+      const best = others.reduce((a, b) => (b.median > a.median ? b : a));
+      lines.push(`    ${label.padEnd(5)} ringcore / ${best.name.slice(label.length + 2)}: ${(ring.median / best.median).toFixed(2)}x`);
+    }
+    console.log(`  within each runtime (${t.title}):\n${lines.join('\n')}`);
+  }
+  return tables;
+}
+
 export async function main(): Promise<void> {
   const { big, small, kib } = prepare();
   const only = process.env.RINGCORE_BENCH_FS;
@@ -230,5 +308,6 @@ export async function main(): Promise<void> {
   if (!only || only.includes('pread')) tables.push(...await pread(big));
   if (!only || only.includes('small')) tables.push(...await smallFiles(small, kib));
   if (!only || only.includes('cold')) tables.push(...await coldReads());
+  if (!only || only.includes('runtimes')) tables.push(...await runtimes(big, small));
   save('fs', tables);
 }

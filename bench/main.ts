@@ -13,6 +13,8 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   cores: () => import('./cores.js'),
   interop: () => import('./interop.js'),
   dgram: () => import('./dgram.js'),
+  static: () => import('./static.js'),
+  sendfile: () => import('./sendfile.js'),
 };
 
 const asked = process.argv.slice(2);

@@ -13,7 +13,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, scriptCommand, SUITE } from './helpers.js';
+import { tempDir, scriptCommand, sendSignal, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 
@@ -107,7 +107,7 @@ describe('examples/node_http_app', SUITE, () => {
 
   test('SIGTERM: a clean exit', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    child.kill('SIGTERM');
+    sendSignal(child, 'SIGTERM');
     assert.equal(await exited, 0);
   });
 });

@@ -11,7 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { tempDir, delay, runChild, scriptCommand, SUITE } from './helpers.js';
+import { tempDir, delay, runChild, scriptCommand, sendSignal, SUITE } from './helpers.js';
 
 const RUN_JS = fileURLToPath(new URL('../examples/run.js', import.meta.url));
 
@@ -152,7 +152,7 @@ describe('http_server: timeouts and shutdown', SUITE, () => {
     c.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
     while (!c.data().includes('Hello')) await delay(5);
     const t = Date.now();
-    s.child.kill('SIGTERM');
+    sendSignal(s.child, 'SIGTERM');
     const e = await s.exited;
     await c.closed;
     assert.equal(e.code, 0, s.stderr());
@@ -166,7 +166,7 @@ describe('http_server: timeouts and shutdown', SUITE, () => {
     c.sock.write('GET / HTTP/1.1\r\nHost: x\r\n'); // never finished
     await delay(50);
     const t = Date.now();
-    s.child.kill('SIGTERM');
+    sendSignal(s.child, 'SIGTERM');
     const e = await s.exited;
     assert.equal(e.code, 0, s.stderr());
     assert.ok(e.at - t < 3000, `exited ${e.at - t} ms after SIGTERM`);
@@ -218,7 +218,7 @@ describe('http_server --workers N', SUITE, () => {
       idle.sock.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
       while (!idle.data().includes('Hello')) await delay(5);
       const t = Date.now();
-      s.child.kill('SIGTERM');
+      sendSignal(s.child, 'SIGTERM');
       const e = await s.exited;
       await idle.closed;
       assert.equal(e.code, 0, s.stderr());
@@ -259,7 +259,7 @@ describe('echo --workers N', SUITE, () => {
       while (!open[0].data().includes('still here')) await delay(5);
       await delay(50);
       const t = Date.now();
-      s.child.kill('SIGTERM');
+      sendSignal(s.child, 'SIGTERM');
       const e = await s.exited;
       for (const o of open) await o.closed;
       assert.equal(e.code, 0, s.stderr());
@@ -299,14 +299,14 @@ describe('file_server: dotfiles and root', SUITE, () => {
         assert.match(await get(s.port, '/%2egit/config'), /^HTTP\/1\.1 404 /);
         assert.match(await get(s.port, '/ok.txt'), /^HTTP\/1\.1 200 OK[\s\S]*fine\n$/);
       } finally {
-        s.child.kill('SIGTERM');
+        sendSignal(s.child, 'SIGTERM');
         assert.equal((await s.exited).code, 0);
       }
       const a = await startServer(['file_server', '--root', root, '--dotfiles', 'allow']);
       try {
         assert.match(await get(a.port, '/.env'), /^HTTP\/1\.1 200 OK[\s\S]*SECRET=1\n$/);
       } finally {
-        a.child.kill('SIGTERM');
+        sendSignal(a.child, 'SIGTERM');
         await a.exited;
       }
     } finally {
@@ -324,7 +324,7 @@ describe('file_server: dotfiles and root', SUITE, () => {
         await c.closed;
         assert.match(c.data(), /^HTTP\/1\.1 408 /);
       } finally {
-        s.child.kill('SIGTERM');
+        sendSignal(s.child, 'SIGTERM');
         assert.equal((await s.exited).code, 0, s.stderr());
       }
     } finally {

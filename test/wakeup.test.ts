@@ -267,8 +267,18 @@ describe('portable wake-up (RINGCORE_WAKEUP=thread)', SUITE, () => {
           parentPort.postMessage('done'); // and the thread ends with its default ring open
         }
       `);
+      // A worker without RingCore first: the runtime's own fds for its first Worker are
+      // not ours (Deno opens an eventfd then and keeps it: base 1, then 2).
+      const plain = path.join(tmp.dir, 'plain.mjs');
+      fs.writeFileSync(plain, "import { parentPort } from 'node:worker_threads'; parentPort.postMessage('hi');");
       const res = await runChild(`${PROBES}
         import { Worker } from 'node:worker_threads';
+        {
+          const w = new Worker(${JSON.stringify(plain)});
+          await new Promise((res, rej) => { w.once('message', res); w.once('error', rej); });
+          await w.terminate();
+          await new Promise((res) => setTimeout(res, 100));
+        }
         const base = { threads: wakeThreads(), eventfds: fdsOf('[eventfd]'), rings: fdsOf('io_uring'), fifos: fdsOf('fifo') };
         let exited = 0, terminated = 0;
         for (let i = 0; i < 12; i++) {

@@ -8,6 +8,13 @@
  *   callbacks     fs.read with callbacks (run with UV_USE_IO_URING=1 for libuv's own io_uring)
  *   ringcore      ringcore/fs FileHandle.read
  *   ring          the ring's own read op (ring.read(fd, view, position))
+ *   bunfile       Bun's own API: Bun.file(file).slice(pos, pos + 4096).bytes() (Bun only; a
+ *                 new buffer per read, as that API gives; no fd is kept between reads)
+ *   denofile      Deno's own API: one Deno.FsFile per loop, seek + read (Deno only; Deno has
+ *                 no positional read, so each loop owns its file position)
+ *
+ * Under Bun and Deno, `filehandle`, `readSync`, `callbacks` and `ringcore` are that
+ * runtime's node:fs and RingCore run by that runtime.
  *
  * RINGCORE_BENCH_COLD=1: the cold-cache variant — after the warm-up (for the JIT), the
  * file's pages are dropped from the page cache (posix_fadvise DONTNEED, through the
@@ -49,8 +56,43 @@ async function workers(n: number, total: number, loop: (buf: Buffer, take: () =>
 /** The fd the peer reads through (the cold variant advises the kernel on it). */
 let peerFd = -1;
 
+/** The runtimes' own globals, where they exist (this file is compiled against Node's types). */
+const g = globalThis as unknown as {
+  Bun?: { file(p: string): { slice(start: number, end: number): { bytes(): Promise<Uint8Array> } } };
+  Deno?: {
+    open(p: string): Promise<{ rid?: number; seek(offset: number, whence: number): Promise<number>; read(b: Uint8Array): Promise<number | null>; close(): void }>;
+    SeekMode: { Start: number };
+  };
+};
+
 async function measure(): Promise<(total: number) => Promise<number>> {
   switch (peer) {
+    case 'bunfile': {
+      const bun = g.Bun;
+      if (bun === undefined) throw new Error('bunfile: run by Bun');
+      const f = bun.file(file);
+      return (total) => workers(inflight, total, async (_buf, take) => {
+        while (take()) {
+          const pos = nextPos();
+          if ((await f.slice(pos, pos + 4096).bytes()).length !== 4096) throw new Error('short read');
+        }
+      });
+    }
+    case 'denofile': {
+      const deno = g.Deno;
+      if (deno === undefined) throw new Error('denofile: run by Deno');
+      const handles = await Promise.all(Array.from({ length: inflight }, () => deno.open(file)));
+      return (total) => {
+        let i = 0;
+        return workers(inflight, total, async (buf, take) => {
+          const h = handles[i++ % handles.length];
+          while (take()) {
+            await h.seek(nextPos(), deno.SeekMode.Start);
+            if ((await h.read(buf)) !== 4096) throw new Error('short read');
+          }
+        });
+      };
+    }
     case 'readSync': {
       const fd = (peerFd = fs.openSync(file, 'r'));
       const buf = Buffer.allocUnsafeSlow(4096);
@@ -100,6 +142,7 @@ if (mixedWarmupWanted()) await mixedWarmup();
 const cold = process.env.RINGCORE_BENCH_COLD === '1';
 const run = await measure();
 await run(Math.min(count / 4, 100_000)); // warm-up (the same share for every peer): JIT tiers, page cache
+if (cold && peerFd < 0) throw new Error(`${peer}: no fd to drop the cache of (not a cold-cache peer)`);
 if (cold) {
   // Every page of the file out of the cache, and no readahead on the peer's fd (as fio
   // does for random reads: its fadvise_hint): each measured read is one 4 KiB device read.

@@ -4,6 +4,11 @@
  * length.  Prints files/s.  Also the original's "concurrent reads": open + read 100
  * files of 1 KiB all at once, repeated; prints the mean time per batch.
  *
+ * Peers: `promises` (the running runtime's node:fs/promises readFile), `sync`
+ * (readFileSync), `ringcore` (ringcore/fs readFile) — under Node, Bun or Deno, whichever
+ * runs this script — and the runtimes' own APIs: `bunfile` (`Bun.file(p).bytes()`, Bun
+ * only) and `denoreadfile` (`Deno.readFile(p)`, Deno only).
+ *
  * May touch: the files it reads.
  */
 import fs from 'node:fs';
@@ -14,12 +19,22 @@ const [peer, dir, concS, workload] = process.argv.slice(2);
 const conc = Number(concS);
 const files = fs.readdirSync(dir).map((f) => `${dir}/${f}`);
 
-type ReadFile = (p: string) => Promise<Buffer> | Buffer;
+type Bytes = { length: number };
+type ReadFile = (p: string) => Promise<Bytes> | Bytes;
+/** The runtimes' own globals, where they exist (this file is compiled against Node's types). */
+const g = globalThis as unknown as {
+  Bun?: { file(p: string): { bytes(): Promise<Bytes> } };
+  Deno?: { readFile(p: string): Promise<Bytes> };
+};
 const impl: Record<string, ReadFile> = {
   promises: (p) => fsp.readFile(p),
   sync: (p) => fs.readFileSync(p),
-  ringcore: (p) => rfs.readFile(p) as Promise<Buffer>,
+  ringcore: (p) => rfs.readFile(p),
+  bunfile: (p) => g.Bun!.file(p).bytes(),
+  denoreadfile: (p) => g.Deno!.readFile(p),
 };
+if (peer === 'bunfile' && g.Bun === undefined) throw new Error('bunfile: run by Bun');
+if (peer === 'denoreadfile' && g.Deno === undefined) throw new Error('denoreadfile: run by Deno');
 const readFile = impl[peer];
 if (!readFile) throw new Error(`unknown peer ${peer}`);
 

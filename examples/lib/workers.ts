@@ -95,9 +95,10 @@ export function inWorker(): boolean {
 /** In a worker: its data, and a signal that aborts when the main thread says stop. */
 export function workerContext(): { data: WorkerData; stop: AbortSignal; ready(): void; report(served: number): void } {
   const ac = new AbortController();
-  parentPort!.on('message', (m) => {
+  const onMessage = (m: unknown): void => {
     if (m === 'stop') ac.abort();
-  });
+  };
+  parentPort!.on('message', onMessage);
   return {
     data: workerData as WorkerData,
     stop: ac.signal,
@@ -106,7 +107,9 @@ export function workerContext(): { data: WorkerData; stop: AbortSignal; ready():
     },
     report(served) {
       parentPort!.postMessage({ served });
-      parentPort!.close(); // nothing else keeps the thread: it ends when its ring is idle
+      // Without a 'message' listener the port no longer keeps the thread: it ends when its
+      // ring is idle.  (Not parentPort.close(): Deno's parentPort has none.)
+      parentPort!.off('message', onMessage);
     },
   };
 }
