@@ -525,4 +525,46 @@ describe('found by a hostile test', () => {
       await new Promise((r) => setTimeout(r, 30)); s.ref(); console.log('set up');`, {}, 1500);
     assert.equal(kept.timedOut, true, "a ref()'d recv() keeps the process alive");
   });
+
+  test('recv() aborted in the same tick as a datagram arrives never loses it: resolved with it, or still receivable after', async () => {
+    const s = await UdpSocket.bind({ host: '127.0.0.1' });
+    const c = await UdpSocket.bind({ host: '127.0.0.1' });
+    const port = s.address().port;
+    const N = 200;
+    const seen = new Set<string>();
+    let aborted = 0;
+    try {
+      for (let i = 0; i < N; i++) {
+        const ac = new AbortController();
+        const r = s.recv({ signal: ac.signal });
+        const sent = c.send(`d${i}`, port);
+        await null; // the recv and the send are written; abort before the loop enters them
+        ac.abort();
+        try {
+          seen.add((await r).data.toString());
+        } catch (e) {
+          assert.equal((e as Error).name, 'AbortError');
+          aborted++;
+        }
+        await sent;
+      }
+      // Whatever an aborted recv() did not take is still in the socket (before the
+      // fix, 199 of 200 were taken by receives whose promise had already rejected).
+      while (seen.size < N) {
+        const t = new AbortController();
+        const timer = setTimeout(() => t.abort(), 500);
+        try {
+          seen.add((await s.recv({ signal: t.signal })).data.toString());
+        } catch {
+          break;
+        } finally {
+          clearTimeout(timer);
+        }
+      }
+      assert.equal(seen.size, N, `delivered ${seen.size} of ${N} (${aborted} recv() aborted)`);
+    } finally {
+      await s.close();
+      await c.close();
+    }
+  });
 });

@@ -349,3 +349,51 @@ describe('argument errors (thrown before anything is submitted)', SUITE, () => {
     await drained(ring);
   });
 });
+
+describe('abort racing a receive', SUITE, () => {
+  test('read({ signal }) aborted in the same tick as bytes arrive: the bytes are returned or still readable, never dropped', async () => {
+    const ring = new Ring({ entries: 64 });
+    const server = net.createServer();
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const peer = new Promise<net.Socket>((r) => server.once('connection', r));
+    const s = await TcpStream.connect({ port: (server.address() as net.AddressInfo).port, host: '127.0.0.1', ring });
+    const p = await peer;
+    const N = 200;
+    let got = '';
+    let aborted = 0;
+    try {
+      for (let i = 0; i < N; i++) {
+        const ac = new AbortController();
+        const buf = Buffer.alloc(64);
+        const r = s.read(buf, { signal: ac.signal });
+        p.write(`<${i}>`);
+        await new Promise((res) => setImmediate(res)); // the bytes are on their way to our socket
+        ac.abort();
+        try {
+          const n = await r;
+          got += buf.toString('latin1', 0, n);
+        } catch (e) {
+          assert.equal((e as Error).name, 'AbortError');
+          aborted++;
+        }
+      }
+      p.end();
+      for (;;) {
+        const buf = Buffer.alloc(4096);
+        const n = await s.read(buf);
+        if (n === 0) break;
+        got += buf.toString('latin1', 0, n);
+      }
+      let want = '';
+      for (let i = 0; i < N; i++) want += `<${i}>`;
+      assert.equal(got, want, `${aborted} reads aborted`);
+    } finally {
+      await s.close();
+      p.destroy();
+      server.close();
+      await drained(ring);
+      ring.close();
+    }
+  });
+});
+

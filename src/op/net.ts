@@ -172,6 +172,7 @@ export class SendRecvOp extends Op<number> {
     this.offset = r.offset ?? 0;
     this.length = r.length;
     this.counter = r.counter;
+    if (r.opcode === Opcode.RECV) this.req.keepOutcome = true; // bytes read are never dropped by an abort
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
   private addr = 0;
@@ -444,6 +445,7 @@ export class RecvmsgOp extends Op<Received> {
   private readonly mem: Buffer;
   constructor(ring: Submitter, readonly fd: number, readonly buffer: Buffer, opts?: RequestOptions) {
     super(ring, opts?.signal, opts?.owner);
+    this.req.keepOutcome = true; // a datagram received is never dropped by an abort
     this.mem = scratch(MSGHDR_SIZE + 32 + 16);
   }
   get syscall(): string { return 'recvmsg'; }

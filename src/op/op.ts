@@ -21,6 +21,11 @@
  *                       │  └──refused by admit()──▶ REJECTED          │
  *                       └──abort──▶ REJECTED                          └──abort──▶ ABANDONED ──terminal CQE──▶ (consume)
  *
+ * Receives (RECV, RECVMSG — `keepOutcome`) are the exception to "abort rejects at
+ * once": what they receive is gone from the socket, so an abort after submission sends
+ * the cancel and stays SUBMITTED; the terminal CQE decides — data that won the race
+ * resolves the op, a cancelled request rejects with the AbortError.
+ *
  * QUEUED means "wants an SQE": the ring may write it at once or keep it in its
  * backlog until the next turn (the SQ is full).  Just before writing, the ring asks
  * `admit()` whether the op may still go to the kernel: the signal may have aborted,
@@ -214,6 +219,15 @@ export class OpRequest {
   unref = false;
   /** Counted by the ring as in flight but not keeping the process alive. */
   weak = false;
+  /**
+   * A receive (RECV, RECVMSG): what the kernel hands over is gone from the socket, so
+   * an abort after submission must not throw it away.  Such a request is not rejected
+   * at once: the cancel is sent and the terminal CQE decides — bytes or a datagram that
+   * won the race resolve the op; a cancelled one rejects with `abortError`.
+   */
+  keepOutcome = false;
+  /** The AbortError a keepOutcome request rejects with if its cancel wins. */
+  abortError: Error | undefined = undefined;
 
   constructor(readonly signal: AbortSignal | undefined) {}
 }
@@ -245,8 +259,26 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
 
   /**
    * Write this op's SQE at `index` (through sys/sqe.ts).  Called exactly once, by
-   * the ring, with a free SQE, after `admit()` said yes.  user_data and sqeFlags are
-   * set by the ring after.
+   * the ring, with a free SQE, after `admit()` said yes and `check()` found nothing
+   * wrong (some ops take the buffer's address there).  user_data and sqeFlags are
+   * set by the ring after.  Not for calling on an op in flight: the SQE it would write
+   * is not the one the kernel has.
+   * @param sqes   the SQE array, as 32-bit words (`ring.sq.sqes`)
+   * @param index  the SQE to write (16 words from `index * 16`)
+   * @example
+   * ```ts
+   * import { raw, constants, read } from 'ringcore';
+   *
+   * // What a read would send, without sending it: its SQE written into a RawRing.
+   * const ring = new raw.RawRing({ entries: 4 });
+   * const op = read(0, Buffer.alloc(4096), 0); // never awaited: nothing is submitted
+   * const i = ring.sq.next();
+   * if (op.check() === undefined) op.prepare(ring.sq.sqes, i);
+   * const sqe = raw.decodeSqe(ring.sq.sqes, i);
+   * console.log(sqe.opcode === constants.Opcode.READ, sqe.fd, sqe.len, sqe.off); // true 0 4096 0
+   * ring.sq.rewind(1); // the entry goes back unpublished: the kernel never sees it
+   * ring.close();
+   * ```
    */
   abstract prepare(sqes: Uint32Array, index: number): void;
 
@@ -256,13 +288,37 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
 
   /**
    * Is `res` a result rather than a failure?  Usually `res >= 0`; a timeout's
-   * -ETIME and a cancel's -ENOENT are answers, not errors.
+   * -ETIME and a cancel's -ENOENT are answers, not errors.  The ring asks it of every
+   * terminal CQE: yes settles the op with its value, no rejects it with `error(res)`.
+   * @param res  the CQE's result (>= 0, or a negated errno)
+   * @returns true when `res` fulfils the op
+   * @example
+   * ```ts
+   * import { cancel, nop, sleep } from 'ringcore';
+   *
+   * const timer = sleep(1);
+   * console.log(nop().accepts(0), nop().accepts(-2));  // true false
+   * console.log(timer.accepts(-62));                   // true: -ETIME is "the time passed"
+   * console.log(cancel(timer).accepts(-2));            // true: ENOENT, "nothing to cancel"
+   * ```
    */
   accepts(res: number): boolean {
     return res >= 0;
   }
 
-  /** An error for a failed `res` (< 0).  Subclasses add `path` and the like. */
+  /**
+   * An error for a failed `res` (< 0), shaped like Node's (errno, code, syscall,
+   * message).  Subclasses add `path` and the like, or word it as node:net does.
+   * @param res  the CQE's result: a negated errno
+   * @returns the Error the op rejects with (not thrown)
+   * @example
+   * ```ts
+   * import { read } from 'ringcore';
+   *
+   * const e = read(0, Buffer.alloc(1)).error(-9) as NodeJS.ErrnoException;
+   * console.log(e.message, e.code, e.errno, e.syscall); // 'EBADF: bad file descriptor, read' 'EBADF' -9 'read'
+   * ```
+   */
   error(res: number): Error {
     return errnoError(res, this.syscall);
   }
@@ -270,7 +326,16 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
   /**
    * The request succeeded after its awaiter gave up (abort raced completion):
    * release what the kernel handed us — close an fd, return a buffer.  Default:
-   * nothing to release.
+   * nothing to release.  The ring calls it with the terminal CQE of an abandoned op;
+   * it must not throw.
+   * @param _res    the CQE's result (>= 0)
+   * @param _flags  the CQE's flags (IORING_CQE_F_*: a provided buffer's id in 16..31)
+   * @example
+   * ```ts
+   * import { nop } from 'ringcore';
+   *
+   * nop().consume(0, 0); // a NOP holds nothing: does nothing (an open would close its fd)
+   * ```
    */
   consume(_res: number, _flags: number): void {}
 
@@ -279,6 +344,18 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    * (A view can be detached between the call and the SQE.)  An Error refuses it.
    * It runs no user code (engine getters only), so nothing can change between this
    * check and the SQE that the ring writes right after it.
+   * @returns undefined when the op may be submitted; else the Error it is rejected with
+   *          (ERR_INVALID_STATE for a buffer detached or shrunk) — returned, not thrown
+   * @example
+   * ```ts
+   * import { read } from 'ringcore';
+   *
+   * const buf = new Uint8Array(16);
+   * const op = read(0, buf, 0);
+   * console.log(op.check());                                   // undefined
+   * structuredClone(buf.buffer, { transfer: [buf.buffer] });   // detaches buf
+   * console.log((op.check() as NodeJS.ErrnoException).code);   // 'ERR_INVALID_STATE'
+   * ```
    */
   check(): Error | undefined {
     return undefined;
@@ -296,6 +373,27 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     return this.req.outcome as T;
   }
 
+  /**
+   * What makes an Op awaitable: the first `then` (the one `await` makes) starts the
+   * request.  The callbacks run later, in a microtask, as a promise's would — never
+   * inside `then` itself.  Every `then` waits for the same request; an op is never
+   * submitted twice.
+   * @param onfulfilled  called with the op's value
+   * @param onrejected   called with its error (a Node-shaped system error, an
+   *                     AbortError, EBADF once the ring is closed ...)
+   * @returns a promise-like for the callback's result (a real Promise is made only if
+   *          something chains on it)
+   * @example
+   * ```ts
+   * import { nop, sleep } from 'ringcore';
+   *
+   * const n = await nop();       // await calls then(): this is when the SQE is written
+   * nop().then((res) => console.log('nop:', res), (e: Error) => console.error(e));
+   * const code = await sleep(1_000, { signal: AbortSignal.timeout(5) })
+   *   .then(() => 'slept', (e: { code?: string }) => e.code); // 'ABORT_ERR'
+   * console.log(n, code);
+   * ```
+   */
   then<A = T, B = never>(onfulfilled?: ((value: T) => A | PromiseLike<A>) | null,
                           onrejected?: ((reason: any) => B | PromiseLike<B>) | null): PromiseLike<A | B> {
     const c = new Chained<A | B>(onfulfilled, onrejected);
@@ -308,7 +406,18 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
    * (`ringcore/fs`, `ringcore/net`) behave like Node — the request is on its way
    * when the call returns, awaited or not.  A rejection's stack is captured again
    * where the caller awaits it (as node:fs/promises does), so it shows the caller's
-   * frames instead of only the reaper's.
+   * frames instead of only the reaper's.  Each call makes a new Promise of the same
+   * request (started once).
+   * @returns a Promise of the op's value; it rejects as `then` does
+   * @example
+   * ```ts
+   * import { nop, sleep } from 'ringcore';
+   *
+   * const timer = sleep(20).promise();   // started now, awaited or not
+   * const [a, b] = await Promise.all([nop().promise(), nop().promise()]);
+   * await timer;
+   * console.log(a, b); // 0 0
+   * ```
    */
   promise(): Promise<T> {
     const p = new Promise<T>(capture);
@@ -373,6 +482,13 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     const req = this.req;
     const state = req.state;
     if (state !== SUBMITTED && state !== QUEUED) return;
+    if (state === SUBMITTED && req.keepOutcome) {
+      // A receive: the data may already be ours (see keepOutcome) — the CQE decides.
+      if (req.abortError !== undefined) return;
+      req.abortError = new AbortError(undefined, { cause: req.signal?.reason });
+      this.ring.cancelSubmitted(this);
+      return;
+    }
     this.settle(false, new AbortError(undefined, { cause: req.signal?.reason }));
     if (state === SUBMITTED) {
       req.state = ABANDONED; // (after settle) the terminal CQE is still to come
@@ -489,7 +605,7 @@ function baseComplete(op: Op<unknown>, res: number, flags: number): void {
     req.state = REJECTED;
     return;
   }
-  if (!op.accepts(res)) settleOp(op, false, op.error(res));
+  if (!op.accepts(res)) settleOp(op, false, req.abortError ?? op.error(res));
   else {
     let v: unknown;
     try {
