@@ -348,8 +348,9 @@ export function all<T>(ops: Op<T>[]): Promise<T[]> {
  * @param ops  ops of one ring, none started yet, in chain order
  * @returns a Promise of their values in order; it rejects with the first failure (the
  *          members after it are ECANCELED)
- * @throws ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE synchronously for an op that is
- *         not an Op, already started, or of another ring
+ * @throws ERR_INVALID_ARG_TYPE synchronously for no ops, something that is not an Op,
+ *         an op already started, of another ring or given twice; ERR_OUT_OF_RANGE for a
+ *         chain longer than the ring's SQ
  * @example
  * ```ts
  * import { openSync } from 'node:fs';
@@ -372,7 +373,8 @@ export function link(...ops: Op<unknown>[]): Promise<unknown[]> {
  * @param op  an op not yet started
  * @param ms  milliseconds, a finite number >= 0
  * @returns a Promise of the op's value; it rejects with ETIMEDOUT when the time ran out
- * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE synchronously for a bad `op` or `ms`
+ * @throws ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE synchronously for a bad `op` (not an
+ *         Op, already started) or `ms`
  * @example
  * ```ts
  * import { linkTimeout, sleep } from 'ringcore';

@@ -332,3 +332,41 @@ describe('buffer lifetime under GC', SUITE, () => {
     }
   });
 });
+
+describe('cancel and provideBuffers across rings (found while documenting)', () => {
+  test('ring.cancel(op of another ring) throws ERR_INVALID_ARG_VALUE: its user_data would name an unrelated request here', async () => {
+    const a = new Ring({ entries: 8 });
+    const b = new Ring({ entries: 8 });
+    try {
+      const t = a.timeout(60_000);
+      const p = t.promise();
+      await a.nop();
+      // Same slot and generation on b: b's own first request must not be the one cancelled.
+      const bt = b.timeout(60_000);
+      const bp = bt.promise();
+      await b.nop();
+      assert.throws(() => b.cancel(t), { name: 'TypeError', code: 'ERR_INVALID_ARG_VALUE' });
+      assert.equal(await a.cancel(t), 0);
+      await assert.rejects(p, { code: 'ECANCELED' });
+      assert.equal(await b.cancel(bt), 0);
+      await assert.rejects(bp, { code: 'ECANCELED' });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('provideBuffers on a closed ring throws EBADF (its old fd number may be another ring\'s)', async () => {
+    const a = new Ring({ entries: 4 });
+    await a.close();
+    const b = new Ring({ entries: 4 }); // likely reuses a's fd number
+    try {
+      assert.throws(() => a.provideBuffers(4, 64), { code: 'EBADF', syscall: 'io_uring_register' });
+      const g = b.provideBuffers(4, 64);
+      assert.equal(g.bgid, 0, "nothing was registered on b's fd by the closed ring");
+    } finally {
+      await b.close();
+    }
+  });
+});
+

@@ -108,7 +108,10 @@ describe('link', SUITE, () => {
     const p = started(inFlight);
     assert.throws(() => ring.link(inFlight, ring.nop()), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
     assert.throws(() => link(fresh, done), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
-    await assert.rejects(ring.linkTimeout(done, 100), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    assert.throws(() => ring.linkTimeout(done, 100), { name: 'TypeError', code: 'ERR_INVALID_ARG_TYPE' });
+    for (const ms of [-1, NaN, Infinity, '5', null]) {
+      assert.throws(() => ring.linkTimeout(ring.nop(), ms as number), { code: /ERR_OUT_OF_RANGE|ERR_INVALID_ARG_TYPE/ }, `ms ${String(ms)}`);
+    }
     assert.equal(fresh.submitted, false, 'the valid op of a refused chain was not started');
     await p;
     await tick();

@@ -209,7 +209,24 @@ export class FileHandle extends FdHandle {
     if (users !== undefined && users.delete(user) && users.size === 0) this.usersGone?.();
   }
 
-  /** Node's error for a call on a closed FileHandle. */
+  /**
+   * Node's error for a call on a closed FileHandle: what every method called after
+   * close() rejects with (a request made before close() but not yet submitted too).
+   * Built, not thrown; Node's shape: message 'file closed', `code` 'EBADF', `syscall`,
+   * no `errno`.
+   * @param syscall  the operation that could not run ('read', 'write', 'fstat' ...)
+   * @returns a new Error
+   * @example
+   * ```ts
+   * import { open } from 'ringcore/fs';
+   *
+   * const fh = await open('/etc/hostname');
+   * const e = fh.closedError('read') as NodeJS.ErrnoException;
+   * console.log(e.message, e.code, e.syscall); // 'file closed' 'EBADF' 'read'
+   * await fh.close();
+   * console.log(await fh.read().catch((err: Error) => err.message)); // 'file closed'
+   * ```
+   */
   override closedError(syscall: string): Error {
     return closedError(syscall);
   }

@@ -105,13 +105,67 @@ export interface WriteStream extends Writable {
   destroySoon(): void;
 }
 
-/** Open a read stream on `path` (or on `options.fd`), like node:fs' createReadStream. */
+/**
+ * Open a read stream on `path` (or on `options.fd`), like node:fs' createReadStream:
+ * the same options, events ('open', 'ready', 'data', 'end', 'close') and errors; its
+ * reads are io_uring requests on the default ring (a FileHandle's own ring with `fd`),
+ * several in flight at once on a regular file.  Where io_uring cannot be had, it is
+ * node:fs' own stream.
+ * @param path     the file (string, Buffer or file: URL); ignored when `options.fd` is given
+ * @param options  an encoding, or `{ flags ('r'), encoding, fd (a number or a
+ *                 FileHandle), mode, autoClose (true), emitClose (true), start, end
+ *                 (inclusive), highWaterMark (64 KiB), signal }`
+ * @returns the ReadStream (a Readable); the file is opened asynchronously
+ * @throws synchronously ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE
+ *         for a bad path, encoding, fd, signal, start or end (start > end included), as
+ *         Node does; a file that cannot be opened (ENOENT ...), bad `flags` and read
+ *         errors arrive as the stream's 'error' event
+ * @example
+ * ```ts
+ * import { createReadStream } from 'ringcore/fs';
+ *
+ * let text = '';
+ * for await (const chunk of createReadStream('/etc/os-release', { start: 0, end: 9, encoding: 'utf8' })) {
+ *   text += chunk;
+ * }
+ * console.log(text.length); // 10: bytes 0..9
+ * ```
+ */
 export function createReadStream(path: PathLike | undefined, options?: BufferEncoding | ReadStreamOptions | null): ReadStream {
   if (fallBack()) return node().createReadStream(path as never, options as never) as unknown as ReadStream; // no io_uring here
   return new (classes().ReadStream)(path, options);
 }
 
-/** Open a write stream on `path` (or on `options.fd`), like node:fs' createWriteStream. */
+/**
+ * Open a write stream on `path` (or on `options.fd`), like node:fs' createWriteStream:
+ * the same options, events ('open', 'ready', 'finish', 'close') and errors; its
+ * writes are io_uring requests (chunks buffered meanwhile go out as one writev).
+ * Where io_uring cannot be had, it is node:fs' own stream.
+ * @param path     the file (string, Buffer or file: URL); ignored when `options.fd` is given
+ * @param options  an encoding, or `{ flags ('w'), encoding, fd (a number or a
+ *                 FileHandle), mode (0o666), autoClose (true), emitClose (true), start,
+ *                 highWaterMark, signal, flush (fsync before closing; false) }`
+ * @returns the WriteStream (a Writable); the file is opened asynchronously
+ * @throws synchronously ERR_INVALID_ARG_TYPE / ERR_INVALID_ARG_VALUE / ERR_OUT_OF_RANGE
+ *         for a bad path, encoding, fd, signal, start or flush, as Node does; a file
+ *         that cannot be opened (EACCES, ENOENT ...), bad `flags` and write errors arrive
+ *         as the stream's 'error' event
+ * @example
+ * ```ts
+ * import { tmpdir } from 'node:os';
+ * import { join } from 'node:path';
+ * import { finished } from 'node:stream/promises';
+ * import { createWriteStream, readFile, rm } from 'ringcore/fs';
+ *
+ * const file = join(tmpdir(), `ringcore-${process.pid}.txt`);
+ * const out = createWriteStream(file);
+ * out.write('hello, ');
+ * out.end('world\n');
+ * await finished(out);
+ * console.log(await readFile(file, 'utf8')); // 'hello, world\n'
+ * await rm(file);
+ * ```
+ */
 export function createWriteStream(path: PathLike | undefined, options?: BufferEncoding | WriteStreamOptions | null): WriteStream {
   if (fallBack()) return node().createWriteStream(path as never, options as never) as unknown as WriteStream; // no io_uring here
   return new (classes().WriteStream)(path, options);

@@ -12,7 +12,7 @@
 import { CancelFlag, Opcode } from '../sys/constants.js';
 import { prep, setAddrWords, setOpFlags } from '../sys/sqe.js';
 import { Op, type Submitter } from './op.js';
-import { invalidArgType } from './errors.js';
+import { invalidArgType, invalidArgValue } from './errors.js';
 import { CloseOp, type OpOptions } from './io.js';
 import { EALREADY, ENOENT } from '../sys/errno.js';
 import { signalOf } from './validate.js';
@@ -38,6 +38,9 @@ export function prepCancel(sqes: Uint32Array, index: number, fd: number, udLo: n
 export class CancelOp extends Op<number> {
   constructor(ring: Submitter, readonly target: Op<unknown>, opts?: OpOptions) {
     if (!(target instanceof Op)) throw invalidArgType('target', 'an instance of Op', target);
+    // The SQE names the target by its user_data, (slot, generation) in ITS ring's slot
+    // table: on another ring the same pair may be an unrelated request, cancelled instead.
+    if (target.ring !== ring) throw invalidArgValue('target', target, 'must be an op of the same ring');
     super(ring, signalOf(opts));
   }
   get syscall(): string { return 'cancel'; }

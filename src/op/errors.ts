@@ -33,7 +33,23 @@ export interface RingError extends Error {
 
 /**
  * An Error for a failed operation.  `res` is the CQE's result (negative errno).
- * `path`/`dest` follow Node's fs errors, which name both for rename/copy.
+ * `path`/`dest` follow Node's fs errors, which name both for rename/copy.  Names and
+ * descriptions come from Node's own errno map (util.getSystemErrorMap), with the few
+ * Linux errnos it lacks added; an unknown number gives code `E<n>`.
+ * @param res      the errno, negated (-2) as in a CQE, or positive (2): the same error
+ * @param syscall  the operation's name, as Node reports it ('open', 'read', ...)
+ * @param path     the file concerned, if any (shown in the message, set as `path`)
+ * @param dest     the second path of a rename/copy/link, if any
+ * @returns a new Error (not thrown) with `errno` (negative, as Node's), `code`,
+ *          `syscall`, maybe `path`/`dest`, and Node's message
+ * @example
+ * ```ts
+ * import { errnoError } from 'ringcore';
+ *
+ * const e = errnoError(-2, 'open', 'missing.txt');
+ * console.log(e.message); // "ENOENT: no such file or directory, open 'missing.txt'"
+ * console.log(e.code, e.errno, e.syscall, e.path); // 'ENOENT' -2 'open' 'missing.txt'
+ * ```
  */
 export function errnoError(res: number, syscall: string, path?: string, dest?: string): RingError {
   const errno = -Math.abs(res);

@@ -36,7 +36,7 @@ function checkChain(ring: Submitter, ops: Op<unknown>[]): void {
  * (its signal already aborted, the ring closed) rejects with its own error; then the
  * others reject with ECANCELED and nothing is submitted.
  */
-function startChain(ring: Submitter, ops: Op<unknown>[]): void {
+export function startChain(ring: Submitter, ops: Op<unknown>[]): void {
   let ok = true;
   for (const op of ops) if (!enqueueOp(op)) ok = false;
   if (ok) {
@@ -80,12 +80,18 @@ function chainOutcome(results: PromiseSettledResult<unknown>[]): unknown[] {
  * op's result if it finishes in time; rejects with an ETIMEDOUT error if the kernel
  * cancelled it because the time ran out; otherwise with op's own error.
  */
-export async function linkOpTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
+export function linkOpTimeout<T>(ring: Submitter, op: Op<T>, ms: number): Promise<T> {
+  // Arguments are checked here, synchronously, as link() checks them: a bad `ms` or op
+  // throws before anything is submitted (not a rejected promise).
   const timer = new LinkTimeoutOp(ring, ms);
   checkChain(ring, [op as Op<unknown>, timer]);
   // Both CQEs come, in either order; read them as a pair.
   const pair = Promise.allSettled([op, timer]);
   startChain(ring, [op as Op<unknown>, timer]);
+  return timedOutcome(op, ms, pair);
+}
+
+async function timedOutcome<T>(op: Op<T>, ms: number, pair: Promise<[PromiseSettledResult<T>, PromiseSettledResult<number>]>): Promise<T> {
   const [r, t] = await pair;
   if (r.status === 'fulfilled') return r.value;
   const err = r.reason as { errno?: number };

@@ -72,6 +72,32 @@ function checkTask(name: string, fn: unknown): void {
  * Run `main` with a ring that owns the thread; resolves with main's result once
  * main and every task it `spawn`ed are done (rejects with the first failure, of main
  * or of a spawned task).
+ *
+ * The ring is a new one (SINGLE_ISSUER|DEFER_TASKRUN where the kernel has them); it
+ * is the thread's default ring — what `read`, `sleep` ... use — until run() settles,
+ * then it is closed (requests still in flight are cancelled first) and the previous
+ * default ring is back.  While requests are in flight and none has completed, the
+ * thread sleeps in io_uring_enter, not in Node's loop: Node's timers and sockets wait
+ * meanwhile.  `main` starts in a microtask, not inside the call.
+ * @param main     the program: a function, maybe async; what it returns is run()'s value
+ * @param options  the ring's options (`entries`, `cqEntries`, `sqpoll`, `flags`, `trace`)
+ * @returns a Promise of main's value (awaited); it rejects with the first failure of
+ *          main or of a task spawned meanwhile
+ * @throws nothing synchronously: a `main` that is not a function or bad `options`
+ *         reject with ERR_INVALID_ARG_TYPE / ERR_OUT_OF_RANGE, a kernel without io_uring
+ *         with ERR_IO_URING_UNAVAILABLE
+ * @example
+ * ```ts
+ * import { openSync } from 'node:fs';
+ * import { run, spawn, read, sleep } from 'ringcore';
+ *
+ * const bytes = await run(async () => {
+ *   spawn(() => sleep(20));               // run() waits for it too
+ *   const fd = openSync('/etc/os-release', 'r');
+ *   return read(fd, Buffer.alloc(4096), 0); // on run()'s ring
+ * });
+ * console.log(bytes);
+ * ```
  */
 export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions = {}): Promise<T> {
   checkTask('main', main);
@@ -99,7 +125,21 @@ export async function run<T>(main: () => T | PromiseLike<T>, options: RunOptions
 /**
  * Start `task` concurrently.  Inside run(), run() waits for it too, and a failure
  * of the task is run()'s failure (it is handled: never an unhandled rejection).
- * Returns the task's promise.
+ * Returns the task's promise.  Outside run() it is only `Promise.resolve().then(task)`.
+ * @param task  a function, maybe async; it starts in a microtask
+ * @returns a Promise of the task's value
+ * @throws ERR_INVALID_ARG_TYPE synchronously when `task` is not a function
+ * @example
+ * ```ts
+ * import { run, spawn, sleep } from 'ringcore';
+ *
+ * const order: string[] = [];
+ * await run(async () => {
+ *   spawn(async () => { await sleep(20); order.push('spawned'); }); // not awaited here...
+ *   order.push('main');
+ * });                                                               // ...but run() waits for it
+ * console.log(order); // ['main', 'spawned']
+ * ```
  */
 export function spawn<T>(task: () => T | PromiseLike<T>): Promise<T> {
   checkTask('task', task);

@@ -86,7 +86,30 @@ export function readProc(path: string): string | undefined {
   }
 }
 
-/** Why io_uring_setup failed, in words a user can act on. */
+/**
+ * Why io_uring_setup failed, in words a user can act on: the `reason` of the
+ * ERR_IO_URING_UNAVAILABLE error `new Ring()` throws.  It reads
+ * /proc/sys/kernel/io_uring_disabled (for EPERM) and /proc/self/limits (for ENOMEM).
+ * @param errno  the errno io_uring_setup returned, negated as the kernel returns it
+ *               (-1 EPERM, -12 ENOMEM, -22 EINVAL, -24 EMFILE, -23 ENFILE, -38 ENOSYS;
+ *               any other gives a generic sentence)
+ * @param req    the request that failed, if known: `entries` (named in the ENOMEM
+ *               advice) and `sqpoll` (named in the EPERM advice)
+ * @returns one or more sentences: the cause and what to do about it
+ * @example
+ * ```ts
+ * import { Ring, explainSetupFailure } from 'ringcore';
+ *
+ * console.log(explainSetupFailure(-38)); // 'io_uring_setup(2) does not exist here: ...'
+ * try {
+ *   new Ring();
+ * } catch (e) {
+ *   const err = e as { code?: string; reason?: string };
+ *   if (err.code === 'ERR_IO_URING_UNAVAILABLE') console.error(err.reason); // the same text
+ *   else throw e;
+ * }
+ * ```
+ */
 export function explainSetupFailure(errno: number, req?: Pick<SetupRequest, 'entries' | 'sqpoll'>): string {
   const disabled = readProc('/proc/sys/kernel/io_uring_disabled');
   switch (errno) {

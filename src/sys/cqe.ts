@@ -174,6 +174,28 @@ export interface DecodedCqe {
   bufferId: number;
 }
 
+/**
+ * Read one CQE's fields (see `DecodedCqe`), `res` signed.  Reads only: the entry is
+ * the kernel's again once the CQ head is stored past it, so copy what you keep first.
+ * @param ring       the CQ ring mapping as 32-bit words (`cq.ring`)
+ * @param wordIndex  the entry's first word: `cq.cqesIdx + (head & cq.mask) * cq.cqeWords`
+ * @returns a new DecodedCqe
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const i = ring.sq.next();
+ * raw.prep(ring.sq.sqes, i, constants.Opcode.NOP, -1, 0, 0, 0);
+ * raw.setUserData(ring.sq.sqes, i, 5, 0);
+ * ring.enter(ring.sq.publish(), 1, constants.Enter.GETEVENTS);
+ * const cq = ring.cq;
+ * const head = cq.head();
+ * console.log(raw.decodeCqe(cq.ring, cq.cqesIdx + (head & cq.mask) * cq.cqeWords)); // { userDataLo: 5, userDataHi: 0, res: 0, flags: 0, bufferId: 0 }
+ * Atomics.store(cq.ring, cq.headIdx, head + 1);
+ * ring.close();
+ * ```
+ */
 export function decodeCqe(ring: Uint32Array, wordIndex: number): DecodedCqe {
   const flags = ring[wordIndex + CW.FLAGS];
   return {

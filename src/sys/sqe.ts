@@ -578,6 +578,25 @@ const { HEAD, FD, OFF_LO, OFF_HI, ADDR_LO, ADDR_HI, LEN, OP_FLAGS, UD_LO, UD_HI,
  * @param addr    user address (buffer, iovec array, path, timespec ...), or a value
  * @param len     byte count, iovec count, or opcode-specific count
  * @param off     file offset; -1 means "the file's current position"
+ *
+ * Nothing is checked (this is the hot path; the ops check their arguments before they
+ * get here): values are stored as a Uint32Array stores them, and an `index` past the
+ * array writes nothing.
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const i = ring.sq.next();
+ * // ASYNC_CANCEL: addr is the user_data of the request to cancel (a value, not a pointer).
+ * raw.prep(ring.sq.sqes, i, constants.Opcode.ASYNC_CANCEL, -1, 42, 0, 0);
+ * console.log(raw.decodeSqe(ring.sq.sqes, i).addr); // 42
+ * ring.enter(ring.sq.publish(), 1, constants.Enter.GETEVENTS);
+ * const cq = ring.cq;
+ * console.log(raw.decodeCqe(cq.ring, cq.cqesIdx + (cq.head() & cq.mask) * cq.cqeWords).res); // -2: no request 42
+ * Atomics.store(cq.ring, cq.headIdx, cq.head() + 1);
+ * ring.close();
+ * ```
  */
 export function prep(sqes: Uint32Array, index: number, opcode: number, fd: number,
                      addr: number, len: number, off: number): void {
@@ -604,7 +623,26 @@ export function prep(sqes: Uint32Array, index: number, opcode: number, fd: numbe
 
 /**
  * `flags` (byte 1): IOSQE_* bits, OR-ed in.  The ring applies an op's `req.sqeFlags`
- * here (IO_LINK for chains, ASYNC, ...) after user_data is stamped.
+ * here (IO_LINK for chains, ASYNC, ...) after user_data is stamped.  Call it after
+ * `prep`, which clears the byte.
+ * @param sqes   the SQE array as 32-bit words
+ * @param index  the SQE
+ * @param flags  `constants.SqeFlag` bits (only the low 8 bits are used)
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const { Opcode, SqeFlag, Enter } = constants;
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const a = ring.sq.next(), b = ring.sq.next();
+ * raw.prep(ring.sq.sqes, a, Opcode.NOP, -1, 0, 0, 0);
+ * raw.orSqeFlags(ring.sq.sqes, a, SqeFlag.IO_LINK); // b starts only once a succeeded
+ * raw.prep(ring.sq.sqes, b, Opcode.NOP, -1, 0, 0, 0);
+ * console.log(raw.decodeSqe(ring.sq.sqes, a).flags === SqeFlag.IO_LINK); // true
+ * console.log(ring.enter(ring.sq.publish(), 2, Enter.GETEVENTS)); // 2
+ * Atomics.store(ring.cq.ring, ring.cq.headIdx, ring.cq.tail());
+ * ring.close();
+ * ```
  */
 export function orSqeFlags(sqes: Uint32Array, index: number, flags: number): void {
   sqes[index * SQE_WORDS + HEAD] |= (flags & 0xff) << 8;
@@ -621,13 +659,53 @@ export function setIoprio(sqes: Uint32Array, index: number, ioprio: number): voi
 
 /**
  * The per-opcode flags word (bytes 28..31): rw_flags, timeout_flags, cancel_flags ...
- * — whichever union member the opcode reads (see `W.OP_FLAGS`).
+ * — whichever union member the opcode reads (see `W.OP_FLAGS`).  Replaces the word;
+ * call it after `prep`, which zeroes it.
+ * @param sqes   the SQE array as 32-bit words
+ * @param index  the SQE
+ * @param flags  the opcode's flags (`constants.TimeoutFlag`, `constants.CancelFlag` ...)
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const i = ring.sq.next();
+ * raw.prep(ring.sq.sqes, i, constants.Opcode.ASYNC_CANCEL, -1, 0, 0, 0);
+ * raw.setOpFlags(ring.sq.sqes, i, constants.CancelFlag.ANY); // cancel any request, not one user_data
+ * console.log(raw.decodeSqe(ring.sq.sqes, i).opFlags === constants.CancelFlag.ANY); // true
+ * ring.enter(ring.sq.publish(), 1, constants.Enter.GETEVENTS);  // (none in flight: res -2)
+ * Atomics.store(ring.cq.ring, ring.cq.headIdx, ring.cq.tail());
+ * ring.close();
+ * ```
  */
 export function setOpFlags(sqes: Uint32Array, index: number, flags: number): void {
   sqes[index * SQE_WORDS + OP_FLAGS] = flags;
 }
 
-/** `user_data` (bytes 32..39): echoed back untouched in the CQE. */
+/**
+ * `user_data` (bytes 32..39): echoed back untouched in the CQE.  Two 32-bit halves,
+ * so that no BigInt is needed (RingCore puts the slot in `lo`, its generation in `hi`).
+ * Call it after `prep`, which zeroes it.
+ * @param sqes   the SQE array as 32-bit words
+ * @param index  the SQE
+ * @param lo     user_data bits 0..31
+ * @param hi     user_data bits 32..63
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const i = ring.sq.next();
+ * raw.prep(ring.sq.sqes, i, constants.Opcode.NOP, -1, 0, 0, 0);
+ * raw.setUserData(ring.sq.sqes, i, 42, 7);
+ * ring.enter(ring.sq.publish(), 1, constants.Enter.GETEVENTS);
+ * const cq = ring.cq;
+ * const cqe = raw.decodeCqe(cq.ring, cq.cqesIdx + (cq.head() & cq.mask) * cq.cqeWords);
+ * console.log(cqe.userDataLo, cqe.userDataHi); // 42 7
+ * Atomics.store(cq.ring, cq.headIdx, cq.head() + 1);
+ * ring.close();
+ * ```
+ */
 export function setUserData(sqes: Uint32Array, index: number, lo: number, hi: number): void {
   const b = index * SQE_WORDS;
   sqes[b + UD_LO] = lo;
@@ -727,6 +805,25 @@ function u64(lo: number, hi: number): number {
   return hi * TWO32 + lo;
 }
 
+/**
+ * Read an SQE back from its words, field by field (see `DecodedSqe`): what the tracer
+ * prints under RINGCORE_TRACE, and what tests compare.  Reads only.
+ * @param sqes   the SQE array as 32-bit words
+ * @param index  the SQE (keep it in range: past the array, fields read as 0 or NaN)
+ * @returns a new DecodedSqe
+ * @example
+ * ```ts
+ * import { raw, constants } from 'ringcore';
+ *
+ * const ring = new raw.RawRing({ entries: 4 });
+ * const i = ring.sq.next();
+ * raw.prep(ring.sq.sqes, i, constants.Opcode.READ, 7, 0x10000, 4096, -1);
+ * const { opcode, fd, addr, len, off } = raw.decodeSqe(ring.sq.sqes, i);
+ * console.log(opcode === constants.Opcode.READ, fd, addr, len, off); // true 7 65536 4096 -1
+ * ring.sq.rewind(1); // never published: the kernel does not see it
+ * ring.close();
+ * ```
+ */
 export function decodeSqe(sqes: Uint32Array, index: number): DecodedSqe {
   const b = index * SQE_WORDS;
   const w0 = sqes[b + HEAD];
