@@ -17,9 +17,10 @@
  *     RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the kernel refuses symlinks and paths
  *     leading out, 403) and stat'ed through the fd;
  *  3. the response follows RFC 9110 as nginx and serve-static do
- *     (examples/lib/static-http.ts): ETag + Last-Modified, 304 for If-None-Match /
- *     If-Modified-Since, a single byte Range → 206 (several: the whole file, 200;
- *     none satisfiable: 416 with `Content-Range: bytes *\/size`), Content-Type by
+ *     (examples/lib/static-http.ts): ETag + Last-Modified, 412 for a failed If-Match /
+ *     If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since, a single byte
+ *     Range → 206 (several: the whole file, 200; none satisfiable: 416 with
+ *     `Content-Range: bytes *\/size`), Content-Type by
  *     extension (examples/lib/mime.ts), HEAD, a directory without its trailing slash
  *     → 301, with it → its index.html (unless --no-index), precompressed `.br` / `.gz`
  *     siblings with --precompressed when Accept-Encoding admits them (then every file
@@ -65,7 +66,7 @@ import { RequestParser, errorResponse, reasonPhrase, dateHeader, type ParsedRequ
 import { parseTarget, ServedRoot, type DotfilesPolicy, type RefusedStatus, type Target } from './lib/confine.js';
 import { contentType } from './lib/mime.js';
 import { OpenFileCache, type CachedFile } from './lib/file-cache.js';
-import { accepts, etagOf, lastModifiedOf, notModified, rangeOf } from './lib/static-http.js';
+import { accepts, etagOf, lastModifiedOf, notModified, preconditionFailed, rangeOf } from './lib/static-http.js';
 import { ConnectionTracker, msArg, timeoutArgs } from './lib/lifecycle.js';
 
 function arg(name: string, dflt: string): string {
@@ -302,8 +303,14 @@ class Connection {
 
   private refuse(req: ParsedRequest, status: RefusedStatus): void {
     if (status === 301) {
+      // The path as the client wrote it, but never one a browser would read as another
+      // host: a backslash is a slash to WHATWG URL parsers, and "//docs/" is the host
+      // "docs" (serve-static's CVE-2015-1164) — so "\\" is escaped and leading slashes
+      // collapse to one.  A fragment is not sent by browsers; the query is kept.
+      const p = req.pathname.replace(/\\/g, '%5C').replace(/^\/{2,}/, '/');
       const q = req.target.indexOf('?');
-      const location = req.pathname + '/' + (q === -1 ? '' : req.target.slice(q));
+      const h = req.target.indexOf('#');
+      const location = p + '/' + (q === -1 || (h !== -1 && h < q) ? '' : req.target.slice(q));
       this.queue(statusResponse(301, req.keepAlive, `Location: ${location}\r\n`, req.method === 'HEAD'));
     } else {
       this.queue(statusResponse(status, req.keepAlive, '', req.method === 'HEAD'));
@@ -330,6 +337,10 @@ class Connection {
       const keepAlive = req.keepAlive;
       const head = req.method === 'HEAD';
       const m = metaOf(e, enc);
+      if (preconditionFailed(req.headers, m.etag, m.mtimeMs)) {
+        this.queue(statusResponse(412, keepAlive, '', head));
+        return undefined;
+      }
       if (notModified(req.headers, m.etag, m.mtimeMs)) {
         this.queue(Buffer.from(`HTTP/1.1 304 Not Modified\r\nETag: ${m.etag}\r\nLast-Modified: ${m.lastModified}\r\n`
           + (precompressed ? 'Vary: Accept-Encoding\r\n' : '') + tail(keepAlive), 'latin1'));

@@ -786,6 +786,51 @@ describe('file_server: HTTP semantics (ETag, 304, Range, types, 301, precompress
     assert.equal((await request(srv.port, '/')).status, 404, 'the root has no index.html');
   });
 
+  test('If-Match / If-Unmodified-Since that fail → 412 without a body (RFC 9110 §13.1.1, §13.1.4), before 304 and Range', async () => {
+    const g = await request(srv.port, '/a.txt');
+    const etag = g.headers.etag!;
+    const cases: [Record<string, string>, number][] = [
+      [{ 'if-match': '"nope"' }, 412],
+      [{ 'if-match': `W/${etag}` }, 412],
+      [{ 'if-match': '"nope"', range: 'bytes=0-1' }, 412],
+      [{ 'if-match': '"nope"', 'if-none-match': etag }, 412],
+      [{ 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }, 412],
+      [{ 'if-match': etag }, 200],
+      [{ 'if-match': '*' }, 200],
+      [{ 'if-match': etag, range: 'bytes=0-1' }, 206],
+      [{ 'if-unmodified-since': g.headers['last-modified']! }, 200],
+      [{ 'if-unmodified-since': 'garbage' }, 200],
+    ];
+    for (const [headers, status] of cases) {
+      const r = await request(srv.port, '/a.txt', headers);
+      assert.equal(r.status, status, JSON.stringify(headers));
+      if (status === 412) assert.equal(r.headers['content-type'], 'text/plain; charset=utf-8');
+    }
+    const head = await request(srv.port, '/a.txt', { 'if-match': '"nope"' }, 'HEAD');
+    assert.equal(head.status, 412);
+    assert.equal(head.body.length, 0);
+  });
+
+  test('301 Location never leaves the site: "//host", "///host", "/\\host" (browsers read them as another host) stay paths', async () => {
+    // Any directory name is a host name: GET //docs would send the browser to http://docs/
+    // (serve-static's CVE-2015-1164).  A backslash is a slash to a browser's URL parser.
+    fs.mkdirSync(path.join(dir, 'evil.example'));
+    fs.mkdirSync(path.join(dir, '\\evil.example'));
+    const cases: [string, string][] = [
+      ['//evil.example', '/evil.example/'],
+      ['///evil.example?q=1', '/evil.example/?q=1'],
+      ['/\\evil.example', '/%5Cevil.example/'],
+      ['//\\evil.example', '/%5Cevil.example/'],
+    ];
+    for (const [target, location] of cases) {
+      const r = await request(srv.port, target);
+      assert.equal(r.status, 301, target);
+      assert.equal(r.headers.location, location, target);
+      const u = new URL(r.headers.location!, 'http://origin.test/');
+      assert.equal(u.host, 'origin.test', `${target} → ${r.headers.location} stays on the site`);
+    }
+  });
+
   test('precompressed siblings by Accept-Encoding (br first), Vary, the original Content-Type', async () => {
     const cases: [string | undefined, string, string | undefined][] = [
       ['br', 'BROTLI-BYTES', 'br'],

@@ -5,7 +5,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { accepts, etagOf, lastModifiedOf, notModified, rangeOf } from '../examples/lib/static-http.js';
+import { accepts, etagOf, lastModifiedOf, notModified, preconditionFailed, rangeOf } from '../examples/lib/static-http.js';
 import { dateHeader } from '../examples/lib/http1.js';
 
 const h = (o: Record<string, string>): Map<string, string> => new Map(Object.entries(o));
@@ -64,6 +64,56 @@ describe('static-http', () => {
     assert.equal(r('bytes=0-1', 100, { 'if-range': `W/${ETAG}` }), 'full');
     assert.equal(r('bytes=0-1', 100, { 'if-range': '"other"' }), 'full');
     assert.equal(r('bytes=0-1', 100, { 'if-range': 'garbage' }), 'full');
+  });
+
+  test('If-Modified-Since: only an HTTP-date counts (RFC 9110 §13.1.3: anything else is ignored); the three forms, all GMT', (t) => {
+    const mtime = 1_700_000_000_123; // Tue, 14 Nov 2023 22:13:20 GMT
+    // Date.parse reads these as dates (years 3000, 99999, 2001; an ISO day...): a 304 for any file.
+    for (const junk of ['3000', '99999', '1', '2099-01-01', '12/31/2099', 'Tue, 14 Nov 3000', 'Fri, 01 Jan 2100 00:00:00',
+                        'Tue, 14 Nov 2023 22:13:20 PST', 'Tue, 31 Feb 2099 00:00:00 GMT', 'Tue, 14 Nov 2099 25:00:00 GMT',
+                        'Tue, 14 Nov 2023 22:13:20 GMT, Tue, 14 Nov 2099 22:13:20 GMT', 'Tue, 14 Nov 2099 22:13:20 GMT junk']) {
+      assert.equal(notModified(h({ 'if-modified-since': junk }), ETAG, mtime), false, JSON.stringify(junk));
+    }
+    // IMF-fixdate, obsolete RFC 850 and asctime() forms: all GMT, whatever the server's time zone
+    // (Date.parse reads a zoneless asctime date as local time: try it west of Greenwich).
+    const tz = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    t.after(() => {
+      if (tz === undefined) delete process.env.TZ;
+      else process.env.TZ = tz;
+    });
+    assert.equal(notModified(h({ 'if-modified-since': 'Tue, 14 Nov 2023 22:13:20 GMT' }), ETAG, mtime), true);
+    assert.equal(notModified(h({ 'if-modified-since': 'Tuesday, 14-Nov-23 22:13:20 GMT' }), ETAG, mtime), true);
+    assert.equal(notModified(h({ 'if-modified-since': 'Tue Nov 14 22:13:20 2023' }), ETAG, mtime), true);
+    assert.equal(notModified(h({ 'if-modified-since': 'Tue Nov 14 22:13:19 2023' }), ETAG, mtime), false, 'asctime is GMT, not local time');
+    assert.equal(notModified(h({ 'if-modified-since': 'Sun Nov  6 08:49:37 1994' }), ETAG, mtime), false);
+    assert.equal(notModified(h({ 'if-modified-since': 'Tue, 14 Nov 2023 22:13:20 GMT' }), ETAG, mtime + 1000), false);
+  });
+
+  test('rangeOf: a suffix range of an empty file is satisfiable (RFC 9110 §14.1.3) but has no bytes: the whole (empty) file, never "bytes 0--1/0"', () => {
+    for (const spec of ['bytes=-5', 'bytes=-1', 'bytes=-5,0-', 'bytes=0-,-5']) {
+      const r = rangeOf(h({ range: spec }), 0, ETAG, LM);
+      assert.equal(r, 'full', `${spec}: ${JSON.stringify(r)}`);
+    }
+    assert.equal(rangeOf(h({ range: 'bytes=-0' }), 0, ETAG, LM), 'unsatisfiable');
+  });
+
+  test('preconditionFailed (412): If-Match by strong comparison (RFC 9110 §13.1.1), else If-Unmodified-Since (§13.1.4)', () => {
+    const mtime = 1_700_000_000_123; // Tue, 14 Nov 2023 22:13:20 GMT
+    const pf = (o: Record<string, string>) => preconditionFailed(h(o), ETAG, mtime);
+    assert.equal(pf({}), false);
+    assert.equal(pf({ 'if-match': ETAG }), false);
+    assert.equal(pf({ 'if-match': `"a", ${ETAG}` }), false);
+    assert.equal(pf({ 'if-match': '*' }), false);
+    assert.equal(pf({ 'if-match': '"nope"' }), true);
+    assert.equal(pf({ 'if-match': `W/${ETAG}` }), true, 'a weak tag never matches If-Match');
+    assert.equal(pf({ 'if-match': '' }), true);
+    assert.equal(pf({ 'if-unmodified-since': 'Tue, 14 Nov 2023 22:13:20 GMT' }), false, 'not modified since: whole seconds');
+    assert.equal(pf({ 'if-unmodified-since': 'Tue, 14 Nov 2023 22:13:19 GMT' }), true);
+    assert.equal(pf({ 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }), true);
+    assert.equal(pf({ 'if-unmodified-since': 'garbage' }), false, 'not an HTTP-date: ignored');
+    assert.equal(pf({ 'if-unmodified-since': '1' }), false, 'not an HTTP-date: ignored (Date.parse would say 2001)');
+    assert.equal(pf({ 'if-match': ETAG, 'if-unmodified-since': 'Thu, 01 Jan 1970 00:00:00 GMT' }), false, 'If-Match present: If-Unmodified-Since ignored');
   });
 
   test('accepts: tokens, q-values, *, x-gzip; q=0 refuses', () => {
