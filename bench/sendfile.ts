@@ -7,7 +7,9 @@
  *   sendFile    stream.sendFile(fh): SPLICE file -> pipe -> socket, linked, pipe of
  *               64 KiB / 256 KiB / 1 MiB (windows per chain: 4; "w1": 1)
  *
- * for a 1 MiB file and a 4 KiB file.  Rates are bytes/s of wall time; CPU is the whole
+ * for a 1 MiB file and a 4 KiB file.  Then 256 streams at once, each sending a 1 MiB file
+ * 10 times (a busy server's pipe pool: net/pipes.ts), with the pool kept at 8 idle pipes
+ * (as it was) or sized by demand (now), and with 1 MiB pipes: CPU per file.  Rates are bytes/s of wall time; CPU is the whole
  * process's user + system time per MiB sent (process.cpuUsage: every thread, the
  * kernel's io-wq workers that run the splices included).  Peers alternate round by
  * round (harness.ts); these machines are noisy and shared, so only ratios mean much.
@@ -23,7 +25,7 @@ import { compare, save, type Peer, type Table } from './harness.js';
 import { TcpStream } from '../src/net/tcp.js';
 import { open, type FileHandle } from '../src/fs/promises.js';
 import { defaultRing } from '../src/index.js';
-import { drainPipes, setPipeSize } from '../src/net/pipes.js';
+import { drainPipes, setIdleBytes, setPipeSize } from '../src/net/pipes.js';
 import { setCopyBelow, setWindowsPerChain } from '../src/net/sendfile.js';
 
 const root = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -113,14 +115,57 @@ export async function main(): Promise<void> {
       await s.close();
       await fh.close();
     }
+    tables.push(await concurrent(port, dir, cpu));
   } finally {
     setPipeSize(256 * 1024);
+    setIdleBytes(32 * 1024 * 1024);
     setWindowsPerChain(4);
     setCopyBelow(64 * 1024);
     sink.stdin!.end();
     fs.rmSync(dir, { recursive: true, force: true });
   }
   save('sendfile', tables, { cpuMicrosPerMiB: cpu });
+}
+
+/** 256 streams, a 1 MiB file sent 10 times on each, all at once: the pipe pool under load. */
+async function concurrent(port: number, dir: string, cpu: Record<string, Record<string, number[]>>): Promise<Table> {
+  const size = 1024 * 1024;
+  const p = path.join(dir, 'concurrent');
+  fs.writeFileSync(p, Buffer.alloc(size, 7));
+  const fh = await open(p);
+  const streams = await Promise.all(Array.from({ length: 256 }, () => TcpStream.connect({ port })));
+  const cpuHere: Record<string, number[]> = (cpu['1 MiB x 256 streams'] = {});
+  const peer = (name: string, pipeSize: number, idleBytes: number): Peer => ({
+    name,
+    async run() {
+      drainPipes(defaultRing());
+      setPipeSize(pipeSize);
+      setIdleBytes(idleBytes);
+      const all = () => Promise.all(streams.map(async (s) => {
+        for (let i = 0; i < 10; i++) await s.sendFile(fh, { length: size });
+      }));
+      await all(); // warm
+      const c0 = process.cpuUsage();
+      const t0 = process.hrtime.bigint();
+      await all();
+      const ns = Number(process.hrtime.bigint() - t0);
+      const c = process.cpuUsage(c0);
+      (cpuHere[name] ??= []).push((c.user + c.system) / (10 * streams.length));
+      return (size * 10 * streams.length) / (ns / 1e9);
+    },
+  });
+  try {
+    const t = await compare('1 MiB file sent 10 times on each of 256 streams at once', 'bytes/s', [
+      peer('pool of 8 idle pipes (before)', 256 * 1024, 8 * 256 * 1024),
+      peer('pool by demand', 256 * 1024, 32 * 1024 * 1024),
+      peer('pool by demand, pipe 1M', 1024 * 1024, 128 * 1024 * 1024),
+    ], 5);
+    console.log(`  CPU µs per file (median): ${Object.entries(cpuHere).map(([k, v]) => `${k}: ${median(v).toFixed(0)}`).join(', ')}`);
+    return t;
+  } finally {
+    await Promise.all(streams.map((s) => s.close()));
+    await fh.close();
+  }
 }
 
 function median(xs: number[]): number {

@@ -13,11 +13,13 @@ import net from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
-import { defaultRing } from '../src/index.js';
+import { defaultRing, Ring } from '../src/index.js';
 import { TcpStream } from '../src/net/tcp.js';
 import { open, type FileHandle } from '../src/fs/promises.js';
-import { idlePipes } from '../src/net/pipes.js';
+import { givePipe, idlePipes, setIdleBytes, takePipe } from '../src/net/pipes.js';
 import { setCopyBelow } from '../src/net/sendfile.js';
+import { native } from '../src/sys/native.js';
+import { Register } from '../src/sys/constants.js';
 import { delay, failIfKeptAlive, fdCount, fdTarget, tempDir, waitUntil, SUITE } from './helpers.js';
 
 failIfKeptAlive();
@@ -94,8 +96,10 @@ function fds(): number {
 }
 
 async function settledFds(before: number, what: string): Promise<void> {
+  // No fd left behind: back to the count before, or below it (the runtime may close an
+  // fd of its own meanwhile — Bun's first spawnSync leaves some that go later).
   await waitUntil(() => fds() <= before, `${what}: fds back to ${before} (now ${fds()})`);
-  assert.equal(fds(), before, what);
+  assert.ok(fds() <= before, what);
 }
 
 async function send(p: string, opts?: { offset?: number | bigint; length?: number }): Promise<[number, Buffer, TcpStream]> {
@@ -229,6 +233,8 @@ describe('sendFile: arguments', SUITE, () => {
       [fh, 'x', 'ERR_INVALID_ARG_TYPE'],
       [fh, null, 'ERR_INVALID_ARG_TYPE'],
       [fh, 5, 'ERR_INVALID_ARG_TYPE'],
+      [fh, [1, 2], 'ERR_INVALID_ARG_TYPE'], // not { length: 2 }: Node's validateObject refuses arrays
+      [fh, [], 'ERR_INVALID_ARG_TYPE'],
       [fh, { offset: NaN }, 'ERR_OUT_OF_RANGE'],
       [fh, { offset: -1 }, 'ERR_OUT_OF_RANGE'],
       [fh, { offset: 1.5 }, 'ERR_OUT_OF_RANGE'],
@@ -287,6 +293,29 @@ describe('sendFile: arguments', SUITE, () => {
       return true;
     });
     await fh2.close();
+  });
+});
+
+describe('sendFile: signal-like objects', SUITE, () => {
+  // Node's validateAbortSignal asks only for `aborted`: an object without addEventListener
+  // passes the check and fails when the listener is added, after the job took the
+  // FileHandle (use()) and the stream (fileJob) — both must be given back, or
+  // fh.close() waits forever for a release that never comes.
+  test('an { aborted: false } signal: rejects with the TypeError; the FileHandle closes, the stream stays usable', { timeout: 20_000 }, async () => {
+    const p = file('fake-signal', pattern(300 * 1024, 5));
+    const s = await TcpStream.connect({ port: sinkPort });
+    const port = s.localAddress!.port;
+    const fh = await open(p);
+    for (const length of [undefined, 10]) { // the spliced path and the copy path
+      await assert.rejects(s.sendFile(fh, { length, signal: { aborted: false } as AbortSignal }), TypeError);
+      assert.equal((s as unknown as { fileJob: unknown }).fileJob, undefined, `length ${length}: the stream's fileJob is cleared`);
+    }
+    assert.equal(await s.sendFile(fh, { offset: 3, length: 100 }), 100, 'the stream still sends');
+    await fh.close(); // hung here before: the job had use()d the handle and never release()d it
+    await s.shutdown('write');
+    const got = await receivedBy(s, port);
+    await s.close();
+    assert.deepEqual(got, pattern(300 * 1024, 5).subarray(3, 103));
   });
 });
 
@@ -638,5 +667,126 @@ describe('sendFile: order and concurrency', SUITE, () => {
     assert.ok(got.equals(Buffer.concat([a.subarray(100_000), a.subarray(0, 100_000)])));
     await fh.close();
     await s.close();
+  });
+});
+
+describe('sendFile: the pipe pool', SUITE, () => {
+  /** `n` streams on `ring` sending the same file at once, every byte checked. */
+  async function sendAtOnce(ring: Ring, n: number, data: Buffer, fd: number): Promise<void> {
+    const streams = await Promise.all(Array.from({ length: n }, () => TcpStream.connect({ port: sinkPort, ring })));
+    try {
+      const counts = await Promise.all(streams.map((s) => s.sendFile(fd)));
+      assert.deepEqual(counts, streams.map(() => data.length));
+      await Promise.all(streams.map((s) => s.shutdown('write')));
+      for (const s of streams) assert.ok((await receivedBy(s)).equals(data));
+    } finally {
+      await Promise.all(streams.map((s) => s.close()));
+    }
+  }
+
+  test('closing a ring closes its idle pipes: /proc/self/fd back to what it was before the ring', async () => {
+    const data = pattern(300_000, 77);
+    const fd = fs.openSync(file('pool-close', data), 'r');
+    try {
+      const before = fds();
+      const ring = new Ring();
+      await sendAtOnce(ring, 12, data, fd);
+      // Three more in use at once and back, synchronously (no trim in between): kept.
+      const held = [takePipe(ring), takePipe(ring), takePipe(ring)];
+      for (const p of held) assert.equal(givePipe(ring, p, true), undefined);
+      assert.ok(idlePipes(ring) >= 3, `pipes kept for the next sendFile (${idlePipes(ring)})`);
+      const closed = ring.close();
+      assert.equal(idlePipes(ring), 0, 'closed when close() is called');
+      await closed;
+      assert.equal(fds(), before, 'the ring fd and every pipe closed');
+      // A closed ring keeps nothing: a pipe taken from it (none made by sendFile: refused
+      // before) and given back is closed at once.
+      const late = takePipe(ring);
+      assert.equal(givePipe(ring, late, true), undefined);
+      assert.equal(idlePipes(ring), 0);
+      assert.equal(fds(), before);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  test('idle pipes follow demand: as many kept as were in use at once, within the byte bound; closed once unused', async (t) => {
+    const ring = new Ring();
+    t.after(() => {
+      setIdleBytes(32 * 1024 * 1024);
+      return ring.close();
+    });
+    const before = fds();
+    const pipes = Array.from({ length: 24 }, () => takePipe(ring));
+    assert.equal(fds(), before + 48);
+    for (const p of pipes) assert.equal(givePipe(ring, p, true), undefined);
+    assert.equal(idlePipes(ring), 24, 'all kept: the next 24 at once make none (the old pool kept 8)');
+    const again = Array.from({ length: 24 }, () => takePipe(ring));
+    assert.equal(fds(), before + 48, 'the same pipes again, no new fd');
+    assert.deepEqual(new Set(again.map((p) => p.r)), new Set(pipes.map((p) => p.r)));
+    // One that may hold bytes is closed, never kept.
+    await givePipe(ring, again.pop()!, false);
+    assert.equal(fds(), before + 46);
+    // The byte bound: room for 4 idle pipes.
+    setIdleBytes(4 * again[0].size);
+    for (const p of again.splice(0)) void givePipe(ring, p, true);
+    assert.equal(idlePipes(ring), 4);
+    await waitUntil(() => fds() === before + 8, 'the pipes past the bound closed');
+    setIdleBytes(32 * 1024 * 1024);
+    // A real burst through sendFile, then nothing in use: the unref'd trim timer closes
+    // every idle pipe (within two of its periods) — the fds come back.
+    const data = pattern(600_000, 78);
+    const fd = fs.openSync(file('pool-demand', data), 'r');
+    try {
+      await sendAtOnce(ring, 24, data, fd);
+      assert.ok(idlePipes(ring) <= 24, `no more idle than were in use at once (${idlePipes(ring)})`);
+      await waitUntil(() => idlePipes(ring) === 0, 'idle pipes closed after the burst', 10_000);
+      assert.equal(fds(), before + 1, 'only the file is open');
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+});
+
+describe('sendFile: stalled peers and the io-wq worker limit', SUITE, () => {
+  // KNOWN DEFECT (hostile test, not fixed): a splice into a BLOCKING socket whose peer
+  // does not read blocks an io-wq worker until the peer reads.  Unbound io-wq workers are
+  // capped (RLIMIT_NPROC of the user, or IORING_REGISTER_IOWQ_MAX_WORKERS): once every
+  // worker sits in such a splice, every other sendFile on the ring waits — a few slow
+  // clients stall every large download of a file_server (seen with `ulimit -u 64` and 100
+  // paused clients: a fresh 8 MiB GET got its head and nothing more).  The fix needs the
+  // socket O_NONBLOCK while it is spliced into (then a full socket is EAGAIN, and
+  // sendFile's POLL path waits without a thread): SOCK_NONBLOCK at accept/socket time or
+  // an fcntl in the native gate — outside sendfile.ts.  Here the cap is 2 workers.
+  test('two peers that do not read do not stop a third stream\'s sendFile (io-wq capped at 2 unbound workers)', { timeout: 20_000 }, async (t) => {
+    const data = pattern(8 * 1024 * 1024, 31);
+    const fd = fs.openSync(file('iowq-cap', data), 'r');
+    const ring = new Ring();
+    const limits = Uint32Array.of(0, 2); // [bounded (0: unchanged), unbound]
+    assert.equal(native.register(ring.fd, Register.IOWQ_MAX_WORKERS, limits, 2), 0);
+    const peers = [await stalledPeer(), await stalledPeer()];
+    const streams: TcpStream[] = [];
+    t.after(async () => {
+      for (const s of streams) await s.close();
+      for (const p of peers) {
+        (await p.conn).destroy();
+        p.close();
+      }
+      await ring.close();
+      fs.closeSync(fd);
+    });
+    const stuck: Promise<unknown>[] = [];
+    for (const p of peers) {
+      const s = await TcpStream.connect({ port: p.port, ring });
+      streams.push(s);
+      stuck.push(s.sendFile(fd).catch((e: Err) => e.code));
+      await p.conn;
+    }
+    const g = await TcpStream.connect({ port: sinkPort, ring });
+    streams.push(g);
+    const port = g.localAddress!.port;
+    assert.equal(await g.sendFile(fd), data.length); // waits forever while the two stalled splices hold both workers
+    await g.shutdown('write');
+    assert.ok((await receivedBy(g, port)).equals(data));
   });
 });

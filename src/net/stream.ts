@@ -206,6 +206,37 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * JavaScript: IORING_OP_SPLICE file -> pipe -> socket, linked (net/sendfile.ts).
    * Resolves with the bytes sent: fewer than `length` only if the file ended first.
    * Writes called before it go first, writes called after it wait for it.
+   *
+   * The file must not change while it is sent (as with sendfile(2): truncated bytes
+   * already in the pipe may arrive as zeros).  A file splice(2) refuses (some procfs or
+   * sysfs files), and a `length` of 64 KiB or less, go through a buffer instead (READ +
+   * SEND).  Closing the stream or the FileHandle meanwhile stops it first; a raw fd
+   * given as `file` is the caller's to keep open until the promise settles.  Each
+   * splice runs in an io-wq kernel thread, which a slow peer keeps blocked.
+   * @param file     a FileHandle of ringcore/fs, or an open file descriptor
+   * @param options  `offset` (number or bigint, default 0, up to 2^53 - 1), `length`
+   *                 (default: to the end of the file), `signal` (aborting stops it: what
+   *                 was sent stays sent, the stream stays usable)
+   * @returns a Promise of the bytes sent
+   * @throws nothing synchronously: the promise rejects with ERR_INVALID_ARG_TYPE /
+   *         ERR_OUT_OF_RANGE for a bad `file` or option; an AbortError; the stream's
+   *         EBADF once it is closed, the FileHandle's 'file closed' (EBADF) once that
+   *         is; socket errors worded as node:net's ("write EPIPE", "write
+   *         ECONNRESET"), file errors as node:fs' ("EIO: i/o error, read")
+   * @example
+   * ```ts
+   * import { open } from 'ringcore/fs';
+   * import { socketpair } from 'ringcore/net';
+   *
+   * const [a, b] = socketpair();
+   * const file = await open('/etc/os-release');
+   * const sending = a.sendFile(file, { offset: 0, length: 100 });
+   * const buf = Buffer.alloc(100);
+   * let got = 0;
+   * while (got < 100) got += await b.read(buf, { offset: got, length: 100 - got });
+   * console.log(await sending, got); // 100 100
+   * await Promise.all([a.close(), b.close(), file.close()]);
+   * ```
    */
   sendFile(file: FileHandle | number, options?: SendFileOptions): Promise<number> {
     return sendFile(this, file, options);

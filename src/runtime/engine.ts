@@ -136,6 +136,8 @@ export class RingEngine implements Submitter {
   /** Provided-buffer groups registered with this ring (Ring.provideBuffers): freed at close. */
   protected readonly bufferRings: BufferRing[] = [];
   private closing: Promise<void> | null = null;
+  /** whenClosing() callbacks: what layers above keep per ring (sendFile's idle pipes). */
+  private closeHooks: (() => void)[] = [];
   private readonly counters = {
     enters: 0, sqesSubmitted: 0, cqesReaped: 0, overflowFlushes: 0, turns: 0, wakeups: 0, waits: 0, staleCqes: 0,
   };
@@ -654,6 +656,7 @@ export class RingEngine implements Submitter {
   protected shutdown(): Promise<void> {
     if (this.closing !== null) return this.closing;
     this.isClosed = true;
+    for (const fn of this.closeHooks.splice(0)) fn();
     this.closing = new Promise<void>((resolve) => {
       this.onDrained = () => {
         this.onDrained = null;
@@ -683,6 +686,16 @@ export class RingEngine implements Submitter {
     prepCancel(sqes, index, -1, 0, 0, CancelFlag.ANY | CancelFlag.ALL); // user_data stays (0, 0)
     if (this.tracer !== null) this.tracer.sqe(sqes, index);
     this.shared[1] = this.sq.tail;
+  }
+
+  /**
+   * @internal `fn` when close() is called (at once if it has been): the layers above
+   * the runtime (which it does not import) free what they keep per ring — idle pipes
+   * (net/pipes.ts).  `fn` runs with `closed` already true and must not throw.
+   */
+  whenClosing(fn: () => void): void {
+    if (this.isClosed) fn();
+    else this.closeHooks.push(fn);
   }
 
   /** @internal Submitter: `fn` once close() has finished (at once, in a microtask, if it has). */
