@@ -541,7 +541,11 @@ describe('file_server example', SUITE, () => {
       now = count();
     }
     assert.ok(now <= before + 2, `server fds (pipes aside): ${before} after the first round, ${now} after four more`);
-    assert.ok(pipes() <= pipesBefore + 16, `pipe fds: ${pipesBefore} -> ${pipes()} (at most 8 idle pipes are kept; 20 sends were cut off)`);
+    // Idle pipes are kept up to the recent peak of sends at once and trimmed after a
+    // second without that demand (src/net/pipes.ts): wait for the trim; a leak never shrinks.
+    const pipeDeadline = Date.now() + 5000;
+    while (pipes() > pipesBefore + 16 && Date.now() < pipeDeadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(pipes() <= pipesBefore + 16, `pipe fds: ${pipesBefore} -> ${pipes()} (idle pipes are trimmed to the recent demand within a second or two; 20 sends were cut off)`);
     assert.equal(child.exitCode, null, 'server still running');
   });
 

@@ -749,15 +749,14 @@ describe('sendFile: the pipe pool', SUITE, () => {
 });
 
 describe('sendFile: stalled peers and the io-wq worker limit', SUITE, () => {
-  // KNOWN DEFECT (hostile test, not fixed): a splice into a BLOCKING socket whose peer
-  // does not read blocks an io-wq worker until the peer reads.  Unbound io-wq workers are
-  // capped (RLIMIT_NPROC of the user, or IORING_REGISTER_IOWQ_MAX_WORKERS): once every
-  // worker sits in such a splice, every other sendFile on the ring waits — a few slow
-  // clients stall every large download of a file_server (seen with `ulimit -u 64` and 100
-  // paused clients: a fresh 8 MiB GET got its head and nothing more).  The fix needs the
-  // socket O_NONBLOCK while it is spliced into (then a full socket is EAGAIN, and
-  // sendFile's POLL path waits without a thread): SOCK_NONBLOCK at accept/socket time or
-  // an fcntl in the native gate — outside sendfile.ts.  Here the cap is 2 workers.
+  // Found by a hostile test: a splice into a BLOCKING socket whose peer does not read
+  // holds an io-wq worker until the peer reads.  Unbound io-wq workers are capped
+  // (RLIMIT_NPROC of the user, or IORING_REGISTER_IOWQ_MAX_WORKERS): once every worker
+  // sat in such a splice, every other sendFile on the ring waited — a few slow clients
+  // stalled every large download of a file_server (`ulimit -u 64`, 100 paused clients: a
+  // fresh 8 MiB GET got its head and nothing more).  Fixed by making RingCore's stream
+  // sockets O_NONBLOCK (sys/socket.ts SOCK_NONBLOCK): a full socket is EAGAIN, and
+  // sendFile's POLL path waits without a thread.  Here the cap is 2 workers.
   test('two peers that do not read do not stop a third stream\'s sendFile (io-wq capped at 2 unbound workers)', { timeout: 20_000 }, async (t) => {
     const data = pattern(8 * 1024 * 1024, 31);
     const fd = fs.openSync(file('iowq-cap', data), 'r');

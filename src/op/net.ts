@@ -9,7 +9,7 @@
  *   SOCKET   fd = domain, off = type, len = protocol            → res: the new fd
  *   BIND     fd, addr = sockaddr, off = addrlen
  *   LISTEN   fd, len = backlog
- *   ACCEPT   fd, accept_flags (SOCK_CLOEXEC); multishot: IORING_ACCEPT_MULTISHOT in
+ *   ACCEPT   fd, accept_flags (SOCK_CLOEXEC | SOCK_NONBLOCK); multishot: IORING_ACCEPT_MULTISHOT in
  *            ioprio — not in accept_flags, where the original put it (EINVAL)
  *   CONNECT  fd, addr = sockaddr, off = addrlen
  *   SEND     fd, addr = data, len, msg_flags (MSG_NOSIGNAL)      → res: bytes sent
@@ -34,7 +34,7 @@ import { addressOf, MAX_RW, regionAddress, scratch, viewGone, viewLength } from 
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import type { OpOptions } from './io.js';
-import { MSG_NOSIGNAL, SOCK_CLOEXEC, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
+import { MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
 
 export { closeQuietly };
 
@@ -85,7 +85,7 @@ export class ListenOp extends Op<void> {
   override error(res: number): Error { return netError(res, 'listen', this.peer.address, this.peer.port, true); }
 }
 
-/** IORING_OP_ACCEPT, one connection → its fd (close-on-exec). */
+/** IORING_OP_ACCEPT, one connection → its fd (close-on-exec, O_NONBLOCK). */
 export class AcceptOp extends Op<number> {
   constructor(ring: Submitter, readonly fd: number, opts?: OpOptions) {
     super(ring, opts?.signal);
@@ -93,7 +93,7 @@ export class AcceptOp extends Op<number> {
   get syscall(): string { return 'accept'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
-    setOpFlags(sqes, index, SOCK_CLOEXEC);
+    setOpFlags(sqes, index, SOCK_CLOEXEC | SOCK_NONBLOCK); // see SOCK_NONBLOCK
   }
   value(res: number): number { return res; }
   override error(res: number): Error { return netError(res, 'accept'); }
@@ -121,7 +121,7 @@ export class MultishotAcceptOp extends Op<void> {
   get syscall(): string { return 'accept'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
-    setOpFlags(sqes, index, SOCK_CLOEXEC);
+    setOpFlags(sqes, index, SOCK_CLOEXEC | SOCK_NONBLOCK); // see SOCK_NONBLOCK
     setIoprio(sqes, index, IoprioFlag.ACCEPT_MULTISHOT);
   }
   override more(res: number): void {

@@ -11,6 +11,14 @@
 // Stream sockets (ringcore/net).
 export const SOCK_STREAM = 1;
 export const SOCK_CLOEXEC = 0o2000000;
+/**
+ * O_NONBLOCK on a new socket.  RingCore's connected stream sockets carry it: io_uring's
+ * RECV/SEND/READV/WRITEV on them still wait (the kernel arms a poll: sockets support
+ * NOWAIT), but a SPLICE into a full one returns EAGAIN instead of holding an io-wq
+ * worker thread until the peer reads (sendFile then polls) — with blocking sockets a
+ * few peers that stop reading could hold every worker and stall every other sendFile.
+ */
+export const SOCK_NONBLOCK = 0o4000;
 export const MSG_NOSIGNAL = 0x4000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
