@@ -280,3 +280,37 @@ describe('byte counts', SUITE, () => {
     }
   });
 });
+
+describe('Unix-domain connect to a full backlog', SUITE, () => {
+  test('20 connects at once to a listener with backlog 1 all connect (they wait for room; no EAGAIN)', async () => {
+    const tmp = tempDir();
+    const p = path.join(tmp.dir, 'b.sock');
+    const accepted: net.Socket[] = [];
+    const server = net.createServer((s) => { accepted.push(s); });
+    await new Promise<void>((r) => server.listen({ path: p, backlog: 1 }, r));
+    try {
+      // Submitted in one enter: the kernel runs them before Node's loop accepts any, so
+      // the backlog overflows — a non-blocking socket would get EAGAIN at once.
+      const res = await Promise.allSettled(Array.from({ length: 20 }, () => TcpStream.connect({ path: p })));
+      const failed = res.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason.code);
+      assert.deepEqual(failed, []);
+      for (const r of res) await (r as PromiseFulfilledResult<TcpStream>).value.close();
+    } finally {
+      for (const s of accepted) s.destroy();
+      server.close();
+      tmp.cleanup();
+    }
+  });
+});
+
+test('STREAM_NONBLOCK follows the kernel release (READV/WRITEV retry O_NONBLOCK sockets from 5.15)', async () => {
+  const { kernelAtLeast, STREAM_NONBLOCK, SOCK_NONBLOCK } = await import('../src/sys/socket.js');
+  assert.equal(kernelAtLeast('6.18.44-fc-v657', 5, 15), true);
+  assert.equal(kernelAtLeast('5.15.0-91-generic', 5, 15), true);
+  assert.equal(kernelAtLeast('5.14.21', 5, 15), false);
+  assert.equal(kernelAtLeast('5.11.0', 5, 15), false);
+  assert.equal(kernelAtLeast('10.0', 5, 15), true);
+  assert.equal(kernelAtLeast('garbage', 5, 15), false);
+  const os = await import('node:os');
+  assert.equal(STREAM_NONBLOCK, kernelAtLeast(os.release(), 5, 15) ? SOCK_NONBLOCK : 0);
+});

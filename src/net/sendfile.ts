@@ -48,9 +48,12 @@
  * just started) and close the fd once it has finished.  A raw fd number given as
  * `file` is the caller's to keep open until the promise settles.
  *
- * Kernel cost: splices run in io-wq worker threads; one that sends into a full socket
- * buffer (a slow peer) blocks its worker until the peer reads — a thread per stalled
- * file, as with sendfile(2) in a thread pool.
+ * Kernel cost: splices run in io-wq worker threads.  RingCore's TCP sockets are
+ * O_NONBLOCK (sys/socket.ts SOCK_NONBLOCK), so a drain into a full socket buffer (a slow
+ * peer) is EAGAIN or short, and the next chain starts with a POLLOUT: no worker waits on
+ * a peer.  A socket that is blocking (a Unix-domain stream from connect(), an fd adopted
+ * from elsewhere) still blocks its worker until the peer reads, as sendfile(2) in a
+ * thread pool would.
  *
  * May touch: its stream's and file's requests (through the ring), the pipe pool.
  */

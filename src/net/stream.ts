@@ -14,7 +14,7 @@ import { AF_INET, AF_INET6, AF_UNIX, encodeSockaddr, isIP, type SocketAddress, s
 import { Opcode } from '../sys/constants.js';
 import { BindOp, ConnectOp, SendRecvOp, SetsockoptOp, ShutdownOp, SocketOp } from '../op/net.js';
 import {
-  IPPROTO_TCP, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY,
+  IPPROTO_TCP, SOCK_CLOEXEC, STREAM_NONBLOCK, SOCK_STREAM, SOL_SOCKET, SO_KEEPALIVE, TCP_KEEPIDLE, TCP_NODELAY,
 } from '../sys/socket.js';
 import { SocketDuplex, type DuplexOptions } from './duplex.js';
 import { FdHandle } from '../op/handle.js';
@@ -135,7 +135,12 @@ export class TcpStream extends FdHandle implements ChunkSource {
         local = encodeSockaddr(la, checkPort(options.localPort ?? 0, 'options.localPort'));
       }
     }
-    const fd = await new SocketOp(ring, domain, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK).promise();
+    // O_NONBLOCK (see sys/socket.ts SOCK_NONBLOCK) for TCP; not for a Unix-domain
+    // connect: to a listener whose backlog is full, a non-blocking connect is EAGAIN at
+    // once (and an unconnected Unix socket polls writable, so there is nothing to wait
+    // on), where a blocking one waits for room in io-wq, as RingCore always did.
+    const nonblock = domain === AF_UNIX ? 0 : STREAM_NONBLOCK;
+    const fd = await new SocketOp(ring, domain, SOCK_STREAM | SOCK_CLOEXEC | nonblock).promise();
     const stream = newStream(ring, fd, { highWaterMark });
     try {
       if (local !== undefined) await new BindOp(ring, fd, local, { address: options.localAddress, port: options.localPort }).promise();
@@ -714,7 +719,7 @@ export function checkHighWaterMark(v: unknown, name = 'options.highWaterMark'): 
  * ```
  */
 export function socketpair(options?: { ring?: Ring } & ReceiveOptions): [TcpStream, TcpStream] {
-  const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK);
+  const r = native.socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | STREAM_NONBLOCK);
   if (typeof r === 'number') throw errnoError(r, 'socketpair');
   adoptFd(r[0]);
   adoptFd(r[1]);

@@ -34,7 +34,7 @@ import { addressOf, MAX_RW, regionAddress, scratch, viewGone, viewLength } from 
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import type { OpOptions } from './io.js';
-import { MSG_NOSIGNAL, SOCK_CLOEXEC, SOCK_NONBLOCK, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
+import { MSG_NOSIGNAL, SOCK_CLOEXEC, STREAM_NONBLOCK, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
 
 export { closeQuietly };
 
@@ -93,7 +93,7 @@ export class AcceptOp extends Op<number> {
   get syscall(): string { return 'accept'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
-    setOpFlags(sqes, index, SOCK_CLOEXEC | SOCK_NONBLOCK); // see SOCK_NONBLOCK
+    setOpFlags(sqes, index, SOCK_CLOEXEC | STREAM_NONBLOCK); // see STREAM_NONBLOCK
   }
   value(res: number): number { return res; }
   override error(res: number): Error { return netError(res, 'accept'); }
@@ -121,7 +121,7 @@ export class MultishotAcceptOp extends Op<void> {
   get syscall(): string { return 'accept'; }
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.ACCEPT, this.fd, 0, 0, 0);
-    setOpFlags(sqes, index, SOCK_CLOEXEC | SOCK_NONBLOCK); // see SOCK_NONBLOCK
+    setOpFlags(sqes, index, SOCK_CLOEXEC | STREAM_NONBLOCK); // see STREAM_NONBLOCK
     setIoprio(sqes, index, IoprioFlag.ACCEPT_MULTISHOT);
   }
   override more(res: number): void {

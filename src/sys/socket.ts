@@ -5,8 +5,10 @@
  * <asm-generic/socket.h>, <linux/in.h>, <linux/in6.h>, <linux/tcp.h>,
  * <linux/io_uring.h>).  Address families and sockaddr layouts are in sockaddr.ts.
  *
- * May touch: nothing.  Pure data.
+ * May touch: nothing — pure data, but for STREAM_NONBLOCK, which reads the kernel's
+ * release once (os.release()).
  */
+import { release } from 'node:os';
 
 // Stream sockets (ringcore/net).
 export const SOCK_STREAM = 1;
@@ -19,6 +21,23 @@ export const SOCK_CLOEXEC = 0o2000000;
  * few peers that stop reading could hold every worker and stall every other sendFile.
  */
 export const SOCK_NONBLOCK = 0o4000;
+
+/**
+ * SOCK_NONBLOCK where io_uring retries O_NONBLOCK sockets by polling in READV/WRITEV
+ * too (kernel commit 5d329e1286b0, "allow retry for O_NONBLOCK if async is supported":
+ * 5.15, backported to some 5.10/5.14 stables); before it, a READV/WRITEV on a
+ * non-blocking socket returned EAGAIN to us instead of waiting.  RECV/SEND never looked
+ * at O_NONBLOCK.  On older kernels stream sockets stay blocking (0 here), as before.
+ */
+export const STREAM_NONBLOCK = kernelAtLeast(release(), 5, 15) ? SOCK_NONBLOCK : 0;
+
+/** Is the release string (`uname -r`, e.g. "6.18.44-fc-v657") at least major.minor? */
+export function kernelAtLeast(rel: string, major: number, minor: number): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(rel);
+  if (m === null) return false;
+  const a = Number(m[1]), b = Number(m[2]);
+  return a > major || (a === major && b >= minor);
+}
 export const MSG_NOSIGNAL = 0x4000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
