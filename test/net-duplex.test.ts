@@ -500,6 +500,10 @@ describe('the net.Socket surface', SUITE, () => {
       const client = createConnection({ port: listener.port });
       await pipeline(fs.createReadStream(src), client);
       await receiving;
+      // The client's readable side was never read, so nothing ends it: destroy it, as
+      // one would a net.Socket (else its fd waits for GC: "Closing file descriptor N").
+      client.destroy();
+      await new Promise((r) => client.once('close', r));
       await listener.close();
       assert.ok(fs.readFileSync(dst).equals(data));
     } finally {
