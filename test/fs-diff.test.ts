@@ -22,6 +22,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import * as nodeFs from 'node:fs/promises';
 import * as ringFs from '../src/fs/promises.js';
+import { fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Api = any;
@@ -309,10 +310,6 @@ function dateRecord(s: any): Record<string, unknown> {
   const r: Record<string, unknown> = {};
   for (const k of ['atime', 'mtime', 'ctime', 'birthtime']) r[k] = s[k] instanceof Date ? s[k].getTime() : `not a Date: ${show(s[k])}`;
   return r;
-}
-
-function fdCount(): number {
-  return fs.readdirSync('/proc/self/fd').length;
 }
 
 function tick(): Promise<void> {
@@ -1489,7 +1486,7 @@ describe('abort', () => {
     const outcomes: Record<string, Outcome[]> = { node: [], ring: [] };
     for (const [name, f] of [['node', NODE], ['ring', RING]] as const) {
       for (let i = 0; i < 20; i++) await tick(); // let earlier work settle
-      const before = fdCount();
+      const before = fdSnapshot();
       const ps: Promise<Outcome>[] = [];
       for (let i = 0; i < 50; i++) {
         const ac = new AbortController();
@@ -1497,8 +1494,8 @@ describe('abort', () => {
         ac.abort();
       }
       outcomes[name] = await Promise.all(ps);
-      await settleUntil(() => fdCount() <= before);
-      assert.equal(fdCount(), before, `${name}: fds open before vs after 50 aborted readFile calls`);
+      await settleUntil(() => fdsOpenedSince(before).length === 0);
+      assert.deepEqual(fdsOpenedSince(before), [], `${name}: fds left open by 50 aborted readFile calls`);
     }
     for (let i = 0; i < 50; i++) assertSameOutcome(`aborted readFile #${i}`, outcomes.ring[i], outcomes.node[i]);
     const o = outcomes.ring[0];
@@ -1517,7 +1514,7 @@ describe('abort', () => {
     ];
     for (const [name, f] of [['node', NODE], ['ring', RING]] as const) {
       for (let i = 0; i < 20; i++) await tick();
-      const before = fdCount();
+      const before = fdSnapshot();
       const ps: Promise<Outcome>[] = [];
       for (let i = 0; i < 100; i++) {
         const ac = new AbortController();
@@ -1529,8 +1526,8 @@ describe('abort', () => {
         if (o.ok) assertSameBytes(`${name}: readFile that beat its abort`, o.value, expected);
         else assert.ok(o.err?.name === 'AbortError' && o.err?.code === 'ABORT_ERR', `${name}: ${describeOutcome(o)}`);
       }
-      await settleUntil(() => fdCount() <= before);
-      assert.equal(fdCount(), before, `${name}: fds open before vs after 100 aborted readFile calls`);
+      await settleUntil(() => fdsOpenedSince(before).length === 0);
+      assert.deepEqual(fdsOpenedSince(before), [], `${name}: fds left open by 100 aborted readFile calls`);
     }
   });
 

@@ -18,7 +18,7 @@ import type { Readable, Writable } from 'node:stream';
 import * as nodeFsp from 'node:fs/promises';
 import * as ringFs from '../src/fs/promises.js';
 import { defaultRing } from '../src/runtime/current.js';
-import { tempDir, fdCount, failIfKeptAlive, waitUntil, runChild, SUITE } from './helpers.js';
+import { tempDir, failIfKeptAlive, waitUntil, runChild, SUITE, fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -30,7 +30,7 @@ const RING: Api = ringFs;
 const IMPLS = [['node', NODE], ['ring', RING]] as const;
 
 let tmp: { dir: string; cleanup: () => void };
-let fdsBefore = 0;
+let fdsBefore = new Map<number, string>();
 const files: Record<string, string> = {};
 
 function sha(b: Buffer | string): string {
@@ -145,13 +145,13 @@ before(async () => {
   tmp = tempDir('ringcore-streams-');
   await ringFs.stat(tmp.dir); // the default ring (and its fds) exists before the count
   await new Promise((r) => setTimeout(r, 10));
-  fdsBefore = fdCount();
+  fdsBefore = fdSnapshot();
   for (const n of SIZES) files[n] = file(`f${n}`, pattern(n, n + 1));
 });
 
 after(async () => {
   await waitUntil(() => defaultRing().stats().inFlight === 0, 'the ring is idle');
-  await waitUntil(() => fdCount() === fdsBefore, `every fd closed (${fdCount()} open, ${fdsBefore} before)`);
+  await waitUntil(() => fdsOpenedSince(fdsBefore).length === 0, `every fd closed (open: ${fdsOpenedSince(fdsBefore).join(', ')})`);
   tmp.cleanup();
 });
 

@@ -24,6 +24,7 @@ import { inspect } from 'node:util';
 import { execFileSync } from 'node:child_process';
 import * as nodeFs from 'node:fs/promises';
 import * as ringFs from '../src/fs/promises.js';
+import { fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Api = any;
@@ -183,22 +184,16 @@ async function diff(what: string, op: (f: Api, dir: string) => unknown, opts: Di
   return { ring, node };
 }
 
-/** Open fds — except libuv's inotify fd, which its loop keeps once a watch was made (watch tests). */
-function fdCount(): number {
-  return fs.readdirSync('/proc/self/fd').filter((fd) => {
-    try {
-      return fs.readlinkSync(`/proc/self/fd/${fd}`) !== 'anon_inode:inotify';
-    } catch {
-      return true;
-    }
-  }).length;
+/** fds opened since the start — except libuv's inotify fd, which its loop keeps once a watch was made (watch tests). */
+function fdsLeft(): string[] {
+  return fdsOpenedSince(fdsBefore).filter((f) => !f.endsWith('anon_inode:inotify'));
 }
 
-let fdsBefore = 0;
+let fdsBefore = new Map<number, string>();
 before(async () => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcore-fssurface-'));
   await ringFs.stat(base); // the thread's ring (its own fds) exists before counting
-  fdsBefore = fdCount();
+  fdsBefore = fdSnapshot();
 });
 
 after(() => {
@@ -945,7 +940,6 @@ describe('argument rules', () => {
 });
 
 test('every fd opened by this file is closed', async () => {
-  for (let i = 0; i < 50 && fdCount() > fdsBefore; i++) await new Promise((r) => setTimeout(r, 10));
-  const open = fs.readdirSync('/proc/self/fd').map((fd) => { try { return `${fd} -> ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`; } catch { return fd; } });
-  assert.equal(fdCount(), fdsBefore, open.join('\n'));
+  for (let i = 0; i < 50 && fdsLeft().length > 0; i++) await new Promise((r) => setTimeout(r, 10));
+  assert.deepEqual(fdsLeft(), []);
 });

@@ -186,6 +186,33 @@ export function fdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
+/** This process's open fds, each with what it points at: a baseline for fdsOpenedSince(). */
+export function fdSnapshot(): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const name of fs.readdirSync('/proc/self/fd')) {
+    const t = fdTarget(Number(name));
+    if (t !== null) m.set(Number(name), t);
+  }
+  return m;
+}
+
+/**
+ * The fds open now that were not open at `before`, or that now point at something else
+ * ("fd -> target" each): what the code under test left open.  Compare this with []
+ * rather than a bare count with the count before: Bun and Deno close some of their own
+ * fds late (a count then drops below the baseline and an equality fails, as it did under
+ * Bun in CI) and a leak can hide behind such a close.  The fd that lists
+ * /proc/self/fd is left out.
+ */
+export function fdsOpenedSince(before: Map<number, string>): string[] {
+  const opened: string[] = [];
+  for (const [fd, target] of fdSnapshot()) {
+    if (before.get(fd) === target || /^\/proc\/(self|\d+)\/fd$/.test(target)) continue;
+    opened.push(`${fd} -> ${target}`);
+  }
+  return opened;
+}
+
 /** Lines of /proc/self/maps that are io_uring mappings. */
 export function uringMappings(): number {
   return fs.readFileSync('/proc/self/maps', 'utf8').split('\n').filter((l) => l.includes('io_uring')).length;

@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { Ring, type Op } from '../src/index.js';
 import { socketpair, type TcpStream } from '../src/net/tcp.js';
-import { tempDir, fdCount, delay, SUITE, failIfKeptAlive } from './helpers.js';
+import { tempDir, delay, SUITE, failIfKeptAlive, fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -102,7 +102,7 @@ function arrangeAbort(when: AbortWhen): { signal?: AbortSignal; fire: () => void
 }
 
 async function runProgram(entries: number, program: Cmd[], file: string, fifo: string): Promise<void> {
-  const fdsBefore = fdCount();
+  const fdsBefore = fdSnapshot();
   const ring = new Ring({ entries });
   const fileFd = fs.openSync(file, 'r');
   // A fresh pipe each program: the FIFO's buffer goes when its last fd closes (below).
@@ -210,7 +210,7 @@ async function runProgram(entries: number, program: Cmd[], file: string, fifo: s
     fs.closeSync(fileFd);
     fs.closeSync(pipeFd);
   }
-  assert.equal(fdCount(), fdsBefore, 'no fd left open');
+  assert.deepEqual(fdsOpenedSince(fdsBefore), [], 'no fd left open');
 }
 
 describe('random programs on small rings', SUITE, () => {

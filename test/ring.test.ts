@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Ring, defaultRing, type RingStats } from '../src/index.js';
 import { wakeupMode } from '../src/sys/native.js';
-import { INDEX_URL, tempDir, tick, started, openFifo, fdCount, uringMappings, fdTarget, runChild, SUITE, failIfKeptAlive } from './helpers.js';
+import { INDEX_URL, tempDir, tick, started, openFifo, uringMappings, fdTarget, runChild, SUITE, failIfKeptAlive, fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -271,11 +271,11 @@ describe('close()', SUITE, () => {
     await warm.nop();
     await warm.close();
 
-    const fds0 = fdCount();
+    const fds0 = fdSnapshot();
     const maps0 = uringMappings();
     const rings = [new Ring(), new Ring({ entries: 8, cqEntries: 8 }), new Ring({ entries: 2 })];
     // One fd per ring; with the portable wake-up (Bun, Deno, RINGCORE_WAKEUP=thread) its eventfd too.
-    assert.equal(fdCount(), fds0 + 3 * (wakeupMode() === 'thread' ? 2 : 1));
+    assert.equal(fdsOpenedSince(fds0).length, 3 * (wakeupMode() === 'thread' ? 2 : 1), fdsOpenedSince(fds0).join(', '));
     assert.ok(uringMappings() > maps0, 'rings are mapped');
     for (const r of rings) assert.match(fdTarget(r.fd) ?? '', /io_uring/);
     const tmp = tempDir();
@@ -291,7 +291,7 @@ describe('close()', SUITE, () => {
       tmp.cleanup();
     }
     for (const r of rings) assert.doesNotMatch(fdTarget(r.fd) ?? '', /io_uring/);
-    assert.equal(fdCount(), fds0, 'every ring fd closed');
+    assert.deepEqual(fdsOpenedSince(fds0), [], 'every ring fd closed');
     assert.equal(uringMappings(), maps0, 'every ring mapping unmapped');
   });
 

@@ -5,7 +5,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { run, spawn, sleep, nop, stats, defaultRing, type Ring } from '../src/index.js';
-import { fdCount, uringMappings, delay, SUITE, failIfKeptAlive } from './helpers.js';
+import { uringMappings, delay, SUITE, failIfKeptAlive, fdSnapshot, fdsOpenedSince } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -128,15 +128,15 @@ describe('run', SUITE, () => {
 
   test('run leaves no fd (ring, eventfd) and no mapping behind', async () => {
     await run(() => nop()); // warm up
-    const fds0 = fdCount();
+    const fds0 = fdSnapshot();
     const maps0 = uringMappings();
-    let during = 0;
+    let during: string[] = [];
     await run(async () => {
       await sleep(5);
-      during = fdCount();
+      during = fdsOpenedSince(fds0);
     });
-    assert.ok(during > fds0, 'run had its own ring open');
-    assert.equal(fdCount(), fds0);
+    assert.ok(during.some((f) => f.includes('io_uring')), `run had its own ring open (${during.join(', ')})`);
+    assert.deepEqual(fdsOpenedSince(fds0), []);
     assert.equal(uringMappings(), maps0);
   });
 
