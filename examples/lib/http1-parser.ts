@@ -105,6 +105,32 @@ export function isToken(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * Header names requests usually carry, by length.  A name that matches one, ASCII
+ * case-insensitively, becomes that constant string: no slice, no toLowerCase, and a
+ * Map key whose hash V8 already holds — the header loop runs for every line of every
+ * request.  (`c | 0x20` lowercases a letter and leaves '-' and digits as they are; the
+ * name was checked to be a token first, so nothing else can match.)
+ */
+const COMMON_NAMES: (string[] | undefined)[] = [];
+for (const n of [
+  'host', 'connection', 'accept', 'accept-encoding', 'accept-language', 'user-agent', 'content-length',
+  'content-type', 'transfer-encoding', 'if-none-match', 'if-modified-since', 'if-match', 'if-unmodified-since',
+  'range', 'if-range', 'cookie', 'referer', 'cache-control', 'pragma', 'expect', 'upgrade', 'origin', 'te',
+  'authorization', 'sec-fetch-mode', 'sec-fetch-site', 'sec-fetch-dest', 'upgrade-insecure-requests',
+]) (COMMON_NAMES[n.length] ??= []).push(n);
+
+function headerName(text: string, from: number, to: number): string {
+  const candidates = COMMON_NAMES[to - from];
+  if (candidates !== undefined) {
+    next: for (const n of candidates) {
+      for (let i = 0; i < n.length; i++) if ((text.charCodeAt(from + i) | 0x20) !== n.charCodeAt(i)) continue next;
+      return n;
+    }
+  }
+  return text.slice(from, to).toLowerCase();
+}
+
 function hexValue(b: number): number {
   if (b >= 48 && b <= 57) return b - 48;
   const l = b | 0x20;
@@ -442,7 +468,7 @@ export class RequestParser {
       let ve = le;
       while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
       while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-      const name = text.slice(pos, colon).toLowerCase();
+      const name = headerName(text, pos, colon);
       const value = text.slice(vs, ve);
       const prev = headers.get(name);
       if (prev === undefined) {

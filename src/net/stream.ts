@@ -422,24 +422,44 @@ export class TcpStream extends FdHandle implements ChunkSource {
     return this.writeAllNow(buffer, opts, order);
   }
 
-  private async writeAllNow(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal } | undefined,
-                            order: SendOrder): Promise<void> {
+  /**
+   * The first SEND carries the whole buffer; only a short one (a socket buffer that
+   * filled) goes on to the loop.  A plain promise chain rather than nested async
+   * functions: a server answers most requests with one writeAll, and each async frame
+   * costs a promise and microtasks per call.
+   */
+  private writeAllNow(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal } | undefined,
+                      order: SendOrder): Promise<void> {
+    let b: ArrayBufferView;
+    let total: number;
     try {
-      await this.writeAllLoop(buffer, opts);
-    } finally {
+      b = typeof buffer === 'string' ? Buffer.from(buffer) : buffer;
+      checkView('buffer', b);
+      total = viewLength(b); // fixed now: a buffer detached midway is an error, not the end
+    } catch (e) {
       order.end();
+      return Promise.reject(e);
     }
+    if (total === 0) {
+      order.end();
+      return Promise.resolve();
+    }
+    return this.sendRecv(Opcode.SEND, 'write', b, { offset: 0, length: total, signal: opts?.signal }).then((n) => {
+      if (n === total) return order.end();
+      return this.writeAllLoop(b, n, total, opts).finally(() => order.end());
+    }, (e: unknown) => {
+      order.end();
+      throw e;
+    });
   }
 
-  private async writeAllLoop(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal } | undefined): Promise<void> {
-    const b = typeof buffer === 'string' ? Buffer.from(buffer) : buffer;
-    checkView('buffer', b);
-    const total = viewLength(b); // fixed now: a buffer detached midway is an error, not the end
+  /** After a short first SEND of `first` bytes: the rest, one SEND at a time. */
+  private async writeAllLoop(b: ArrayBufferView, first: number, total: number, opts: { signal?: AbortSignal } | undefined): Promise<void> {
     let off = 0;
-    while (off < total) {
-      const n = await this.sendRecv(Opcode.SEND, 'write', b, { offset: off, length: total - off, signal: opts?.signal });
+    for (let n = first; ; n = await this.sendRecv(Opcode.SEND, 'write', b, { offset: off, length: total - off, signal: opts?.signal })) {
       if (n === 0) throw netError(EPIPE, 'write'); // nothing more will go
       off += n;
+      if (off >= total) return;
     }
   }
 
