@@ -10,6 +10,7 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
+import { getEventListeners } from 'node:events';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
@@ -654,6 +655,30 @@ describe('sendFile: order and concurrency', SUITE, () => {
     await Promise.all(streams.map((s) => s.close()));
     server.close();
     await settledFds(before, '32 streams');
+  });
+
+  test('one signal shared by 10 sendFiles: one listener each (no MaxListeners warning), none left after', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const data = pattern(300_000, 41);
+      const fh = await open(file('shared-signal', data));
+      const streams = await Promise.all(Array.from({ length: 10 }, () => TcpStream.connect({ port: sinkPort })));
+      const ac = new AbortController();
+      const sends = streams.map((s) => s.sendFile(fh, { signal: ac.signal }));
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 10, 'one listener per sendFile');
+      assert.deepEqual(await Promise.all(sends), streams.map(() => data.length));
+      assert.equal(getEventListeners(ac.signal, 'abort').length, 0, 'each removed when its sendFile settled');
+      await Promise.all(streams.map((s) => s.shutdown('write')));
+      for (const s of streams) assert.ok((await receivedBy(s)).equals(data));
+      await Promise.all(streams.map((s) => s.close()));
+      await fh.close();
+      await delay(10); // (a warning is emitted on the next tick)
+      assert.deepEqual(warnings.filter((w) => w.includes('MaxListeners') || w.includes('memory leak')), []);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 
   test('two sendFiles on one stream: one after the other', async () => {

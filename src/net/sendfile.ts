@@ -151,25 +151,30 @@ export function sendFile(host: SendFileHost, file: unknown, options: unknown): P
   } catch (e) {
     return Promise.reject(e);
   }
-  const p = host.sendOrder().exclusive(() => job.run());
   const signal = job.signal;
-  if (signal === undefined) return p;
-  // Aborted while it waits for its turn (behind a write to a slow peer, say): reject
-  // now — nothing of it is in flight; when its turn comes it does nothing.  Once it
-  // runs, it rejects itself, after its last request.
-  return new Promise<number>((resolve, reject) => {
-    const onAbort = () => {
-      if (!job.started) reject(abortError(signal));
-    };
+  if (signal === undefined) return host.sendOrder().exclusive(() => job.run());
+  // One listener for the whole call.  Aborted while the job waits for its turn (behind
+  // a write to a slow peer, say): reject now — nothing of it is in flight, and when its
+  // turn comes it does nothing (run() sees the aborted signal).  Once it runs, the
+  // abort stops it, and it rejects itself after its last request.
+  let rejectEarly!: (e: unknown) => void;
+  const early = new Promise<never>((_, reject) => { rejectEarly = reject; });
+  const onAbort = (): void => {
+    const err = abortError(signal);
+    if (job.started) job.abort(err);
+    else rejectEarly(err);
+  };
+  try {
+    // A signal-like object (Node's check only asks for `aborted`) may have no working
+    // addEventListener: refused before anything started, so nothing is to undo.
     signal.addEventListener('abort', onAbort, { once: true });
-    p.then((v) => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(v);
-    }, (e) => {
-      signal.removeEventListener('abort', onAbort);
-      reject(e);
-    });
-  });
+  } catch (e) {
+    return Promise.reject(e);
+  }
+  const p = host.sendOrder().exclusive(() => job.run());
+  const done = (): void => signal.removeEventListener('abort', onAbort);
+  p.then(done, done);
+  return Promise.race([p, early]);
 }
 
 function checkOffset(v: unknown): number {
@@ -291,23 +296,18 @@ export class FileJob implements Owner {
     }
     this.sock = host.fd;
     host.fileJob = this;
-    let onAbort: (() => void) | undefined;
     try {
-      // Inside the try: a signal-like object (Node's check only asks for `aborted`) whose
-      // addEventListener throws must still give the FileHandle back (its close() waits
-      // for release()) and free the stream.  Set only once added (the finally removes it).
-      if (signal !== undefined) {
-        const f = (): void => this.stop(abortError(signal));
-        signal.addEventListener('abort', f, { once: true });
-        onAbort = f;
-      }
       return await this.splices();
     } finally {
       if (this.retry !== undefined) clearTimeout(this.retry);
       if (host.fileJob === this) host.fileJob = undefined;
       fh?.release(this);
-      if (onAbort !== undefined) signal!.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** The caller's signal fired while this runs (sendFile's listener). */
+  abort(err: Error): void {
+    this.stop(err);
   }
 
   /** Stop: refuse what is not submitted yet, cancel what is. */
