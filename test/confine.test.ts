@@ -8,10 +8,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { resolveUnderRoot, contentType, ServedRoot } from '../examples/lib/confine.js';
 import { openat2, RESOLVE, defaultRing } from 'ringcore';
 import { FileHandle } from 'ringcore/fs';
+import { fileURLToPath } from 'node:url';
+import { scriptCommand } from './helpers.js';
 type Resolved = Awaited<ReturnType<typeof resolveUnderRoot>>;
 
 let base: string; // real path of the temp dir
@@ -191,6 +193,80 @@ describe('resolveUnderRoot', () => {
   test('non-regular files are 403', async (t) => {
     if (!hasFifo) return t.skip('mkfifo not available');
     await expectStatus('/fifo', 403);
+  });
+
+  test('a FIFO is looked at, never opened: a writer waiting for a reader stays waiting', async (t) => {
+    if (!hasFifo) return t.skip('mkfifo not available');
+    // A writer's blocking open(2) of a FIFO returns once some reader opens it — even a
+    // reader that opens O_NONBLOCK and closes at once, as this resolver once did.
+    const writer = spawn('sh', ['-c', `exec 3>'${root}/fifo'; echo opened`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    writer.stdout!.on('data', (d) => { out += d; });
+    const gone = new Promise((r) => writer.once('close', r));
+    try {
+      await new Promise((r) => setTimeout(r, 100)); // the writer is in its open
+      await expectStatus('/fifo', 403);
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(out, '', 'the FIFO was opened for reading (its writer went on)');
+    } finally {
+      writer.kill();
+      await gone;
+    }
+  });
+
+  test('a directory with search (x) but no read permission still serves its index.html', async (t) => {
+    // As root, permission bits do not apply (CAP_DAC_OVERRIDE): the server runs without
+    // that capability (setpriv --bounding-set; the files stay root's, so owner bits count).
+    const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'ringcore-xonly-'));
+    let server: ReturnType<typeof spawn> | undefined;
+    try {
+      fs.mkdirSync(`${tree}/site/x-only`, { recursive: true });
+      fs.writeFileSync(`${tree}/site/x-only/index.html`, 'behind a search-only directory');
+      fs.writeFileSync(`${tree}/site/x-only/page.txt`, 'page');
+      fs.chmodSync(`${tree}/site/x-only`, 0o311);
+      const [cmd, args] = scriptCommand(fileURLToPath(new URL('../examples/run.js', import.meta.url)), 'file_server',
+        '--root', `${tree}/site`, '--port', '0');
+      let argv = [cmd, ...args];
+      if (process.getuid?.() === 0) {
+        try {
+          execFileSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', 'true']);
+        } catch {
+          return t.skip('running as root without setpriv: cannot drop CAP_DAC_OVERRIDE to make the permission bits apply');
+        }
+        argv = ['setpriv', '--bounding-set=-dac_override,-dac_read_search', ...argv];
+        // The check proves something only if the directory is unreadable to the server.
+        assert.throws(() => execFileSync('setpriv', ['--bounding-set=-dac_override,-dac_read_search', 'ls', `${tree}/site/x-only`], { stdio: 'ignore' }));
+      }
+      const env: NodeJS.ProcessEnv = { ...process.env };
+      delete env.NODE_TEST_CONTEXT;
+      delete env.RINGCORE_TRACE;
+      server = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env });
+      const port = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        let err = '';
+        server!.stderr!.on('data', (d) => { err += d; });
+        server!.stdout!.on('data', (d) => {
+          out += d;
+          const m = /listening on http:\/\/[^:]+:(\d+)/.exec(out);
+          if (m) resolve(Number(m[1]));
+        });
+        server!.once('exit', (code) => reject(new Error(`file_server exited (${code}): ${err}`)));
+      });
+      const get = async (p: string) => {
+        const r = await fetch(`http://127.0.0.1:${port}${p}`);
+        return [r.status, await r.text()];
+      };
+      assert.deepEqual(await get('/x-only/'), [200, 'behind a search-only directory']);
+      assert.deepEqual(await get('/x-only/page.txt'), [200, 'page']);
+    } finally {
+      if (server !== undefined && server.exitCode === null) {
+        const gone = new Promise((r) => server!.once('exit', r));
+        server.kill();
+        await gone;
+      }
+      fs.chmodSync(`${tree}/site/x-only`, 0o755);
+      fs.rmSync(tree, { recursive: true, force: true });
+    }
   });
 
   test('traversal attempts', async () => {

@@ -37,7 +37,9 @@
  *    `index.html` (with `index: true`, the default; itself opened beneath the root and
  *    required to be a regular file), else 404.  A trailing slash after a file is 404.
  *    Anything that is not a regular file or a directory (FIFO, socket, device) is
- *    403; files are opened O_NONBLOCK so that a FIFO cannot hang the open.
+ *    403.  Every name is first opened O_PATH and looked at (statx): only a regular file
+ *    is then opened for reading — a FIFO or device is never opened (no side effect),
+ *    and a directory with search but no read permission still serves its index.html.
  *  - Dotfiles (`.env`, `.git/config`, anything under a segment that starts with "."):
  *    by default ignored — 404, as if absent, which is serve-static's default — or 403
  *    with `dotfiles: 'deny'`, or served with `dotfiles: 'allow'`.  Checked on the
@@ -174,10 +176,10 @@ export class ServedRoot {
   }
 
   /** openat2 beneath the root; an absolute symlink back inside is retried by its real path. */
-  private async openBeneath(rel: string): Promise<number | { status: 403 | 404 | 500 }> {
+  private async openBeneath(rel: string, flags: number): Promise<number | { status: 403 | 404 | 500 }> {
     const p = rel === '' ? '.' : rel;
     try {
-      return await openat2(this.fd, p, { flags: OPEN_FLAGS, resolve: this.resolve });
+      return await openat2(this.fd, p, { flags, resolve: this.resolve });
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV' || (this.resolve & RESOLVE.NO_SYMLINKS) !== 0) {
         return { status: errorStatus(e) };
@@ -197,7 +199,7 @@ export class ServedRoot {
     }
     if (!this.contains(real)) return { status: 403 };
     try {
-      return await openat2(this.fd, path.relative(this.real, real) || '.', { flags: OPEN_FLAGS, resolve: this.resolve });
+      return await openat2(this.fd, path.relative(this.real, real) || '.', { flags, resolve: this.resolve });
     } catch (e) {
       return { status: errorStatus(e) };
     }
@@ -238,9 +240,34 @@ export class ServedRoot {
     return isInside(now, real);
   }
 
-  /** Open beneath the root, statx on the fd, dotfile check on the real path. */
+  /**
+   * What `rel` names beneath the root, looked at before anything is opened for reading:
+   * an O_PATH fd (which needs no read permission and has no side effect: a FIFO or a
+   * device is never opened) and its statx.  A directory stops there — serving its
+   * index.html needs only search permission on it, as with nginx.  A regular file is
+   * then opened for reading by the same name and must be the same file (device and
+   * inode); replaced in between (a deploy renaming files into place), the lookup runs
+   * again, at most three times (then 500).
+   */
   private async openChecked(rel: string, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
-    const fd = await this.openBeneath(rel);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const looked = await this.openAndCheck(rel, O_PATH, dotfiles);
+      if ('status' in looked || !looked.stat.isFile()) return looked;
+      await looked.fh.close();
+      const opened = await this.openAndCheck(rel, OPEN_FLAGS, dotfiles);
+      if ('status' in opened) return opened;
+      if (opened.stat.dev === looked.stat.dev && opened.stat.ino === looked.stat.ino) return opened;
+      await opened.fh.close();
+    }
+    return { status: 500 };
+  }
+
+  /**
+   * Open beneath the root with `flags`, statx on the fd, dotfile check on its real path;
+   * anything but a regular file or a directory is 403.
+   */
+  private async openAndCheck(rel: string, flags: number, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
+    const fd = await this.openBeneath(rel, flags);
     if (typeof fd !== 'number') return fd;
     const fh = new FileHandle(defaultRing(), fd);
     try {
