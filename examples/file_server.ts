@@ -13,9 +13,10 @@
  *     decoding, `..` in every spelling 400, dotfiles 404);
  *  2. the open-file cache (examples/lib/file-cache.ts, like nginx's open_file_cache)
  *     answers with the open fd, its statx and — for files up to 64 KiB — the content;
- *     on a miss the file is opened BENEATH the root fd (IORING_OP_OPENAT2 with
+ *     on a miss the name is opened BENEATH the root fd (IORING_OP_OPENAT2 with
  *     RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS: the kernel refuses symlinks and paths
- *     leading out, 403) and stat'ed through the fd;
+ *     leading out, 403), first O_PATH and stat'ed through the fd — only a regular file
+ *     is then opened for reading (a FIFO or device never is: 403);
  *  3. the response follows RFC 9110 as nginx and serve-static do
  *     (examples/lib/static-http.ts): ETag + Last-Modified, 412 for a failed If-Match /
  *     If-Unmodified-Since, 304 for If-None-Match / If-Modified-Since, a single byte
