@@ -30,14 +30,34 @@ import { errnoError, netError } from './errors.js';
 export type DoneHook = (res: number) => void;
 
 /**
+ * A request that also tells a hook of its end — sendFile's chain members (splices and
+ * polls): sendFile follows a whole chain with one waiter instead of a promise per
+ * request (net/sendfile.ts runChain).
+ */
+abstract class ReportingOp extends Op<number> {
+  /** @internal Told of the terminal CQE's `res`, or ECANCELED for a request refused before the kernel saw it. */
+  done: DoneHook | undefined = undefined;
+
+  value(res: number): number { return res; }
+
+  override complete(res: number, flags: number): void {
+    super.complete(res, flags);
+    this.done?.(res);
+  }
+
+  override refuse(err: unknown): void {
+    super.refuse(err);
+    this.done?.(ECANCELED);
+  }
+}
+
+/**
  * One IORING_OP_SPLICE.  `offIn`/`offOut`: a byte offset in a file, or -1 for "none"
  * (required for a pipe or socket: the kernel says ESPIPE otherwise).  Resolves with
  * the byte count moved (0: end of input).  Arguments are checked by the callers
  * (index.ts for the public op; sendfile.ts builds only valid ones).
  */
-export class SpliceOp extends Op<number> {
-  /** @internal sendFile's bookkeeping: told of the terminal CQE (or of a refusal). */
-  done: DoneHook | undefined = undefined;
+export class SpliceOp extends ReportingOp {
   /** @internal Errors worded as node:net's ("write EPIPE"): the output is a socket. */
   netStyle = false;
 
@@ -57,20 +77,8 @@ export class SpliceOp extends Op<number> {
     setFileIndex(sqes, index, this.fdIn);
   }
 
-  value(res: number): number { return res; }
-
   override error(res: number): Error {
     return this.netStyle ? netError(res, 'write') : errnoError(res, this.syscall);
-  }
-
-  override complete(res: number, flags: number): void {
-    super.complete(res, flags);
-    this.done?.(res);
-  }
-
-  override refuse(err: unknown): void {
-    super.refuse(err);
-    this.done?.(ECANCELED);
   }
 }
 
@@ -83,8 +91,7 @@ export const POLLOUT = 0x0004;
  * one of `events` (poll32_events in the op-flags word).  sendFile puts one linked
  * before a splice into a non-blocking socket that answered EAGAIN.
  */
-export class PollOp extends Op<number> {
-  done: DoneHook | undefined = undefined;
+export class PollOp extends ReportingOp {
   constructor(ring: Submitter, readonly fd: number, readonly events: number) {
     super(ring);
   }
@@ -92,14 +99,5 @@ export class PollOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     prep(sqes, index, Opcode.POLL_ADD, this.fd, 0, 0, 0);
     setOpFlags(sqes, index, this.events);
-  }
-  value(res: number): number { return res; }
-  override complete(res: number, flags: number): void {
-    super.complete(res, flags);
-    this.done?.(res);
-  }
-  override refuse(err: unknown): void {
-    super.refuse(err);
-    this.done?.(ECANCELED);
   }
 }
