@@ -214,6 +214,44 @@ describe('resolveUnderRoot', () => {
     }
   });
 
+  test('a name swapped for a FIFO right after it was looked at: the file looked at is what opens, never the FIFO', async (t) => {
+    if (!hasFifo) return t.skip('mkfifo not available');
+    const victim = `${root}/victim`;
+    const fifo = `${root}/victim.fifo`;
+    fs.writeFileSync(victim, 'the file looked at');
+    execFileSync('mkfifo', [fifo]);
+    const writer = spawn('sh', ['-c', `exec 3>'${fifo}'; echo opened`], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let out = '';
+    writer.stdout!.on('data', (d) => { out += d; });
+    const gone = new Promise((r) => writer.once('close', r));
+    const served = await ServedRoot.open(root);
+    try {
+      // The swap lands between the O_PATH look and the open for reading (a rename by
+      // someone who can write in the served tree).
+      const hooked = served as unknown as { openBeneath(rel: string, flags: number): Promise<unknown> };
+      const look = hooked.openBeneath;
+      hooked.openBeneath = async function (rel: string, flags: number) {
+        const r = await look.call(this, rel, flags);
+        if (rel === 'victim') fs.renameSync(fifo, victim);
+        return r;
+      };
+      await new Promise((r) => setTimeout(r, 100)); // the writer waits in its open
+      const o = await served.openTarget({ rel: 'victim', trailingSlash: false } as Parameters<ServedRoot['openTarget']>[0]);
+      assert.ok(!('status' in o), `refused: ${'status' in o ? o.status : ''}`);
+      const buf = Buffer.alloc(64);
+      const { bytesRead } = await o.fh.read(buf, 0, 64, 0);
+      await o.fh.close();
+      assert.equal(buf.toString('utf8', 0, bytesRead), 'the file looked at');
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(out, '', 'the FIFO renamed in was opened for reading (its writer went on)');
+    } finally {
+      writer.kill();
+      await gone;
+      await served.close();
+      fs.rmSync(victim, { force: true });
+    }
+  });
+
   test('a directory with search (x) but no read permission still serves its index.html', async (t) => {
     // As root, permission bits do not apply (CAP_DAC_OVERRIDE): the server runs without
     // that capability (setpriv --bounding-set; the files stay root's, so owner bits count).

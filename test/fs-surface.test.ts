@@ -186,7 +186,7 @@ async function diff(what: string, op: (f: Api, dir: string) => unknown, opts: Di
 
 /** fds opened since the start — except libuv's inotify fd, which its loop keeps once a watch was made (watch tests). */
 function fdsLeft(): string[] {
-  return fdsOpenedSince(fdsBefore).filter((f) => !f.endsWith('anon_inode:inotify'));
+  return fdsOpenedSince(fdsBefore).filter((f) => !f.includes(' -> anon_inode:inotify '));
 }
 
 let fdsBefore = new Map<number, string>();

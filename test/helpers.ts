@@ -155,7 +155,10 @@ export const SUITE = { timeout: 30_000 };
 export function failIfKeptAlive(ms = 5000): void {
   after(() => {
     setTimeout(() => {
-      process.stderr.write(`ringcore tests: process still alive ${ms} ms after its tests finished\n`);
+      // What keeps it alive (Node's list of active handles and requests; this timer is
+      // unref'd, so it is not among them), so that a rare failure says what to look at.
+      const info = (process as { getActiveResourcesInfo?: () => string[] }).getActiveResourcesInfo?.() ?? ['(not available here)'];
+      process.stderr.write(`ringcore tests: process still alive ${ms} ms after its tests finished; active: ${info.join(', ')}\n`);
       process.exit(1);
     }, ms).unref();
   });
@@ -186,12 +189,24 @@ export function fdCount(): number {
   return fs.readdirSync('/proc/self/fd').length;
 }
 
-/** This process's open fds, each with what it points at: a baseline for fdsOpenedSince(). */
+/**
+ * This process's open fds, each with what it points at and its inode (fdinfo's `ino:`):
+ * a baseline for fdsOpenedSince().  The inode tells a new ring, socket or
+ * pipe from the one whose number it reused, which the link text alone does not (every
+ * ring reads `anon_inode:[io_uring]`).
+ */
 export function fdSnapshot(): Map<number, string> {
   const m = new Map<number, string>();
   for (const name of fs.readdirSync('/proc/self/fd')) {
     const t = fdTarget(Number(name));
-    if (t !== null) m.set(Number(name), t);
+    if (t === null) continue;
+    let ino = '';
+    try {
+      ino = /^ino:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${name}`, 'utf8'))?.[1] ?? '';
+    } catch {
+      continue; // closed meanwhile
+    }
+    m.set(Number(name), `${t} (ino ${ino})`);
   }
   return m;
 }
@@ -201,13 +216,14 @@ export function fdSnapshot(): Map<number, string> {
  * ("fd -> target" each): what the code under test left open.  Compare this with []
  * rather than a bare count with the count before: Bun and Deno close some of their own
  * fds late (a count then drops below the baseline and an equality fails, as it did under
- * Bun in CI) and a leak can hide behind such a close.  The fd that lists
- * /proc/self/fd is left out.
+ * Bun in CI) and a leak can hide behind such a close.  Not caught: a leaked fd that
+ * reuses the number of one closed meanwhile AND has its inode (the same file opened
+ * again).  The fd that lists /proc/self/fd is left out.
  */
 export function fdsOpenedSince(before: Map<number, string>): string[] {
   const opened: string[] = [];
   for (const [fd, target] of fdSnapshot()) {
-    if (before.get(fd) === target || /^\/proc\/(self|\d+)\/fd$/.test(target)) continue;
+    if (before.get(fd) === target || /^\/proc\/(self|\d+)\/fd /.test(target)) continue;
     opened.push(`${fd} -> ${target}`);
   }
   return opened;

@@ -38,8 +38,10 @@
  *    required to be a regular file), else 404.  A trailing slash after a file is 404.
  *    Anything that is not a regular file or a directory (FIFO, socket, device) is
  *    403.  Every name is first opened O_PATH and looked at (statx): only a regular file
- *    is then opened for reading — a FIFO or device is never opened (no side effect),
- *    and a directory with search but no read permission still serves its index.html.
+ *    is then opened for reading, by reopening that O_PATH fd (/proc/<pid>/fd/N, the
+ *    same inode, whatever the name points at by then) — a FIFO or device is never
+ *    opened (no side effect), and a directory with search but no read permission
+ *    still serves its index.html.
  *  - Dotfiles (`.env`, `.git/config`, anything under a segment that starts with "."):
  *    by default ignored — 404, as if absent, which is serve-static's default — or 403
  *    with `dotfiles: 'deny'`, or served with `dotfiles: 'allow'`.  Checked on the
@@ -245,21 +247,21 @@ export class ServedRoot {
    * an O_PATH fd (which needs no read permission and has no side effect: a FIFO or a
    * device is never opened) and its statx.  A directory stops there — serving its
    * index.html needs only search permission on it, as with nginx.  A regular file is
-   * then opened for reading by the same name and must be the same file (device and
-   * inode); replaced in between (a deploy renaming files into place), the lookup runs
-   * again, at most three times (then 500).
+   * then opened for reading through its O_PATH fd's link in /proc/<pid>/fd: that
+   * reopens the very inode that was looked at, where a second walk of the name could
+   * meet whatever a rename put there meanwhile (a FIFO, say).
    */
   private async openChecked(rel: string, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const looked = await this.openAndCheck(rel, O_PATH, dotfiles);
-      if ('status' in looked || !looked.stat.isFile()) return looked;
+    const looked = await this.openAndCheck(rel, O_PATH, dotfiles);
+    if ('status' in looked || !looked.stat.isFile()) return looked;
+    try {
+      const fd = await openat2(-100, `/proc/${process.pid}/fd/${looked.fh.fd}`, { flags: OPEN_FLAGS });
+      return { ...looked, fh: new FileHandle(defaultRing(), fd) };
+    } catch (e) {
+      return { status: errorStatus(e) };
+    } finally {
       await looked.fh.close();
-      const opened = await this.openAndCheck(rel, OPEN_FLAGS, dotfiles);
-      if ('status' in opened) return opened;
-      if (opened.stat.dev === looked.stat.dev && opened.stat.ino === looked.stat.ino) return opened;
-      await opened.fh.close();
     }
-    return { status: 500 };
   }
 
   /**

@@ -172,7 +172,13 @@ export function sendFile(host: SendFileHost, file: unknown, options: unknown): P
     return Promise.reject(e);
   }
   const p = host.sendOrder().exclusive(() => job.run());
-  const done = (): void => signal.removeEventListener('abort', onAbort);
+  const done = (): void => {
+    try {
+      signal.removeEventListener('abort', onAbort);
+    } catch {
+      // A signal-like object without a working removeEventListener: nothing to remove from.
+    }
+  };
   p.then(done, done);
   return Promise.race([p, early]);
 }

@@ -444,7 +444,14 @@ export class TcpStream extends FdHandle implements ChunkSource {
       order.end();
       return Promise.resolve();
     }
-    return this.sendRecv(Opcode.SEND, 'write', b, { offset: 0, length: total, signal: opts?.signal }).then((n) => {
+    let first: Promise<number>;
+    try {
+      first = this.sendRecv(Opcode.SEND, 'write', b, { offset: 0, length: total, signal: opts?.signal });
+    } catch (e) { // (sendRecv rejects rather than throws; should that change, the order still ends)
+      order.end();
+      return Promise.reject(e);
+    }
+    return first.then((n) => {
       if (n === total) return order.end();
       return this.writeAllLoop(b, n, total, opts).finally(() => order.end());
     }, (e: unknown) => {
