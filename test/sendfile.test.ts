@@ -318,6 +318,23 @@ describe('sendFile: signal-like objects', SUITE, () => {
     await s.close();
     assert.deepEqual(got, pattern(300 * 1024, 5).subarray(3, 103));
   });
+
+  test('a signal-like object with addEventListener but no removeEventListener: the file is sent, nothing thrown later', async () => {
+    const data = pattern(200_000, 6);
+    const fh = await open(file('half-signal', data));
+    const s = await TcpStream.connect({ port: sinkPort });
+    const listeners: (() => void)[] = [];
+    const half = { aborted: false, addEventListener: (_: string, f: () => void) => listeners.push(f) } as unknown as AbortSignal;
+    // Before the fix the removal threw in a promise reaction nobody handled: an
+    // unhandled rejection, which ends a Node process (node:test reports it as a failure).
+    assert.equal(await s.sendFile(fh, { signal: half }), data.length);
+    assert.equal(listeners.length, 1);
+    await delay(10);
+    await s.shutdown('write');
+    assert.ok((await receivedBy(s)).equals(data));
+    await s.close();
+    await fh.close();
+  });
 });
 
 /** A peer that accepts one connection and does not read until told to. */
