@@ -86,9 +86,13 @@ export class Chunks extends Receiver<Uint8Array> implements RecvSink {
   private tailEnd = 0;
   private readonly highWaterMark: number;
 
+  /** zeroCopyChunks(): chunks are views of the shared buffers, valid until the next next(). */
+  private readonly zeroCopy: boolean;
+
   constructor(private readonly source: ChunkSource, private readonly group: BufferRing,
-              private readonly zeroCopy: boolean, options: ChunksOptions = {}) {
+              options: ChunksOptions & { zeroCopy: boolean }) {
     super(source, 'chunks', true);
+    this.zeroCopy = options.zeroCopy;
     this.highWaterMark = Math.max(options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK, group.size);
     this.begin(options.signal);
   }

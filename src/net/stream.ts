@@ -354,7 +354,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
     const highWaterMark = checkHighWaterMark(opts?.highWaterMark) ?? this.highWaterMark;
     if (this.fdv < 0) throw closedError('read');
     if (this.reader !== undefined) throw invalidState('this stream already has a chunks() iterator running');
-    const reader = new Chunks(this, this.group ?? this.ring.recvBuffers, zeroCopy, { signal, highWaterMark });
+    const reader = new Chunks(this, this.group ?? this.ring.recvBuffers, { zeroCopy, signal, highWaterMark });
     if (!reader.isStopped) this.reader = reader;
     return reader;
   }
