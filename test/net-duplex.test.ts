@@ -250,17 +250,21 @@ describe('undici over RingCore connections', SUITE, () => {
   });
 });
 
+/** A P-256 key and a self-signed certificate for localhost / 127.0.0.1, made by openssl in `dir`. */
+function selfSignedCert(dir: string): { key: Buffer; cert: Buffer } {
+  const keyFile = path.join(dir, 'key.pem');
+  const certFile = path.join(dir, 'cert.pem');
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
+    '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost',
+    '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  return { key: fs.readFileSync(keyFile), cert: fs.readFileSync(certFile) };
+}
+
 describe('HTTPS over RingCore connections', SUITE, () => {
   test('an https server and an https client (tls.connect({ socket })), certificate made by openssl', async () => {
     const tmp = tempDir();
     try {
-      const keyFile = path.join(tmp.dir, 'key.pem');
-      const certFile = path.join(tmp.dir, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-      const key = fs.readFileSync(keyFile);
-      const cert = fs.readFileSync(certFile);
+      const { key, cert } = selfSignedCert(tmp.dir);
       const server = https.createServer({ key, cert }, (req, res) => {
         res.end(`secure ${req.url} ${(req.socket as tls.TLSSocket).getProtocol()}`);
       });
@@ -299,14 +303,9 @@ describe('HTTPS over RingCore connections', SUITE, () => {
   test('TLS client over a RingCore connection: tls.connect({ socket }) to a node:tls server, both ways, certificate checked', async () => {
     const tmp = tempDir();
     try {
-      const keyFile = path.join(tmp.dir, 'key.pem');
-      const certFile = path.join(tmp.dir, 'cert.pem');
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes',
-        '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=localhost',
-        '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
-      const cert = fs.readFileSync(certFile);
+      const { key, cert } = selfSignedCert(tmp.dir);
       // An echo server that says which protocol it negotiated first.
-      const server = tls.createServer({ key: fs.readFileSync(keyFile), cert }, (sock) => {
+      const server = tls.createServer({ key, cert }, (sock) => {
         sock.write(`hello ${sock.getProtocol()}\n`);
         sock.pipe(sock);
         sock.on('error', () => {});
