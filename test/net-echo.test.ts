@@ -161,6 +161,59 @@ describe('echo server, 300 concurrent clients (RingCore + node:net), 0..1 MiB ea
   });
 });
 
+describe('write / writeAll with { more: true } (MSG_MORE)', SUITE, () => {
+  let ring: Ring;
+  before(() => {
+    ring = new Ring();
+  });
+  after(async () => {
+    await ring.close();
+  });
+
+  /** The next read's bytes, or 'nothing' if none arrived within `ms`. */
+  async function readWithin(s: TcpStream, ms: number, buf: Buffer, pending?: Promise<number>): Promise<{ n: number | 'nothing'; read: Promise<number> }> {
+    const read = pending ?? s.read(buf);
+    let timer: NodeJS.Timeout | undefined;
+    const n = await Promise.race([read, new Promise<'nothing'>((r) => { timer = setTimeout(() => r('nothing'), ms); })]);
+    clearTimeout(timer);
+    return { n, read };
+  }
+
+  test('sends marked more are held back and leave with the next send, in one segment; a held send with nothing after it still arrives', async () => {
+    const listener = await TcpListener.bind({ port: 0, ring });
+    try {
+      const [client, server] = await Promise.all([TcpStream.connect({ port: listener.port, ring }), listener.accept()]);
+      try {
+        const buf = Buffer.alloc(64);
+        // The control: a plain small send arrives at once (the method can see an arrival).
+        await client.writeAll('ping');
+        const ctl = await readWithin(server, 1000, buf);
+        assert.equal(ctl.n, 4, 'a plain send arrives');
+        assert.equal(buf.toString('latin1', 0, 4), 'ping');
+        // Marked more: TCP holds the partial segment (the kernel's own timer would send it
+        // after >= 200 ms; nothing else is in flight to release it earlier).
+        assert.equal(await client.write(Buffer.from('he'), { more: true }), 2);
+        await client.writeAll('ad', { more: true });
+        const held = await readWithin(server, 60, buf);
+        assert.equal(held.n, 'nothing', 'nothing arrived while more was promised');
+        await client.writeAll('body');
+        const n = await held.read; // the read still pending gets both, as one segment
+        assert.equal(buf.toString('latin1', 0, n), 'headbody');
+        // Held with nothing after it: it still goes out (the kernel's probe timer).
+        const t0 = Date.now();
+        await client.writeAll('tail', { more: true });
+        const tail = await readWithin(server, 5000, buf);
+        assert.equal(tail.n, 4, `a held send with nothing after it arrived (after ${Date.now() - t0} ms)`);
+        assert.equal(buf.toString('latin1', 0, 4), 'tail');
+      } finally {
+        await Promise.all([client.close(), server.close()]);
+      }
+    } finally {
+      await listener.close();
+    }
+  });
+});
+
 describe('readv / writev on sockets', SUITE, () => {
   let ring: Ring;
   before(() => {

@@ -329,6 +329,9 @@ describe('argument errors (thrown before anything is submitted)', SUITE, () => {
         await assert.rejects(Promise.resolve(server.read('nope' as unknown as Buffer)), { code: 'ERR_INVALID_ARG_TYPE' });
         await assert.rejects(Promise.resolve(server.read(buf, { offset: 4, length: 5 })), { code: 'ERR_OUT_OF_RANGE' });
         await assert.rejects(Promise.resolve(client.write(buf, { offset: -1 })), { code: 'ERR_OUT_OF_RANGE' });
+        await assert.rejects(client.write(buf, { more: 1 as unknown as boolean }), { code: 'ERR_INVALID_ARG_TYPE', message: /options\.more/ });
+        await assert.rejects(client.writeAll('x', { more: 'yes' as unknown as boolean }), { code: 'ERR_INVALID_ARG_TYPE' });
+        await assert.rejects(client.writeAll('x', { more: null as unknown as boolean }), { code: 'ERR_INVALID_ARG_TYPE' });
         await assert.rejects(client.shutdown('sideways' as 'write'), { code: 'ERR_INVALID_ARG_TYPE' });
         await tick();
         await tick();

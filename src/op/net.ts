@@ -34,7 +34,7 @@ import { addressOf, MAX_RW, regionAddress, scratch, viewGone, viewLength } from 
 import { netError } from './errors.js';
 import { closeQuietly } from './io.js';
 import type { OpOptions } from './io.js';
-import { MSG_NOSIGNAL, SOCK_CLOEXEC, STREAM_NONBLOCK, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
+import { MSG_MORE, MSG_NOSIGNAL, SOCK_CLOEXEC, STREAM_NONBLOCK, SOCKET_URING_OP_GETSOCKOPT, SOCKET_URING_OP_SETSOCKOPT } from '../sys/socket.js';
 
 export { closeQuietly };
 
@@ -154,7 +154,8 @@ export class ConnectOp extends Op<void> {
 /**
  * IORING_OP_SEND / IORING_OP_RECV on a connected socket: `length` bytes at `offset`
  * in `buffer`.  Resolves with the byte count (RECV: 0 = the peer closed).  SEND
- * carries MSG_NOSIGNAL: a closed peer is an EPIPE error, never a SIGPIPE.
+ * carries MSG_NOSIGNAL: a closed peer is an EPIPE error, never a SIGPIPE; and
+ * MSG_MORE when the request says more follows at once (`more`).
  */
 export class SendRecvOp extends Op<number> {
   private readonly opcode: number;
@@ -164,6 +165,8 @@ export class SendRecvOp extends Op<number> {
   readonly length: number;
   /** Told of every byte moved (a TcpStream's bytesRead/bytesWritten). */
   private readonly counter: ByteCounter | undefined;
+  /** SEND's msg_flags. */
+  private readonly msgFlags: number;
   constructor(ring: Submitter, r: SendRecvRequest) {
     super(ring, r.signal, r.owner);
     this.opcode = r.opcode;
@@ -172,6 +175,7 @@ export class SendRecvOp extends Op<number> {
     this.offset = r.offset ?? 0;
     this.length = r.length;
     this.counter = r.counter;
+    this.msgFlags = r.more === true ? MSG_NOSIGNAL | MSG_MORE : MSG_NOSIGNAL;
     if (r.opcode === Opcode.RECV) this.req.keepOutcome = true; // bytes read are never dropped by an abort
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
@@ -186,7 +190,7 @@ export class SendRecvOp extends Op<number> {
   prepare(sqes: Uint32Array, index: number): void {
     const n = this.length;
     prep(sqes, index, this.opcode, this.fd, this.addr, n > MAX_RW ? MAX_RW : n, 0);
-    if (this.opcode === Opcode.SEND) setOpFlags(sqes, index, MSG_NOSIGNAL);
+    if (this.opcode === Opcode.SEND) setOpFlags(sqes, index, this.msgFlags);
   }
   value(res: number): number {
     if (this.counter !== undefined) this.counter.counted(this.opcode === Opcode.RECV, res);
@@ -209,6 +213,8 @@ export interface SendRecvRequest {
   owner?: Owner;
   /** Told of every byte moved. */
   counter?: ByteCounter;
+  /** SEND: more data follows at once (MSG_MORE: TCP holds back a last partial segment). */
+  more?: boolean;
 }
 
 /** What counts a stream's bytes (net.Socket's bytesRead/bytesWritten). */

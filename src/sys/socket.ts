@@ -39,6 +39,13 @@ export function kernelAtLeast(rel: string, major: number, minor: number): boolea
   return a > major || (a === major && b >= minor);
 }
 export const MSG_NOSIGNAL = 0x4000;
+/**
+ * send(2) flag: more data follows at once.  TCP holds back the send's last partial
+ * segment (as TCP_CORK does, for this one call) until the next send fills or pushes
+ * it; if none comes, the kernel sends it by itself after about 200 ms (the probe timer).
+ * Ignored by Unix-domain stream sockets.
+ */
+export const MSG_MORE = 0x8000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_REUSEPORT = 15;
