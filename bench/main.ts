@@ -15,6 +15,7 @@ const workloads: Record<string, () => Promise<{ main(): Promise<void> }>> = {
   dgram: () => import('./dgram.js'),
   static: () => import('./static.js'),
   sendfile: () => import('./sendfile.js'),
+  fixed: () => import('./fixed.js'),
 };
 
 const asked = process.argv.slice(2);
