@@ -205,6 +205,13 @@ describe('write / writeAll with { more: true } (MSG_MORE)', SUITE, () => {
         const tail = await readWithin(server, 5000, buf);
         assert.equal(tail.n, 4, `a held send with nothing after it arrived (after ${Date.now() - t0} ms)`);
         assert.equal(buf.toString('latin1', 0, 4), 'tail');
+        // Held, then closed: close() sends it with the FIN at once, not after the timer.
+        await client.writeAll('last', { more: true });
+        await client.close();
+        const last = await readWithin(server, 150, buf);
+        assert.equal(last.n, 4, 'close() flushed the held segment');
+        assert.equal(buf.toString('latin1', 0, 4), 'last');
+        assert.equal(await server.read(buf), 0, 'then end of stream');
       } finally {
         await Promise.all([client.close(), server.close()]);
       }
