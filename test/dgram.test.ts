@@ -502,6 +502,96 @@ test('every fd is closed at the end (sockets, the ring)', async () => {
   await waitUntil(() => fdsOpenedSince(baselineFds).length === 0, `fds closed: ${fdsOpenedSince(baselineFds).join(', ')}`);
 });
 
+/** What node:dgram reports asynchronously (a send/connect callback, or an 'error' event) for `call` on a fresh socket. */
+function nodeAsyncError(type: 'udp4' | 'udp6', call: (s: dgram.Socket, cb: (e: Error | null) => void) => void): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const s = dgram.createSocket(type);
+    const done = (e: Error | null) => {
+      try {
+        s.close();
+      } catch { /* closed already */ }
+      if (e === null) reject(new Error('node:dgram did not fail'));
+      else {
+        const x = e as Error & { code?: string; errno?: number; syscall?: string; address?: string; port?: number };
+        resolve({ code: x.code, errno: x.errno, syscall: x.syscall, address: x.address, port: x.port, message: x.message });
+      }
+    };
+    s.on('error', done);
+    call(s, done);
+  });
+}
+
+describe('node:dgram\'s edges: an empty host, an address of the other family, a receive buffer too small to hold anything', () => {
+  test('an empty host is node:dgram\'s default: any address for bind, localhost for send and connect', async () => {
+    const server = await UdpSocket.bind({ host: '127.0.0.1' });
+    const any = await UdpSocket.bind({ host: '' });
+    try {
+      assert.equal(any.address().address, '0.0.0.0'); // node:dgram binds '' to 0.0.0.0 too
+      const r = server.recv();
+      assert.equal(await any.send('to ""', server.address().port, ''), 5);
+      const d = await within(r, 2000, 'recv');
+      assert.equal(d.data.toString(), 'to ""');
+      await any.connect(server.address().port, '');
+      assert.deepEqual(any.remoteAddress(), { address: '127.0.0.1', family: 'IPv4', port: server.address().port });
+    } finally {
+      await Promise.all([server.close(), any.close()]);
+    }
+  });
+
+  test('an IPv6 address on a udp4 socket: EINVAL for send, connect and bind, as node:dgram words it, before any request', async () => {
+    const ring = new Ring();
+    const four = await UdpSocket.bind({ host: '127.0.0.1', ring });
+    try {
+      const fields = (e: unknown) => {
+        const x = e as Error & { code?: string; errno?: number; syscall?: string; address?: string; port?: number };
+        return { code: x.code, errno: x.errno, syscall: x.syscall, address: x.address, port: x.port, message: x.message };
+      };
+      // Node's wording (libuv refuses the family before the system call).  Checked against
+      // the live node:dgram under Node; Bun's and Deno's node:dgram word it otherwise
+      // (Bun: EAFNOSUPPORT), so there the expectation stands alone.
+      const sendWant = { code: 'EINVAL', errno: -22, syscall: 'send', address: '::1', port: 9, message: 'send EINVAL ::1:9' };
+      const connectWant = { ...sendWant, syscall: 'connect', message: 'connect EINVAL ::1:9' };
+      const bindWant = { code: 'EINVAL', errno: -22, syscall: 'bind', address: '::1', port: undefined, message: 'bind EINVAL ::1' };
+      if (process.versions.bun === undefined && process.versions.deno === undefined) {
+        assert.deepEqual(await nodeAsyncError('udp4', (n, cb) => n.send('x', 9, '::1', cb)), sendWant);
+        assert.deepEqual(await nodeAsyncError('udp4', (n, cb) => n.connect(9, '::1', ((e?: Error) => cb(e ?? null)) as () => void)), connectWant);
+        assert.deepEqual(await nodeAsyncError('udp4', (n) => n.bind(0, '::1')), bindWant);
+      }
+      const before = ring.stats().sqesSubmitted;
+      assert.deepEqual(fields(await four.send('x', 9, '::1').then(() => null, (e: unknown) => e)), sendWant);
+      assert.deepEqual(fields(await four.connect(9, '::1').then(() => null, (e: unknown) => e)), connectWant);
+      assert.equal(ring.stats().sqesSubmitted, before, 'nothing reached the kernel');
+      assert.throws(() => four.remoteAddress(), { code: 'ERR_SOCKET_DGRAM_NOT_CONNECTED' }); // still unconnected, usable
+      assert.deepEqual(fields(await UdpSocket.bind({ type: 'udp4', host: '::1', ring }).then(() => null, (e: unknown) => e)), bindWant);
+    } finally {
+      await four.close();
+      await ring.close();
+    }
+  });
+
+  test('recvBuffers whose size leaves no room after the 44-byte header are refused at bind; 45 bytes receive one byte', async () => {
+    for (const size of [1, 16, 44]) {
+      await assert.rejects(UdpSocket.bind({ host: '127.0.0.1', recvBuffers: { count: 4, size } }), {
+        code: 'ERR_OUT_OF_RANGE', message: new RegExp(`"options.recvBuffers.size" is out of range. It must be > 44 .*Received ${size}`),
+      });
+    }
+    const tiny = await UdpSocket.bind({ host: '127.0.0.1', recvBuffers: { count: 4, size: 45 } });
+    const sender = await UdpSocket.bind({ host: '127.0.0.1' });
+    try {
+      const it = tiny.messages()[Symbol.asyncIterator]();
+      const next = it.next();
+      await sender.send('ab', tiny.address().port, '127.0.0.1');
+      const m = await within(next, 2000, 'message');
+      assert.equal(m.done, false);
+      assert.equal(m.value.data.toString(), 'a');
+      assert.equal(m.value.truncated, true);
+      await it.return!();
+    } finally {
+      await Promise.all([tiny.close(), sender.close()]);
+    }
+  });
+});
+
 describe('found by a hostile test', () => {
   test('a refused recvBuffers option does not leave the socket bound (the port is free again)', async () => {
     const probe = await UdpSocket.bind({ port: 0 });

@@ -183,6 +183,15 @@ export function bufferSizeError(res: number, syscall: string): Error {
 class SystemError extends Error {}
 Object.defineProperty(SystemError.prototype, 'name', { value: 'SystemError', configurable: true, writable: true, enumerable: false });
 
+/**
+ * An IPv6 address for a udp4 socket: node:dgram's "send EINVAL ::1:9" (libuv refuses
+ * the family before any system call; the kernel would say EAFNOSUPPORT).  A udp6
+ * socket takes IPv4 literals in their mapped form (literalFor), so only udp4 mismatches.
+ */
+export function familyError(type: SocketType, address: string, syscall: string, port: number): Error | undefined {
+  return type === 'udp4' && address.includes(':') ? netError(EINVAL, syscall, address, port) : undefined;
+}
+
 /** "setTTL EINVAL" and the like: node:dgram's ErrnoException for a refused value. */
 export function invalid(syscall: string): Error {
   return netError(EINVAL, syscall);

@@ -25,22 +25,22 @@ import {
 import { CloseOp } from '../op/io.js';
 import { WaitingRequests } from '../op/waiting.js';
 import { FdHandle } from '../op/handle.js';
-import { codedError, invalidArgType, invalidState, netError, type RingError } from '../op/errors.js';
+import { codedError, invalidArgType, invalidState, netError, outOfRange, type RingError } from '../op/errors.js';
 import type { Ring } from '../runtime/ring.js';
 import type { BufferRing } from '../runtime/bufring.js';
 import { defaultRing } from '../runtime/current.js';
 import {
-  alreadyConnected, badBufferSize, badType, bufferSizeError, checkPort, decodeSource, in6Addr, inAddr, invalid,
+  alreadyConnected, badBufferSize, badType, bufferSizeError, checkPort, decodeSource, familyError, in6Addr, inAddr, invalid,
   literalFor, lookup, notConnected, notRunning, sockaddrFor, toParts, type AddressInfo, type SocketType,
 } from './address.js';
-import { Messages, type Datagram, type MessageSource, type MessagesOptions } from './messages.js';
+import { Messages, PAYLOAD_AT, type Datagram, type MessageSource, type MessagesOptions } from './messages.js';
 import { EBADF, EINVAL } from '../sys/errno.js';
 import { checkInteger, checkSignal, signalOf } from '../op/validate.js';
 
 export interface BindOptions {
   /** Default 0: the kernel picks a free port (`address().port`). */
   port?: number;
-  /** Default '0.0.0.0' ('::' for udp6), as node:dgram; names are resolved with node:dns. */
+  /** Default (also for '') '0.0.0.0' ('::' for udp6), as node:dgram; names are resolved with node:dns.  An IPv6 address with `type: 'udp4'` is node:dgram's EINVAL. */
   host?: string;
   /** 'udp4' or 'udp6'; default: the family of `host` if it is an IPv6 literal, else 'udp4'. */
   type?: SocketType;
@@ -61,7 +61,8 @@ export interface BindOptions {
    * buffer holds one datagram after a 44-byte header, so `size` - 44 is the largest
    * datagram messages() receives whole (larger ones come `truncated`): the shared
    * group's limit is 16,340 bytes; `{ count: 64, size: 65571 }` takes any UDP
-   * datagram (65,527 bytes of IPv6 payload + the header).  `count` must be a power of two.
+   * datagram (65,527 bytes of IPv6 payload + the header).  `count` must be a power of two;
+   * `size` must be more than 44 (ERR_OUT_OF_RANGE at bind).
    */
   recvBuffers?: { count: number; size: number };
 }
@@ -146,10 +147,21 @@ export class UdpSocket extends FdHandle implements MessageSource {
     if (type !== 'udp4' && type !== 'udp6') throw badType();
     const rcv = options.recvBufferSize === undefined ? undefined : checkBufferSize(options.recvBufferSize);
     const snd = options.sendBufferSize === undefined ? undefined : checkBufferSize(options.sendBufferSize);
-    const rb = options.recvBuffers;
-    if (rb !== undefined && (rb === null || typeof rb !== 'object')) throw invalidArgType('options.recvBuffers', 'of type object', rb);
     const v6 = type === 'udp6';
-    const address = await lookup(host ?? (v6 ? '::' : '0.0.0.0'), type);
+    // An empty host is "any address", as node:dgram's `address || '0.0.0.0'`.
+    const address = await lookup(host || (v6 ? '::' : '0.0.0.0'), type);
+    const mismatch = familyError(type, address, 'bind', port);
+    if (mismatch !== undefined) throw mismatch;
+    const rb = options.recvBuffers;
+    if (rb !== undefined) {
+      if (rb === null || typeof rb !== 'object') throw invalidArgType('options.recvBuffers', 'of type object', rb);
+      // Each buffer starts with the header the kernel writes (io_uring_recvmsg_out and the
+      // source address: messages.ts PAYLOAD_AT, 44 bytes): a size that leaves no room for
+      // data could never receive a byte.
+      if (typeof rb.size === 'number' && rb.size <= PAYLOAD_AT) {
+        throw outOfRange('options.recvBuffers.size', `> ${PAYLOAD_AT} (each buffer starts with a ${PAYLOAD_AT}-byte header)`, rb.size);
+      }
+    }
     const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC).promise();
     try {
@@ -227,10 +239,13 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * @param data  the datagram: a string (UTF-8), a Buffer/TypedArray/DataView, or an array
    *              of them gathered into one datagram
    * @param port  the destination port (omitted on a connected socket)
-   * @param host  the destination host (default '127.0.0.1', '::1' for udp6)
+   * @param host  the destination host (default — also for '' — '127.0.0.1', '::1' for udp6;
+   *              an IPv4 literal on a udp6 socket is sent to its mapped form ::ffff:a.b.c.d,
+   *              where node:dgram says EINVAL)
    * @returns a Promise of the byte count sent
    * @throws ERR_SOCKET_BAD_PORT (also for no port on an unconnected socket, as node:dgram),
-   *         ERR_INVALID_ARG_TYPE, EMSGSIZE ... shaped as node:dgram's errors
+   *         ERR_INVALID_ARG_TYPE, EINVAL for an IPv6 address on a udp4 socket (before any
+   *         request), EMSGSIZE ... shaped as node:dgram's errors
    * @example
    * ```ts
    * import { UdpSocket } from 'ringcore/dgram';
@@ -258,13 +273,21 @@ export class UdpSocket extends FdHandle implements MessageSource {
       }
       const p = checkPort(port, 'Port', false);
       if (host !== undefined && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
-      const h = host ?? (this.type === 'udp6' ? '::1' : '127.0.0.1');
+      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' too, as node:dgram
       const key = `${h}|${p}`;
       const sockaddr = this.destinations.get(key);
       if (sockaddr !== undefined) return this.sendTo(parts, sockaddr, h, p);
       const literal = literalFor(h, this.type);
-      if (literal !== undefined) return this.sendTo(parts, this.remember(key, sockaddrFor(literal, p)), h, p);
-      return lookup(h, this.type).then((address) => this.sendTo(parts, sockaddrFor(address, p), address, p));
+      if (literal !== undefined) {
+        const mismatch = familyError(this.type, literal, 'send', p);
+        if (mismatch !== undefined) throw mismatch;
+        return this.sendTo(parts, this.remember(key, sockaddrFor(literal, p)), h, p);
+      }
+      return lookup(h, this.type).then((address) => {
+        const mismatch = familyError(this.type, address, 'send', p);
+        if (mismatch !== undefined) throw mismatch;
+        return this.sendTo(parts, sockaddrFor(address, p), address, p);
+      });
     } catch (e) {
       return Promise.reject(e);
     }
@@ -287,9 +310,10 @@ export class UdpSocket extends FdHandle implements MessageSource {
    * then takes no address, and only that peer's datagrams are received.  One
    * IORING_OP_CONNECT (no packet is sent).
    * @param port  the peer's port
-   * @param host  the peer's host (default '127.0.0.1', '::1' for udp6)
+   * @param host  the peer's host (default — also for '' — '127.0.0.1', '::1' for udp6)
    * @returns a Promise that resolves once the socket is connected
-   * @throws ERR_SOCKET_BAD_PORT for a bad port; ERR_SOCKET_DGRAM_IS_CONNECTED when it already is
+   * @throws ERR_SOCKET_BAD_PORT for a bad port; ERR_SOCKET_DGRAM_IS_CONNECTED when it already is;
+   *         EINVAL for an IPv6 address on a udp4 socket, as node:dgram
    * @example
    * ```ts
    * import { UdpSocket } from 'ringcore/dgram';
@@ -308,9 +332,11 @@ export class UdpSocket extends FdHandle implements MessageSource {
       if (host !== undefined && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
       if (this.fdv < 0) throw notRunning();
       if (this.peer !== undefined || this.connecting !== undefined) throw alreadyConnected();
-      const h = host ?? (this.type === 'udp6' ? '::1' : '127.0.0.1');
+      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' too, as node:dgram
       const connecting = (async () => {
         const address = await lookup(h, this.type);
+        const mismatch = familyError(this.type, address, 'connect', p);
+        if (mismatch !== undefined) throw mismatch;
         if (this.fdv < 0) throw notRunning();
         const op = new ConnectOp(this.ring, this.fdv, sockaddrFor(address, p), { address, port: p }, { owner: this });
         await op.promise();
