@@ -250,7 +250,7 @@ class Connection {
    * Send what is queued, in order, as one write.  `more`: a body follows at once, so
    * the last partial segment waits for it (MSG_MORE).  Measured on a 1 MiB file
    * (wrk -c32, nstat): a head sent on its own makes 37 TCP segments per response, and
-   * keeps the client's receive window small, against 21 with it — nginx's
+   * keeps the client's receive window small, against 21-23 with it — nginx's
    * `tcp_nopush on` (TCP_CORK) does the same.
    */
   async flush(more = false): Promise<void> {

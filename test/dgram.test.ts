@@ -533,6 +533,20 @@ describe('node:dgram\'s edges: an empty host, an address of the other family, a 
       assert.equal(d.data.toString(), 'to ""');
       await any.connect(server.address().port, '');
       assert.deepEqual(any.remoteAddress(), { address: '127.0.0.1', family: 'IPv4', port: server.address().port });
+      // null is the default too; remoteAddress() is the kernel's peer (getpeername), as
+      // node:dgram's: a connect to 0.0.0.0 is a connect to 127.0.0.1.
+      const nul = await UdpSocket.bind({ host: null as never });
+      const zero = await UdpSocket.bind({ host: '127.0.0.1' });
+      try {
+        assert.equal(nul.address().address, '0.0.0.0');
+        const r2 = server.recv();
+        await nul.send('null host', server.address().port, null as never);
+        assert.equal((await within(r2, 2000, 'recv')).data.toString(), 'null host');
+        await zero.connect(server.address().port, '0.0.0.0');
+        assert.equal(zero.remoteAddress().address, '127.0.0.1');
+      } finally {
+        await Promise.all([nul.close(), zero.close()]);
+      }
     } finally {
       await Promise.all([server.close(), any.close()]);
     }
@@ -572,9 +586,26 @@ describe('node:dgram\'s edges: an empty host, an address of the other family, a 
   test('recvBuffers whose size leaves no room after the 44-byte header are refused at bind; 45 bytes receive one byte', async () => {
     for (const size of [1, 16, 44]) {
       await assert.rejects(UdpSocket.bind({ host: '127.0.0.1', recvBuffers: { count: 4, size } }), {
-        code: 'ERR_OUT_OF_RANGE', message: new RegExp(`"options.recvBuffers.size" is out of range. It must be > 44 .*Received ${size}`),
+        code: 'ERR_OUT_OF_RANGE', message: new RegExp(`"options.recvBuffers.size" is out of range. It must be >= 45 && <= 16777216. Received ${size}`),
       });
     }
+    // Read once and checked before anything is made: a bad value never becomes a lookup
+    // error (ENOTFOUND), a family error or EADDRINUSE.
+    await assert.rejects(UdpSocket.bind({ host: 'no.such.host.invalid', recvBuffers: 5 as never }), { code: 'ERR_INVALID_ARG_TYPE' });
+    await assert.rejects(UdpSocket.bind({ type: 'udp4', host: '::1', recvBuffers: { count: 4, size: 44 } }), { code: 'ERR_OUT_OF_RANGE' });
+    for (const size of [NaN, Infinity, 44.5, 2 ** 24 + 1]) {
+      await assert.rejects(UdpSocket.bind({ recvBuffers: { count: 4, size } }), { code: 'ERR_OUT_OF_RANGE', message: /options\.recvBuffers\.size/ });
+    }
+    for (const size of ['64', null, {}, 64n]) {
+      await assert.rejects(UdpSocket.bind({ recvBuffers: { count: 4, size: size as never } }), { code: 'ERR_INVALID_ARG_TYPE', message: /options\.recvBuffers\.size/ });
+    }
+    await assert.rejects(UdpSocket.bind({ recvBuffers: { count: 3, size: 64 } }), { code: 'ERR_OUT_OF_RANGE', message: /options\.recvBuffers\.count/ });
+    let reads = 0;
+    const sneaky = { count: 4, get size() { return ++reads === 1 ? 100 : 10; } };
+    const s1 = await UdpSocket.bind({ host: '127.0.0.1', recvBuffers: sneaky });
+    assert.equal(reads, 1, 'size read once');
+    assert.equal(s1.recvBuffers.size, 100);
+    await s1.close();
     const tiny = await UdpSocket.bind({ host: '127.0.0.1', recvBuffers: { count: 4, size: 45 } });
     const sender = await UdpSocket.bind({ host: '127.0.0.1' });
     try {

@@ -8,7 +8,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { Ring } from '../src/index.js';
-import { TcpListener, TcpStream } from '../src/net/tcp.js';
+import { TcpListener, TcpStream, socketpair } from '../src/net/tcp.js';
 import { drained, tick, waitUntil, SUITE, failIfKeptAlive, ringFixture } from './helpers.js';
 
 failIfKeptAlive();
@@ -350,6 +350,70 @@ describe('argument errors (thrown before anything is submitted)', SUITE, () => {
     await assert.rejects(listener.accept(), { code: 'EBADF', syscall: 'accept' });
     assert.throws(() => listener.incoming(), { code: 'EBADF' });
     await drained(ring);
+  });
+});
+
+describe('write options are read once, at the call; an aborted write never hides bytes that went', SUITE, () => {
+  /** Read from `s` until it ends; the byte count. */
+  async function drain(s: TcpStream): Promise<number> {
+    const buf = Buffer.alloc(1 << 20);
+    let got = 0;
+    for (;;) {
+      const n = await s.read(buf);
+      if (n === 0) return got;
+      got += n;
+    }
+  }
+
+  test('options that are not an object are refused by writeAll as by write; changing the options object after the call changes nothing', async () => {
+    const [a, b] = socketpair({ ring });
+    try {
+      for (const bad of [true, 5, 'more']) {
+        await assert.rejects(a.writeAll('x', bad as never), { code: 'ERR_INVALID_ARG_TYPE', message: /"options" argument must be of type object/ });
+        await assert.rejects(a.write(Buffer.from('x'), bad as never), { code: 'ERR_INVALID_ARG_TYPE' });
+      }
+      const reading = drain(b);
+      // 16 MiB through a socketpair takes many SENDs: the loop must not read the options again.
+      const opts: { more?: unknown } = { more: true };
+      const all = a.writeAll(Buffer.alloc(16 << 20, 1), opts as { more: boolean });
+      opts.more = 1;
+      const wopts: { more?: unknown; length?: unknown } = { more: false, length: 3 };
+      const one = a.write(Buffer.from('abcdef'), wopts as { more: boolean; length: number }); // queued behind nothing, but checked now
+      wopts.more = 'x';
+      wopts.length = -1;
+      await all;
+      assert.equal(await one, 3);
+      await a.close();
+      assert.equal(await reading, (16 << 20) + 3);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  test('write({ signal }) aborted at once: either nothing went (AbortError) or it resolves with exactly what the peer receives', async () => {
+    for (let i = 0; i < 5; i++) {
+      const [a, b] = socketpair({ ring });
+      try {
+        const ac = new AbortController();
+        const big = Buffer.alloc(8 << 20, 7);
+        const w = a.write(big, { signal: ac.signal });
+        ac.abort();
+        const r = await w.then((n) => n, (e: Error) => e);
+        const reading = drain(b);
+        await a.close();
+        const got = await reading;
+        if (r instanceof Error) {
+          assert.equal(r.name, 'AbortError');
+          assert.equal(got, 0, 'an AbortError means no byte went');
+        } else {
+          assert.ok(r > 0 && r < big.length, `a short count (${r})`);
+          assert.equal(got, r, 'the count is what the peer received');
+          assert.equal(a.bytesWritten, r);
+        }
+      } finally {
+        await Promise.all([a.close(), b.close()]);
+      }
+    }
   });
 });
 

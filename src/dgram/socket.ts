@@ -140,7 +140,7 @@ export class UdpSocket extends FdHandle implements MessageSource {
   static override async bind(options: BindOptions = {}): Promise<UdpSocket> {
     if (options === null || typeof options !== 'object') throw invalidArgType('options', 'of type object', options);
     const port = checkPort(options.port ?? 0, 'options.port');
-    const host = options.host;
+    const host = options.host ?? undefined; // null too: node:dgram's default address
     if (host !== undefined && typeof host !== 'string') throw invalidArgType('options.host', 'of type string', host);
     let type = options.type;
     if (type === undefined) type = host !== undefined && isIP(host) === 6 ? 'udp6' : 'udp4';
@@ -148,20 +148,11 @@ export class UdpSocket extends FdHandle implements MessageSource {
     const rcv = options.recvBufferSize === undefined ? undefined : checkBufferSize(options.recvBufferSize);
     const snd = options.sendBufferSize === undefined ? undefined : checkBufferSize(options.sendBufferSize);
     const v6 = type === 'udp6';
+    const group = recvBuffersOf(options.recvBuffers); // checked before any lookup or socket
     // An empty host is "any address", as node:dgram's `address || '0.0.0.0'`.
     const address = await lookup(host || (v6 ? '::' : '0.0.0.0'), type);
     const mismatch = familyError(type, address, 'bind', port);
     if (mismatch !== undefined) throw mismatch;
-    const rb = options.recvBuffers;
-    if (rb !== undefined) {
-      if (rb === null || typeof rb !== 'object') throw invalidArgType('options.recvBuffers', 'of type object', rb);
-      // Each buffer starts with the header the kernel writes (io_uring_recvmsg_out and the
-      // source address: messages.ts PAYLOAD_AT, 44 bytes): a size that leaves no room for
-      // data could never receive a byte.
-      if (typeof rb.size === 'number' && rb.size <= PAYLOAD_AT) {
-        throw outOfRange('options.recvBuffers.size', `> ${PAYLOAD_AT} (each buffer starts with a ${PAYLOAD_AT}-byte header)`, rb.size);
-      }
-    }
     const ring = options.ring ?? defaultRing();
     const fd = await new SocketOp(ring, v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_CLOEXEC).promise();
     try {
@@ -177,8 +168,8 @@ export class UdpSocket extends FdHandle implements MessageSource {
         throw netError((e as RingError).errno, 'bind', address, port);
       }
       // Inside the try: a group refused (bad count or size) must not leave the socket bound.
-      const group = rb === undefined ? undefined : ring.provideBuffers(rb.count, rb.size);
-      return newSocket(ring, fd, type, group, { address, port: sockname(fd, false)?.port ?? port });
+      const bufferRing = group === undefined ? undefined : ring.provideBuffers(group.count, group.size);
+      return newSocket(ring, fd, type, bufferRing, { address, port: sockname(fd, false)?.port ?? port });
     } catch (e) {
       await new CloseOp(ring, fd).promise();
       throw e;
@@ -211,7 +202,8 @@ export class UdpSocket extends FdHandle implements MessageSource {
   }
 
   /**
-   * The connected peer, as node:dgram's remoteAddress(); ERR_SOCKET_DGRAM_NOT_CONNECTED if none.
+   * The connected peer, as node:dgram's remoteAddress() — what the kernel connected to
+   * (getpeername at connect: 0.0.0.0 is 127.0.0.1, no zone); ERR_SOCKET_DGRAM_NOT_CONNECTED if none.
    * @returns `{ address, family, port }` of the connected peer
    * @throws ERR_SOCKET_DGRAM_NOT_CONNECTED when the socket is not connected
    * @example
@@ -272,8 +264,8 @@ export class UdpSocket extends FdHandle implements MessageSource {
         return op.promise();
       }
       const p = checkPort(port, 'Port', false);
-      if (host !== undefined && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
-      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' too, as node:dgram
+      if (host != null && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
+      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' and null too, as node:dgram
       const key = `${h}|${p}`;
       const sockaddr = this.destinations.get(key);
       if (sockaddr !== undefined) return this.sendTo(parts, sockaddr, h, p);
@@ -329,10 +321,10 @@ export class UdpSocket extends FdHandle implements MessageSource {
   connect(port: number, host?: string): Promise<void> {
     try {
       const p = checkPort(port, 'Port', false);
-      if (host !== undefined && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
+      if (host != null && typeof host !== 'string') throw invalidArgType('address', 'of type string', host);
       if (this.fdv < 0) throw notRunning();
       if (this.peer !== undefined || this.connecting !== undefined) throw alreadyConnected();
-      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' too, as node:dgram
+      const h = host || (this.type === 'udp6' ? '::1' : '127.0.0.1'); // '' and null too, as node:dgram
       const connecting = (async () => {
         const address = await lookup(h, this.type);
         const mismatch = familyError(this.type, address, 'connect', p);
@@ -340,7 +332,12 @@ export class UdpSocket extends FdHandle implements MessageSource {
         if (this.fdv < 0) throw notRunning();
         const op = new ConnectOp(this.ring, this.fdv, sockaddrFor(address, p), { address, port: p }, { owner: this });
         await op.promise();
-        this.peer = { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: p };
+        // What the kernel connected to, as node:dgram reports it (getpeername): a connect
+        // to 0.0.0.0 is to 127.0.0.1, a zone is not part of the peer's address.
+        const peer = this.fdv >= 0 ? sockname(this.fdv, true) : undefined;
+        this.peer = peer !== undefined && peer.family !== 'unix'
+          ? { address: peer.address, family: peer.family, port: peer.port }
+          : { address, family: address.includes(':') ? 'IPv6' : 'IPv4', port: p };
       })();
       this.connecting = connecting;
       const done = () => {
@@ -860,4 +857,23 @@ async function setBufferSize(ring: Ring, fd: number, optname: number, size: numb
     const errno = (e as RingError).errno;
     throw typeof errno === 'number' ? bufferSizeError(errno, 'setsockopt') : e;
   }
+}
+
+/**
+ * `options.recvBuffers` of bind(), read once and checked before anything is made: an
+ * object whose `count` is a power of two up to 32768 and whose `size` leaves room after
+ * the header the kernel writes at the start of each buffer (io_uring_recvmsg_out and the
+ * source address: messages.ts PAYLOAD_AT, 44 bytes — a smaller buffer could never
+ * receive a byte), up to 16 MiB.
+ */
+function recvBuffersOf(rb: unknown): { count: number; size: number } | undefined {
+  if (rb === undefined) return undefined;
+  if (rb === null || typeof rb !== 'object') throw invalidArgType('options.recvBuffers', 'of type object', rb);
+  const { count, size } = rb as { count?: unknown; size?: unknown };
+  checkInteger(count, 'options.recvBuffers.count', 1, 32768);
+  if (((count as number) & ((count as number) - 1)) !== 0) {
+    throw outOfRange('options.recvBuffers.count', 'a power of two between 1 and 32768', count);
+  }
+  checkInteger(size, 'options.recvBuffers.size', PAYLOAD_AT + 1, 1 << 24);
+  return { count: count as number, size: size as number };
 }

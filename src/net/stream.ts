@@ -200,10 +200,21 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * ```
    */
   write(buffer: ArrayBufferView, opts?: { offset?: number; length?: number; signal?: AbortSignal; more?: boolean }): Promise<number> {
+    let o: { offset?: number; length?: number; signal: AbortSignal | undefined; more: boolean };
+    try {
+      // Read and checked once, here: a write queued behind a sendFile starts later, with
+      // what was asked now (a caller changing its options object meanwhile changes nothing).
+      checkView('buffer', buffer);
+      o = { ...sendOptions(opts), offset: opts?.offset, length: opts?.length };
+      const size = viewLength(buffer);
+      checkOffsetLength(o.offset ?? 0, o.length ?? size - ((o.offset ?? 0) as number), size);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const order = this.sendOrder();
-    if (!order.open) return order.later(() => this.sendRecv(Opcode.SEND, 'write', buffer, opts, order));
+    if (!order.open) return order.later(() => this.sendRecv(Opcode.SEND, 'write', buffer, o, order));
     order.begin();
-    return this.sendRecv(Opcode.SEND, 'write', buffer, opts, order);
+    return this.sendRecv(Opcode.SEND, 'write', buffer, o, order);
   }
 
   /**
@@ -272,7 +283,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
     try {
       checkView('buffer', buffer);
       const signal = signalOf(opts);
-      const more = opcode === Opcode.SEND && moreOf(opts);
+      const more = opcode === Opcode.SEND && opts?.more === true; // checked by write()/writeAll()
       const offset = opts?.offset ?? 0;
       const size = viewLength(buffer);
       const length = opts?.length ?? size - (offset as number);
@@ -410,9 +421,12 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * next send fills it (what TCP_CORK does, for these sends only).  Without it a head
    * goes out as a segment of its own, and with a large body behind it the peer's receive
    * window stays small (measured: file_server's 1 MiB responses, 37 segments per response and
-   * the client's CPU pushing the server's queued data, against 21 with `more`; ~1.3-1.45x
-   * the throughput).  A held segment goes out with the next send, or by itself after
-   * about 200 ms if none follows: do not set it on a stream's last write.
+   * the client's CPU pushing the server's queued data, against 21-23 with `more`, as under
+   * nginx; ~1.3-1.45x the throughput).  A held segment goes out with the next send that carries bytes, or
+   * when an ACK arrives, or by itself after the retransmission timeout (at least 200 ms;
+   * about that on loopback) if none follows — do not set it on a stream's last write.
+   * A zero-byte write or sendFile does not release it; setNoDelay(true), shutdown() and
+   * close() do.
    * @param buffer  the bytes, or a string (sent as UTF-8)
    * @param opts    `signal`; `more` (boolean, default false): more data follows at once (MSG_MORE)
    * @returns a Promise that resolves once every byte was sent
@@ -427,10 +441,16 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * ```
    */
   writeAll(buffer: ArrayBufferView | string, opts?: { signal?: AbortSignal; more?: boolean }): Promise<void> {
+    let o: SendOptions;
+    try {
+      o = sendOptions(opts); // once, at the call (see write())
+    } catch (e) {
+      return Promise.reject(e);
+    }
     const order = this.sendOrder();
-    if (!order.open) return order.later(() => this.writeAllNow(buffer, opts, order));
+    if (!order.open) return order.later(() => this.writeAllNow(buffer, o, order));
     order.begin();
-    return this.writeAllNow(buffer, opts, order);
+    return this.writeAllNow(buffer, o, order);
   }
 
   /**
@@ -439,8 +459,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
    * functions: a server answers most requests with one writeAll, and each async frame
    * costs a promise and microtasks per call.
    */
-  private writeAllNow(buffer: ArrayBufferView | string, opts: { signal?: AbortSignal; more?: boolean } | undefined,
-                      order: SendOrder): Promise<void> {
+  private writeAllNow(buffer: ArrayBufferView | string, opts: SendOptions, order: SendOrder): Promise<void> {
     let b: ArrayBufferView;
     let total: number;
     try {
@@ -457,7 +476,7 @@ export class TcpStream extends FdHandle implements ChunkSource {
     }
     let first: Promise<number>;
     try {
-      first = this.sendRecv(Opcode.SEND, 'write', b, { offset: 0, length: total, signal: opts?.signal, more: opts?.more });
+      first = this.sendRecv(Opcode.SEND, 'write', b, { offset: 0, length: total, signal: opts.signal, more: opts.more });
     } catch (e) { // (sendRecv rejects rather than throws; should that change, the order still ends)
       order.end();
       return Promise.reject(e);
@@ -472,9 +491,9 @@ export class TcpStream extends FdHandle implements ChunkSource {
   }
 
   /** After a short first SEND of `first` bytes: the rest, one SEND at a time. */
-  private async writeAllLoop(b: ArrayBufferView, first: number, total: number, opts: { signal?: AbortSignal; more?: boolean } | undefined): Promise<void> {
+  private async writeAllLoop(b: ArrayBufferView, first: number, total: number, opts: SendOptions): Promise<void> {
     let off = 0;
-    for (let n = first; ; n = await this.sendRecv(Opcode.SEND, 'write', b, { offset: off, length: total - off, signal: opts?.signal, more: opts?.more })) {
+    for (let n = first; ; n = await this.sendRecv(Opcode.SEND, 'write', b, { offset: off, length: total - off, signal: opts.signal, more: opts.more })) {
       if (n === 0) throw netError(EPIPE, 'write'); // nothing more will go
       off += n;
       if (off >= total) return;
@@ -735,13 +754,20 @@ export interface ConnectOptions extends ReceiveOptions {
   ring?: Ring;
 }
 
-/** undefined, or an integer number of bytes >= 1. */
-/** `opts.more` of write()/writeAll(): undefined (false) or a boolean.  (signalOf checked `opts` is an object.) */
-function moreOf(opts: { more?: unknown } | null | undefined): boolean {
-  const more = opts?.more;
-  return more === undefined ? false : checkBoolean(more, 'options.more');
+/** The options of write()/writeAll() as read, once, at the call. */
+interface SendOptions {
+  signal: AbortSignal | undefined;
+  more: boolean;
 }
 
+/** Check and copy `opts` of write()/writeAll(): an object (or nothing), `signal`, `more` (a boolean). */
+function sendOptions(opts: unknown): SendOptions {
+  const signal = signalOf(opts); // throws ERR_INVALID_ARG_TYPE unless opts is an object, undefined or null
+  const more = (opts as { more?: unknown } | null | undefined)?.more;
+  return { signal, more: more === undefined ? false : checkBoolean(more, 'options.more') };
+}
+
+/** undefined, or an integer number of bytes >= 1. */
 export function checkHighWaterMark(v: unknown, name = 'options.highWaterMark'): number | undefined {
   return v === undefined ? undefined : checkInteger(v, name, 1, 2 ** 31 - 1);
 }

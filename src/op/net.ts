@@ -176,7 +176,11 @@ export class SendRecvOp extends Op<number> {
     this.length = r.length;
     this.counter = r.counter;
     this.msgFlags = r.more === true ? MSG_NOSIGNAL | MSG_MORE : MSG_NOSIGNAL;
-    if (r.opcode === Opcode.RECV) this.req.keepOutcome = true; // bytes read are never dropped by an abort
+    // Bytes received are gone from the socket, bytes sent cannot be called back: either
+    // way an abort after submission waits for the CQE, so the caller learns the count
+    // (a write aborted after part of it went resolves with that part, never an
+    // AbortError that would make a retry send those bytes twice).
+    this.req.keepOutcome = true;
   }
   /** The address of the region, found by check() (which always runs just before prepare). */
   private addr = 0;

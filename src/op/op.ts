@@ -21,10 +21,11 @@
  *                       │  └──refused by admit()──▶ REJECTED          │
  *                       └──abort──▶ REJECTED                          └──abort──▶ ABANDONED ──terminal CQE──▶ (consume)
  *
- * Receives (RECV, RECVMSG — `keepOutcome`) are the exception to "abort rejects at
- * once": what they receive is gone from the socket, so an abort after submission sends
- * the cancel and stays SUBMITTED; the terminal CQE decides — data that won the race
- * resolves the op, a cancelled request rejects with the AbortError.
+ * Receives (RECV, RECVMSG) and stream sends (SEND) — `keepOutcome` — are the exception
+ * to "abort rejects at once": what they receive is gone from the socket, what they sent
+ * cannot be called back, so an abort after submission sends the cancel and stays
+ * SUBMITTED; the terminal CQE decides — bytes that won the race resolve the op (a send
+ * with the count that went), a cancelled request rejects with the AbortError.
  *
  * QUEUED means "wants an SQE": the ring may write it at once or keep it in its
  * backlog until the next turn (the SQ is full).  Just before writing, the ring asks
@@ -220,10 +221,11 @@ export class OpRequest {
   /** Counted by the ring as in flight but not keeping the process alive. */
   weak = false;
   /**
-   * A receive (RECV, RECVMSG): what the kernel hands over is gone from the socket, so
-   * an abort after submission must not throw it away.  Such a request is not rejected
-   * at once: the cancel is sent and the terminal CQE decides — bytes or a datagram that
-   * won the race resolve the op; a cancelled one rejects with `abortError`.
+   * A receive (RECV, RECVMSG) or a stream send (SEND): what the kernel hands over is
+   * gone from the socket, what it sent cannot be unsent, so an abort after submission
+   * must not hide it.  Such a request is not rejected at once: the cancel is sent and
+   * the terminal CQE decides — bytes or a datagram that won the race (a send: the count
+   * that went) resolve the op; a cancelled one rejects with `abortError`.
    */
   keepOutcome = false;
   /** The AbortError a keepOutcome request rejects with if its cancel wins. */
@@ -483,7 +485,7 @@ export abstract class Op<T> implements PromiseLike<T>, Completion {
     const state = req.state;
     if (state !== SUBMITTED && state !== QUEUED) return;
     if (state === SUBMITTED && req.keepOutcome) {
-      // A receive: the data may already be ours (see keepOutcome) — the CQE decides.
+      // A receive or a send: the bytes may already have moved (see keepOutcome) — the CQE decides.
       if (req.abortError !== undefined) return;
       req.abortError = new AbortError(undefined, { cause: req.signal?.reason });
       this.ring.cancelSubmitted(this);

@@ -42,8 +42,9 @@ export const MSG_NOSIGNAL = 0x4000;
 /**
  * send(2) flag: more data follows at once.  TCP holds back the send's last partial
  * segment (as TCP_CORK does, for this one call) until the next send fills or pushes
- * it; if none comes, the kernel sends it by itself after about 200 ms (the probe timer).
- * Ignored by Unix-domain stream sockets.
+ * it, or an ACK arrives; if nothing comes, the kernel sends it by itself when its
+ * probe timer fires (the retransmission timeout: at least 200 ms, longer on slow
+ * links).  Ignored by Unix-domain stream sockets.
  */
 export const MSG_MORE = 0x8000;
 export const SOL_SOCKET = 1;
