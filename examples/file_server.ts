@@ -77,7 +77,7 @@ function arg(name: string, dflt: string): string {
 const flag = (name: string): boolean => process.argv.includes(`--${name}`);
 
 const rootArg = path.resolve(arg('root', '.'));
-const port = Number(arg('port', '8080'));
+const port = countArg('port', 8080, 0, 65535);
 const host = arg('host', '127.0.0.1');
 const dotfiles = arg('dotfiles', 'ignore') as DotfilesPolicy;
 if (!['ignore', 'deny', 'allow'].includes(dotfiles)) {
@@ -89,16 +89,16 @@ const precompressed = flag('precompressed');
 const tracker = new ConnectionTracker(timeoutArgs(process.argv));
 const graceMs = msArg(process.argv, 'grace', 10_000);
 /** `--name N`, an integer >= 0 (0 allowed: --cache-valid 0 revalidates every request). */
-function countArg(name: string, dflt: number): number {
+function countArg(name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   const v = Number(arg(name, String(dflt)));
-  if (!Number.isInteger(v) || v < 0) {
-    process.stderr.write(`file_server: --${name} must be an integer >= 0\n`);
+  if (!Number.isInteger(v) || v < min || v > max) {
+    process.stderr.write(`file_server: --${name} must be an integer >= ${min}${max < Number.MAX_SAFE_INTEGER ? ` and <= ${max}` : ''}\n`);
     process.exit(2);
   }
   return v;
 }
 const cacheValidMs = countArg('cache-valid', 1000);
-const cacheMax = countArg('cache-max', 1000);
+const cacheMax = countArg('cache-max', 1000, 1);
 const cacheBodyMax = countArg('cache-body-max', 64 * 1024);
 const cacheBodyTotal = countArg('cache-body-total', 64 * 1024 * 1024);
 const TIMEOUT_408 = errorResponse(408);
@@ -259,6 +259,11 @@ class Connection {
     this.out = [];
     this.outBytes = 0;
     await this.conn.writeAll(b, more ? MORE : undefined);
+  }
+
+  /** Send what is queued if it has reached BATCH_LIMIT (what one write may hold). */
+  flushIfFull(): Promise<void> | undefined {
+    return this.outBytes >= BATCH_LIMIT ? this.flush() : undefined;
   }
 
   /**
@@ -423,7 +428,7 @@ class Connection {
         }
         this.queue(head);
         this.queue(body);
-        if (this.outBytes >= BATCH_LIMIT) await this.flush();
+        await this.flushIfFull();
         return;
       }
       this.queue(head);
@@ -499,6 +504,11 @@ async function serve(conn: TcpStream): Promise<void> {
         }
         const p = c.answer(r);
         if (p !== undefined) await p;
+        // Pipelined requests answered from the cache queue at once: past BATCH_LIMIT, send
+        // (and wait for the peer to take it) before answering more — a client that
+        // pipelines thousands of requests and never reads holds one batch, not all of them.
+        const f = c.flushIfFull();
+        if (f !== undefined) await f;
         if (!r.keepAlive) {
           close = true;
           break;

@@ -941,3 +941,40 @@ describe('file_server: the stated staleness bound (--cache-valid 300)', SUITE, (
     }
   });
 });
+
+describe('file_server: clients that pipeline and never read', SUITE, () => {
+  test('memory stays bounded: answers wait for the peer once a batch is queued (found by a hostile test: ~31 MB per client)', async () => {
+    const t4 = tempDir('ringcore-file-server-pipeline-');
+    fs.writeFileSync(path.join(t4.dir, 'b64k.bin'), crypto.randomBytes(65536)); // cached in memory (<= 64 KiB)
+    const s = await startFileServer(t4.dir);
+    const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${s.child.pid}/status`, 'utf8'))![1]) * 1024;
+    const socks: net.Socket[] = [];
+    try {
+      // Warm: the file in the cache, the response formatted.
+      const w = await request(s.port, '/b64k.bin');
+      assert.equal(w.body.length, 65536);
+      const before = rss();
+      const req = 'GET /b64k.bin HTTP/1.1\r\nHost: a\r\n\r\n'.repeat(2000); // ~68 KB of requests, ~131 MB of answers
+      for (let i = 0; i < 6; i++) {
+        const c = net.connect(s.port, '127.0.0.1');
+        c.pause(); // never reads
+        c.on('error', () => {});
+        c.on('connect', () => c.write(req));
+        socks.push(c);
+      }
+      await sleep(2500);
+      const grown = rss() - before;
+      // Before the fix every request of a received chunk was queued and concatenated:
+      // ~31 MB per client (6 clients: ~190 MB).  Now one batch (256 KiB) per client.
+      assert.ok(grown < 60 * 1024 * 1024, `server RSS grew by ${(grown / 1048576).toFixed(1)} MiB`);
+      // Others are still served.
+      const other = await request(s.port, '/b64k.bin');
+      assert.equal(other.status, 200);
+    } finally {
+      for (const c of socks) c.destroy();
+      s.child.kill('SIGKILL');
+      await s.exit;
+      t4.cleanup();
+    }
+  });
+});

@@ -21,7 +21,7 @@ import { givePipe, idlePipes, setIdleBytes, takePipe } from '../src/net/pipes.js
 import { setCopyBelow } from '../src/net/sendfile.js';
 import { native } from '../src/sys/native.js';
 import { Register } from '../src/sys/constants.js';
-import { delay, failIfKeptAlive, fdCount, fdTarget, tempDir, waitUntil, SUITE } from './helpers.js';
+import { delay, failIfKeptAlive, fdCount, fdTarget, runChild, tempDir, waitUntil, SUITE } from './helpers.js';
 
 failIfKeptAlive();
 
@@ -202,6 +202,41 @@ describe('sendFile: every byte', SUITE, () => {
     assert.equal(got.length, 0);
     [n, got] = await send(p, { offset: 2 ** 40 });
     assert.equal(n, 0);
+  });
+
+  test('no fd left for a pipe (EMFILE): the file goes through the copy path instead of failing', async () => {
+    // A child at its fd limit: every fd but one taken, so pipe2() fails with EMFILE.
+    const src = (rel: string) => JSON.stringify(new URL(`../src/${rel}`, import.meta.url).href);
+    const r = await runChild(`
+      import { execFileSync } from 'node:child_process';
+      import fs from 'node:fs';
+      import { createHash, randomBytes } from 'node:crypto';
+      import { TcpListener, TcpStream } from ${src('net/tcp.js')};
+      import { open } from ${src('fs/promises.js')};
+      const dir = fs.mkdtempSync('/tmp/ringcore-emfile-');
+      const data = randomBytes(3 * 1024 * 1024 + 17);
+      fs.writeFileSync(dir + '/f', data);
+      const l = await TcpListener.bind({ port: 0, host: '127.0.0.1' });
+      const [a, b] = await Promise.all([TcpStream.connect({ port: l.port, host: '127.0.0.1' }), l.accept()]);
+      const fh = await open(dir + '/f');
+      execFileSync('prlimit', ['--pid', String(process.pid), '--nofile=256:256']);
+      const held = [];
+      try { for (;;) held.push(fs.openSync('/dev/null', 'r')); } catch (e) { if (e.code !== 'EMFILE') throw e; }
+      fs.closeSync(held.pop()); // one free fd: a pipe needs two
+      const hash = createHash('sha256');
+      let got = 0;
+      const reading = (async () => { const buf = Buffer.alloc(1 << 20); for (;;) { const n = await b.read(buf); if (n === 0) break; hash.update(buf.subarray(0, n)); got += n; } })();
+      const sent = await a.sendFile(fh);
+      await a.close();
+      await reading;
+      for (const fd of held) fs.closeSync(fd);
+      await Promise.all([b.close(), fh.close(), l.close()]);
+      fs.rmSync(dir, { recursive: true });
+      console.log(JSON.stringify({ sent, got, same: hash.digest('hex') === createHash('sha256').update(data).digest('hex'), size: data.length }));
+    `, {}, 20000);
+    assert.equal(r.timedOut, false, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').pop()!) as { sent: number; got: number; same: boolean; size: number };
+    assert.deepEqual(out, { sent: out.size, got: out.size, same: true, size: out.size }, r.stderr);
   });
 
   test('a file splice(2) refuses (procfs: EINVAL) goes through the copy path', async () => {

@@ -35,7 +35,8 @@
  *    the stream's EBADF, closing the FileHandle with its "file closed" (EBADF).
  *  - a file splice(2) refuses (EINVAL: some procfs/sysfs/special files) is sent through
  *    a buffer instead: READ + SEND, 64 KiB at a time; so is a known `length` of 64 KiB
- *    or less, which that way takes no io-wq round trip (faster, measured).
+ *    or less, which that way takes no io-wq round trip (faster, measured); and so is
+ *    any file when no pipe can be made (EMFILE/ENFILE: the process at its fd limit).
  *  - order: a sendFile waits for the writes called before it and holds back those called
  *    after it (net/sendorder.ts): writes never interleave with a file's bytes.
  *
@@ -368,7 +369,16 @@ export class FileJob implements Owner {
     }
     if (this.remaining <= COPY_BELOW) return this.copy();
     const ring = this.host.ring;
-    const pipe = takePipe(ring);
+    let pipe: Pipe;
+    try {
+      pipe = takePipe(ring);
+    } catch (e) {
+      // No fds for a pipe (EMFILE, ENFILE: a server at its fd limit): the bytes go through
+      // a buffer instead — slower, but the caller has usually sent a Content-Length already.
+      const code = (e as { code?: string }).code;
+      if (code === 'EMFILE' || code === 'ENFILE') return this.copy(); // (no idle pipe was left to reuse)
+      throw e;
+    }
     let needPoll = false;
     try {
       for (;;) {
