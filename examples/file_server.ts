@@ -53,7 +53,9 @@
  * Dotfiles (`/.env`, `/.git/config`) are 404 unless `--dotfiles allow` (or 403 with
  * `deny`), as serve-static does by default.  Timeouts and shutdown as in http_server
  * (examples/lib/lifecycle.ts): --headers-timeout, --request-timeout,
- * --keep-alive-timeout with node:http's defaults; SIGINT/SIGTERM stop accepting, close
+ * --keep-alive-timeout with node:http's defaults, and --send-timeout (60000, nginx's
+ * send_timeout: a response that sends nothing for that long — a client that stopped
+ * reading — is closed); SIGINT/SIGTERM stop accepting, close
  * idle connections, let responses being sent finish, and after --grace 10000 ms close
  * the rest.
  *
@@ -86,7 +88,7 @@ if (!['ignore', 'deny', 'allow'].includes(dotfiles)) {
 }
 const index = !flag('no-index');
 const precompressed = flag('precompressed');
-const tracker = new ConnectionTracker(timeoutArgs(process.argv));
+const tracker = new ConnectionTracker(timeoutArgs(process.argv, 60_000)); // --send-timeout: nginx's send_timeout default
 const graceMs = msArg(process.argv, 'grace', 10_000);
 /** `--name N`, an integer >= 0 (0 allowed: --cache-valid 0 revalidates every request). */
 function countArg(name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {

@@ -978,3 +978,40 @@ describe('file_server: clients that pipeline and never read', SUITE, () => {
     }
   });
 });
+
+describe('file_server: --send-timeout (nginx\'s send_timeout)', SUITE, () => {
+  test('a client that asks for a large file and never reads is closed once nothing was sent for that long; its fds come back', async () => {
+    const t5 = tempDir('ringcore-file-server-send-timeout-');
+    fs.writeFileSync(path.join(t5.dir, 'big.bin'), crypto.randomBytes(16 << 20)); // more than loopback's socket buffers take
+    const s = await startFileServer(t5.dir, '--send-timeout', '300');
+    const fdDir = `/proc/${s.child.pid}/fd`;
+    const fds = () => fs.readdirSync(fdDir).length;
+    let c: net.Socket | undefined;
+    try {
+      const warm = await request(s.port, '/big.bin');
+      assert.equal(warm.body.length, 16 << 20);
+      await sleep(50);
+      const before = fds();
+      c = net.connect(s.port, '127.0.0.1');
+      c.pause();
+      c.on('error', () => {});
+      await new Promise((r) => c!.once('connect', r));
+      c.write('GET /big.bin HTTP/1.1\r\nHost: a\r\n\r\n');
+      // The response is stuck: the socket (and a pipe) are held...
+      const t0 = Date.now();
+      while (fds() <= before && Date.now() - t0 < 2000) await sleep(10);
+      assert.ok(fds() > before, 'the stuck response holds its fds for a while');
+      // ...until the send timeout (300 ms of no progress; the sweep runs every 75 ms).
+      while (fds() > before && Date.now() - t0 < 5000) await sleep(20);
+      assert.ok(fds() <= before, `fds back to ${before} (or fewer: idle pipes trimmed) after ${Date.now() - t0} ms: ${fds()}`);
+      assert.ok(Date.now() - t0 >= 250, 'not before the timeout');
+      const other = await request(s.port, '/big.bin');
+      assert.equal(other.body.length, 16 << 20);
+    } finally {
+      c?.destroy();
+      s.child.kill('SIGKILL');
+      await s.exit;
+      t5.cleanup();
+    }
+  });
+});

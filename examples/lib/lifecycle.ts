@@ -10,7 +10,11 @@
  * is closed either way — so clients that drip bytes or open connections and say
  * nothing cannot hold file descriptors forever (under a low `ulimit -n` they would lock
  * every new client out).  While a response is being produced and sent, no timeout
- * runs (as in Node: `server.timeout` is 0 by default).
+ * runs (as in Node: `server.timeout` is 0 by default) — unless `sendTimeout` is set
+ * (nginx's send_timeout, 60 s there): then a connection answering a request whose
+ * bytesWritten has not moved for that long is closed (a client that stops reading
+ * holds its socket, a pipe and a cached fd only that long).  file_server sets it;
+ * http_server, whose handlers may compute for as long as they like, does not.
  *
  * Deadlines are checked by one unref'd interval (like Node's
  * connectionsCheckingInterval), not a timer per connection: a connection only records
@@ -28,6 +32,8 @@ export interface TimeoutOptions {
   headersTimeout: number;
   requestTimeout: number;
   keepAliveTimeout: number;
+  /** While answering: close once nothing was sent for this long (undefined: never). */
+  sendTimeout?: number;
 }
 
 /** node:http's defaults. */
@@ -42,6 +48,8 @@ const BUSY = 3; // a complete request is being answered: no deadline
 /** What the tracker needs from a connection. */
 export interface Closable {
   close(): Promise<void>;
+  /** Bytes sent so far (a TcpStream's): how sendTimeout sees progress. */
+  readonly bytesWritten?: number;
 }
 
 /** The time as of the tracker's last sweep (ms): what connections stamp their state changes with. */
@@ -67,8 +75,12 @@ export class Tracked {
     this.phase = headComplete ? BODY : HEAD;
   }
 
+  /** bytesWritten when the tracker last saw it move (BUSY with a sendTimeout). */
+  written = -1;
+
   /** A complete request is being answered. */
   busy(): void {
+    if (this.phase !== BUSY) this.since = this.clock.now;
     this.phase = BUSY;
   }
 
@@ -89,7 +101,8 @@ export class ConnectionTracker {
   private readonly timer: NodeJS.Timeout;
 
   constructor(readonly timeouts: TimeoutOptions = NODE_TIMEOUTS) {
-    const shortest = Math.min(timeouts.headersTimeout, timeouts.requestTimeout, timeouts.keepAliveTimeout);
+    const shortest = Math.min(timeouts.headersTimeout, timeouts.requestTimeout, timeouts.keepAliveTimeout,
+                              timeouts.sendTimeout ?? Infinity);
     // Check often enough to be at most ~25 % late on the shortest timeout, at most every second.
     const every = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.timer = setInterval(() => this.sweep(), every);
@@ -113,8 +126,19 @@ export class ConnectionTracker {
 
   private sweep(): void {
     const now = (this.clock.now = Date.now());
-    const { headersTimeout, requestTimeout, keepAliveTimeout } = this.timeouts;
+    const { headersTimeout, requestTimeout, keepAliveTimeout, sendTimeout } = this.timeouts;
     for (const t of this.live) {
+      if (t.phase === BUSY && sendTimeout !== undefined) {
+        const w = t.conn.bytesWritten ?? 0;
+        if (w !== t.written) { // progress: the deadline moves
+          t.written = w;
+          t.since = now;
+        } else if (now - t.since >= sendTimeout) {
+          this.live.delete(t);
+          t.timedOut(0);
+        }
+        continue;
+      }
       const age = now - t.since;
       if (t.phase === IDLE ? age >= keepAliveTimeout
           : t.phase === FRESH ? age >= headersTimeout
@@ -156,11 +180,15 @@ export function msArg(argv: string[], name: string, dflt: number): number {
   return v;
 }
 
-/** The timeouts from the command line (`--headers-timeout`, ...), node:http's defaults otherwise. */
-export function timeoutArgs(argv: string[]): TimeoutOptions {
+/**
+ * The timeouts from the command line (`--headers-timeout`, ...), node:http's defaults
+ * otherwise; `--send-timeout` only where the server gives it a default (`sendTimeout`).
+ */
+export function timeoutArgs(argv: string[], sendTimeout?: number): TimeoutOptions {
   return {
     headersTimeout: msArg(argv, 'headers-timeout', NODE_TIMEOUTS.headersTimeout),
     requestTimeout: msArg(argv, 'request-timeout', NODE_TIMEOUTS.requestTimeout),
     keepAliveTimeout: msArg(argv, 'keep-alive-timeout', NODE_TIMEOUTS.keepAliveTimeout),
+    sendTimeout: sendTimeout === undefined ? undefined : msArg(argv, 'send-timeout', sendTimeout),
   };
 }
