@@ -1,6 +1,7 @@
 /**
  * file_server [--root DIR] [--port N] [--host H] [--dotfiles ignore|deny|allow]
- *             [--cache-valid MS] [--cache-max N] [--no-index] [--precompressed] [--no-symlinks]:
+ *             [--cache-valid MS] [--cache-max N] [--cache-inactive MS] [--no-index] [--precompressed]
+ *             [--no-symlinks] [--send-timeout MS]:
  * a static file server for DIR (default: the current directory; printed at start)
  * over HTTP/1.1, with the sockets on ringcore/net and the files on the ring — every
  * accept, recv, send, openat2, statx, read and close is an io_uring request, and the
@@ -32,10 +33,15 @@
  * for at most --cache-valid ms (default 1000; 0 revalidates on every request); after
  * that the next request revalidates it with one STATX by path (see file-cache.ts).
  * So a cached small-file request costs recv + send and nothing else; one statx per
- * file per --cache-valid ms on top.
+ * file per --cache-valid ms on top.  The root itself is opened once, at start: a
+ * deploy that swaps a symlink named as --root is not followed (restart, or give the
+ * real directory).  The cache keeps at most --cache-max files open (default: 1000, and
+ * at most a quarter of the fd limit), closes those unused for --cache-inactive ms
+ * (60000), and at the fd limit closes its idle half and retries before answering 503.
  *
  * Bodies: a small cached file goes out with its head as one preformatted Buffer,
- * joined with the other responses to the same read (pipelining) in one send.  Larger
+ * joined with the other responses to the same read (pipelining) in one send — at most
+ * 256 KiB of them before the server waits for the client to take them.  Larger
  * ones are sent by `sendBody` after what was queued before them: 64 KiB READs at
  * explicit offsets, double-buffered (the read of block k+1 in flight while block k is
  * sent), or the socket's sendFile (splice) where ringcore/net has it.  A file that
@@ -61,6 +67,7 @@
  *
  * It prints `listening on http://HOST:PORT (root DIR)`; `--port 0` picks a port.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { TcpListener, type TcpStream } from 'ringcore/net';
 import type { FileHandle } from 'ringcore/fs';
@@ -100,7 +107,19 @@ function countArg(name: string, dflt: number, min = 0, max = Number.MAX_SAFE_INT
   return v;
 }
 const cacheValidMs = countArg('cache-valid', 1000);
-const cacheMax = countArg('cache-max', 1000, 1);
+/**
+ * The cache's default size: nginx's example max=1000, but at most a quarter of the fd
+ * limit — the rest is for connections and sendFile's pipes (`ulimit -n 256`: 64).
+ */
+function defaultCacheMax(): number {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (m !== null) return Math.max(16, Math.min(1000, Math.floor(Number(m[1]) / 4)));
+  } catch { /* no procfs: the fixed default */ }
+  return 1000;
+}
+const cacheMax = countArg('cache-max', defaultCacheMax(), 1);
+const cacheInactiveMs = countArg('cache-inactive', 60_000, 1);
 const cacheBodyMax = countArg('cache-body-max', 64 * 1024);
 const cacheBodyTotal = countArg('cache-body-total', 64 * 1024 * 1024);
 const TIMEOUT_408 = errorResponse(408);
@@ -141,7 +160,8 @@ const cache = new OpenFileCache(async (key) => {
   const o = await root.openTarget(target, dotfiles, index);
   if ('status' in o) return o;
   return { file: o, statPath: path.join(root.path, o.rel) };
-}, { validMs: cacheValidMs, maxEntries: cacheMax, maxBodyBytes: cacheBodyMax, maxTotalBodyBytes: cacheBodyTotal });
+}, { validMs: cacheValidMs, maxEntries: cacheMax, maxBodyBytes: cacheBodyMax, maxTotalBodyBytes: cacheBodyTotal,
+     inactiveMs: cacheInactiveMs });
 
 /** Parsed targets by raw pathname (a pure function of it; bounded). */
 const targets = new Map<string, Target | { status: 400 | 403 | 404 }>();

@@ -14,7 +14,7 @@ import net from 'node:net';
 import http from 'node:http';
 import path from 'node:path';
 import crypto from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { tempDir, scriptCommand, sendSignal, SUITE } from './helpers.js';
 
@@ -1012,6 +1012,49 @@ describe('file_server: --send-timeout (nginx\'s send_timeout)', SUITE, () => {
       s.child.kill('SIGKILL');
       await s.exit;
       t5.cleanup();
+    }
+  });
+});
+
+describe('file_server: the open-file cache and the fd limit', SUITE, () => {
+  test('at the fd limit the cache closes idle entries and opens the new file (found by a hostile test: 500 for every new file)', async () => {
+    const t6 = tempDir('ringcore-file-server-fds-');
+    for (let i = 0; i < 120; i++) fs.writeFileSync(path.join(t6.dir, `f${i}.txt`), `file ${i}\n`);
+    const s = await startFileServer(t6.dir, '--cache-max', '1000'); // more entries than fds: the limit decides
+    try {
+      execFileSync('prlimit', ['--pid', String(s.child.pid), '--nofile=64:64']);
+      for (let round = 0; round < 2; round++) {
+        for (let i = 0; i < 120; i++) {
+          const r = await request(s.port, `/f${i}.txt`);
+          assert.equal(r.status, 200, `round ${round}, f${i}.txt: ${r.status} ${s.stderr()}`);
+          assert.equal(r.body.toString(), `file ${i}\n`);
+        }
+      }
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exit;
+      t6.cleanup();
+    }
+  });
+
+  test('--cache-inactive: an entry nobody asks for is closed — a deleted file\'s fd is not held', async () => {
+    const t7 = tempDir('ringcore-file-server-inactive-');
+    fs.writeFileSync(path.join(t7.dir, 'gone.txt'), 'soon deleted\n');
+    const s = await startFileServer(t7.dir, '--cache-inactive', '200');
+    const deletedFds = () => fs.readdirSync(`/proc/${s.child.pid}/fd`)
+      .map((f) => { try { return fs.readlinkSync(`/proc/${s.child.pid}/fd/${f}`); } catch { return ''; } })
+      .filter((l) => l.endsWith(' (deleted)'));
+    try {
+      assert.equal((await request(s.port, '/gone.txt')).status, 200);
+      fs.unlinkSync(path.join(t7.dir, 'gone.txt'));
+      assert.equal(deletedFds().length, 1, 'the cache holds the deleted file open at first');
+      const t0 = Date.now();
+      while (deletedFds().length > 0 && Date.now() - t0 < 3000) await sleep(20);
+      assert.deepEqual(deletedFds(), [], `closed after ${Date.now() - t0} ms`);
+    } finally {
+      s.child.kill('SIGKILL');
+      await s.exit;
+      t7.cleanup();
     }
   });
 });

@@ -62,7 +62,8 @@ export { contentType } from './mime.js';
 export type DotfilesPolicy = 'ignore' | 'deny' | 'allow';
 
 /** A status instead of a file; 301 means "a directory: add the trailing slash". */
-export type RefusedStatus = 301 | 400 | 403 | 404 | 500;
+/** 503: the process is out of fds (EMFILE/ENFILE) — a moment's condition, not the file's. */
+export type RefusedStatus = 301 | 400 | 403 | 404 | 500 | 503;
 
 /** A request target reduced to a path relative to the root. */
 export interface Target {
@@ -136,10 +137,11 @@ const O_PATH = 0o10000000;
 /** O_NONBLOCK: opening a FIFO would otherwise wait for a writer; no effect on regular files. */
 const OPEN_FLAGS = C.O_RDONLY | C.O_NONBLOCK;
 
-function errorStatus(e: unknown): 403 | 404 | 500 {
+function errorStatus(e: unknown): 403 | 404 | 500 | 503 {
   const code = (e as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENAMETOOLONG') return 404;
   if (code === 'EXDEV' || code === 'EACCES' || code === 'EPERM' || code === 'ELOOP' || code === 'ENXIO') return 403;
+  if (code === 'EMFILE' || code === 'ENFILE') return 503; // the open-file cache frees fds and retries
   return 500;
 }
 
@@ -178,7 +180,7 @@ export class ServedRoot {
   }
 
   /** openat2 beneath the root; an absolute symlink back inside is retried by its real path. */
-  private async openBeneath(rel: string, flags: number): Promise<number | { status: 403 | 404 | 500 }> {
+  private async openBeneath(rel: string, flags: number): Promise<number | { status: 403 | 404 | 500 | 503 }> {
     const p = rel === '' ? '.' : rel;
     try {
       return await openat2(this.fd, p, { flags, resolve: this.resolve });
@@ -251,7 +253,7 @@ export class ServedRoot {
    * reopens the very inode that was looked at, where a second walk of the name could
    * meet whatever a rename put there meanwhile (a FIFO, say).
    */
-  private async openChecked(rel: string, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
+  private async openChecked(rel: string, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 | 503 }> {
     const looked = await this.openAndCheck(rel, O_PATH, dotfiles);
     if ('status' in looked || !looked.stat.isFile()) return looked;
     try {
@@ -268,7 +270,7 @@ export class ServedRoot {
    * Open beneath the root with `flags`, statx on the fd, dotfile check on its real path;
    * anything but a regular file or a directory is 403.
    */
-  private async openAndCheck(rel: string, flags: number, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 }> {
+  private async openAndCheck(rel: string, flags: number, dotfiles: DotfilesPolicy): Promise<OpenedFile | { status: 403 | 404 | 500 | 503 }> {
     const fd = await this.openBeneath(rel, flags);
     if (typeof fd !== 'number') return fd;
     const fh = new FileHandle(defaultRing(), fd);

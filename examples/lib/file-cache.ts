@@ -25,6 +25,12 @@
  *    has completed, and an evicted entry closes its fd on the last release.
  *  - Concurrent misses on one path share one open; concurrent revalidations of one
  *    entry share one statx.
+ *  - An entry no request has used for `inactiveMs` (60 s, nginx's `inactive=`) is
+ *    closed by a sweep: a deleted file's fd (and its disk space) is not held until the
+ *    path is asked for again.
+ *  - Out of fds (the opener answers 503: EMFILE/ENFILE): the idle half of the entries
+ *    (no response using them) is closed, oldest first, and the open tried once more;
+ *    only if that fails too is the answer 503 — a full cache never locks new files out.
  */
 import { stat, type FileHandle, type BigIntStats } from 'ringcore/fs';
 import type { OpenedFile, RefusedStatus } from './confine.js';
@@ -38,6 +44,8 @@ export interface CacheOptions {
   maxBodyBytes?: number;
   /** Content kept in memory in all (32 MiB). */
   maxTotalBodyBytes?: number;
+  /** Entries unused for this long are closed (60000 ms). */
+  inactiveMs?: number;
 }
 
 /** A cached open file.  Read-only for users, except `extra`, a slot for their own per-entry data. */
@@ -60,6 +68,8 @@ interface Entry extends CachedFile {
   used: boolean;
   dead: boolean;
   validatedAt: number;
+  /** When a request last took it (the inactivity sweep's clock). */
+  usedAt: number;
   statPath: string;
   revalidating: Promise<boolean> | undefined;
 }
@@ -86,14 +96,18 @@ export class OpenFileCache {
   private readonly opening = new Map<string, Promise<Entry | { status: RefusedStatus }>>();
   private bodyBytes = 0;
   private closed = false;
+  readonly inactiveMs: number;
+  private sweeper: NodeJS.Timeout | undefined = undefined;
   /** Counters, for tests and curiosity. */
-  readonly counts = { hits: 0, misses: 0, revalidations: 0, invalidations: 0, evictions: 0 };
+  readonly counts = { hits: 0, misses: 0, revalidations: 0, invalidations: 0, evictions: 0, inactive: 0, outOfFds: 0 };
 
   constructor(private readonly open: Opener, options: CacheOptions = {}) {
     this.maxEntries = options.maxEntries ?? 1000;
     this.validMs = options.validMs ?? 1000;
     this.maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
     this.maxTotalBodyBytes = options.maxTotalBodyBytes ?? 32 * 1024 * 1024;
+    this.inactiveMs = options.inactiveMs ?? 60_000;
+    if (!(this.inactiveMs >= 1)) throw new RangeError(`inactiveMs must be >= 1, got ${this.inactiveMs}`);
     if (this.maxEntries < 1) throw new RangeError(`maxEntries must be >= 1, got ${this.maxEntries}`);
     for (const [k, v] of [['maxEntries', this.maxEntries], ['validMs', this.validMs], ['maxBodyBytes', this.maxBodyBytes],
                           ['maxTotalBodyBytes', this.maxTotalBodyBytes]] as const) {
@@ -111,6 +125,7 @@ export class OpenFileCache {
       if (now - e.validatedAt >= this.validMs) return undefined; // fresh for [0, validMs) ms: 0 = never
       this.counts.hits++;
       e.used = true; // for the eviction's second chance (see load): no Map reordering per hit
+      e.usedAt = now;
       e.refs++;
       return e;
     }
@@ -129,6 +144,7 @@ export class OpenFileCache {
     if (e !== undefined) {
       if (await (e.revalidating ??= this.revalidate(e))) {
         if (!e.dead) {
+          e.usedAt = Date.now();
           e.refs++;
           return e;
         }
@@ -156,6 +172,8 @@ export class OpenFileCache {
   /** Drops every entry (fds close as their last sends complete); later acquires answer 500. */
   close(): void {
     this.closed = true;
+    if (this.sweeper !== undefined) clearInterval(this.sweeper);
+    this.sweeper = undefined;
     for (const e of [...this.entries.values()]) this.drop(e);
     this.refusals.clear();
   }
@@ -191,11 +209,39 @@ export class OpenFileCache {
     if (e.refs === 0) void e.fh.close().catch(() => {});
   }
 
+  /** Close entries no request uses that were last used `inactiveMs` ago or more. */
+  private sweep(): void {
+    const limit = Date.now() - this.inactiveMs;
+    for (const e of [...this.entries.values()]) {
+      if (e.refs === 0 && e.usedAt <= limit) {
+        this.counts.inactive++;
+        this.drop(e);
+      }
+    }
+    if (this.entries.size === 0 && this.sweeper !== undefined) {
+      clearInterval(this.sweeper);
+      this.sweeper = undefined;
+    }
+  }
+
+  /** Out of fds: close the older half of the entries no response is using; resolves once their fds are closed. */
+  private async shed(): Promise<number> {
+    const idle = [...this.entries.values()].filter((e) => e.refs === 0);
+    const n = Math.ceil(idle.length / 2);
+    for (let i = 0; i < n; i++) this.drop(idle[i]); // Map order: oldest first
+    await Promise.all(idle.slice(0, n).map((e) => e.fh.close().catch(() => {}))); // (the closes drop() started)
+    return n;
+  }
+
   private async load(key: string): Promise<Entry | { status: RefusedStatus }> {
     this.counts.misses++;
-    const r = await this.open(key);
+    let r = await this.open(key);
+    if ('status' in r && r.status === 503) {
+      this.counts.outOfFds++;
+      if (await this.shed() > 0) r = await this.open(key);
+    }
     if ('status' in r) {
-      if (r.status !== 500) {
+      if (r.status !== 500 && r.status !== 503) {
         if (this.refusals.size >= this.maxEntries) this.refusals.delete(this.refusals.keys().next().value!);
         this.refusals.set(key, { status: r.status, at: Date.now() });
       }
@@ -214,7 +260,7 @@ export class OpenFileCache {
     }
     const e: Entry = {
       key, fh: file.fh, rel: file.rel, real: file.real, size, stat: file.stat, body, extra: undefined,
-      refs: 0, used: false, dead: false, validatedAt: Date.now(), statPath, revalidating: undefined,
+      refs: 0, used: false, dead: false, validatedAt: Date.now(), usedAt: Date.now(), statPath, revalidating: undefined,
     };
     if (this.closed) {
       await file.fh.close();
@@ -224,6 +270,10 @@ export class OpenFileCache {
     if (old !== undefined) this.drop(old);
     if (body !== undefined) this.bodyBytes += body.length;
     this.entries.set(key, e);
+    if (this.sweeper === undefined) {
+      this.sweeper = setInterval(() => this.sweep(), Math.min(this.inactiveMs, 10_000));
+      this.sweeper.unref();
+    }
     // Evict from the old end of the Map; an entry hit since it was last looked at gets
     // a second chance (moved to the young end, flag cleared) — least recently used
     // approximately, without reordering the Map on every hit.
