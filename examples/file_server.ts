@@ -35,7 +35,9 @@
  * So a cached small-file request costs recv + send and nothing else; one statx per
  * file per --cache-valid ms on top.  The root itself is opened once, at start: a
  * deploy that swaps a symlink named as --root is not followed (restart, or give the
- * real directory).  The cache keeps at most --cache-max files open (default: 1000, and
+ * real directory).  Contents of files up to --cache-body-max bytes (65536) are kept in
+ * memory, --cache-body-total (64 MiB) in all — with each file's preformatted keep-alive
+ * response, at most twice that.  The cache keeps at most --cache-max files open (default: 1000, and
  * at most a quarter of the fd limit), closes those unused for --cache-inactive ms
  * (60000), and at the fd limit closes its idle half and retries before answering 503.
  *
@@ -189,7 +191,10 @@ interface Meta {
   mtimeMs: number;
   /** Header lines common to this file's 200/206/304 responses (validators, type, ...). */
   fixed: string;
-  /** Preformatted full 200 responses for the current Date second: [GET close, GET keep-alive, HEAD close, HEAD keep-alive]. */
+  /**
+   * Preformatted 200 responses for the current Date second: [-, GET keep-alive (head +
+   * body), HEAD close, HEAD keep-alive] — a GET close is built from the body each time.
+   */
   second: number;
   full: (Buffer | undefined)[];
 }
@@ -404,6 +409,13 @@ class Connection {
         const h = `HTTP/1.1 200 OK\r\n${m.fixed}Content-Length: ${size}\r\n${tail(keepAlive)}`;
         if (head) {
           full = Buffer.from(h, 'latin1');
+        } else if (e.body !== undefined && !keepAlive) {
+          // Only the keep-alive GET response is kept preformatted (head + body): with the
+          // body itself that is at most twice --cache-body-total.  The rarer
+          // `Connection: close` one queues the head and the cached body.
+          this.queue(Buffer.from(h, 'latin1'));
+          this.queue(e.body);
+          return undefined;
         } else if (e.body !== undefined) {
           const hl = Buffer.byteLength(h, 'latin1');
           full = Buffer.allocUnsafe(hl + size);
