@@ -205,9 +205,12 @@ export class TcpStream extends FdHandle implements ChunkSource {
       // Read and checked once, here: a write queued behind a sendFile starts later, with
       // what was asked now (a caller changing its options object meanwhile changes nothing).
       checkView('buffer', buffer);
-      o = { ...sendOptions(opts), offset: opts?.offset, length: opts?.length };
+      const so = sendOptions(opts);
+      const offset = opts?.offset;
+      const length = opts?.length;
+      o = offset === undefined && length === undefined ? so : { signal: so.signal, more: so.more, offset, length };
       const size = viewLength(buffer);
-      checkOffsetLength(o.offset ?? 0, o.length ?? size - ((o.offset ?? 0) as number), size);
+      checkOffsetLength(offset ?? 0, length ?? size - ((offset ?? 0) as number), size);
     } catch (e) {
       return Promise.reject(e);
     }
@@ -760,11 +763,18 @@ interface SendOptions {
   more: boolean;
 }
 
+/** The two option sets without a signal, shared: a write with no options (or only `more`) allocates none. */
+const PLAIN: SendOptions = Object.freeze({ signal: undefined, more: false });
+const MORE_ONLY: SendOptions = Object.freeze({ signal: undefined, more: true });
+
 /** Check and copy `opts` of write()/writeAll(): an object (or nothing), `signal`, `more` (a boolean). */
 function sendOptions(opts: unknown): SendOptions {
+  if (opts === undefined) return PLAIN;
   const signal = signalOf(opts); // throws ERR_INVALID_ARG_TYPE unless opts is an object, undefined or null
-  const more = (opts as { more?: unknown } | null | undefined)?.more;
-  return { signal, more: more === undefined ? false : checkBoolean(more, 'options.more') };
+  const m = (opts as { more?: unknown } | null)?.more;
+  const more = m === undefined ? false : checkBoolean(m, 'options.more');
+  if (signal === undefined) return more ? MORE_ONLY : PLAIN;
+  return { signal, more };
 }
 
 /** undefined, or an integer number of bytes >= 1. */
